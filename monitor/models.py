@@ -1,0 +1,214 @@
+"""Shared data types of the pipeline: the contract's statuses and the values stages pass on.
+
+This module owns the vocabulary every stage speaks and imports nothing of ours.
+Everything here is a plain frozen dataclass or an enum so that the pure stages
+(``extract``, ``check``, ``compare``, ``digest.build``) take and return data that
+tests can build by hand.
+
+Flow of values through one run::
+
+    fetch.Fetcher.get(url)   -> FetchResult   (what the network said, never raises)
+    extract.page(...)        -> Page          (title, text lines, links)
+    check.classify(...)      -> LinkVerdict   (Status + human reason + suggestion)
+    compare.change(...)      -> Change        (baseline / unchanged / changed + diff)
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Status(enum.StrEnum):
+    """One word per link or watched page, exactly the contract's table."""
+
+    OK = "ok"
+    MOVED = "moved"
+    SOFT_404 = "soft_404"
+    BROKEN = "broken"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    TLS_ERROR = "tls_error"
+    BLOCKED = "blocked"
+    SKIPPED = "skipped"
+
+    @property
+    def is_problem(self) -> bool:
+        """True for the statuses the contract marks "a problem" (exit code 1)."""
+        return self in _PROBLEMS
+
+    @property
+    def is_transient(self) -> bool:
+        """True for failures that may pass by themselves and want a second run to confirm."""
+        return self in _TRANSIENT
+
+
+_PROBLEMS = frozenset(
+    {
+        Status.SOFT_404,
+        Status.BROKEN,
+        Status.SERVER_ERROR,
+        Status.TIMEOUT,
+        Status.UNREACHABLE,
+        Status.TLS_ERROR,
+    }
+)
+_TRANSIENT = frozenset({Status.TIMEOUT, Status.SERVER_ERROR, Status.UNREACHABLE})
+
+
+class FetchError(enum.StrEnum):
+    """Why a fetch produced no usable final response.
+
+    ``fetch`` reports these as data (``FetchResult.error``); ``check`` maps each to a
+    ``Status`` and a sentence a campaigner understands.
+    """
+
+    TIMEOUT = "timeout"  # no complete answer within timeout_s
+    DNS = "dns"  # name does not resolve
+    REFUSED = "refused"  # connection refused
+    RESET = "reset"  # connection reset / closed mid-answer
+    TLS = "tls"  # certificate or handshake failure
+    REDIRECT_LOOP = "redirect_loop"  # a redirect came back to a URL already in the chain
+    TOO_MANY_REDIRECTS = "too_many_redirects"  # more than 10 hops
+    BAD_REDIRECT = "bad_redirect"  # Location missing, garbage, or a non-http(s) scheme
+    PRIVATE_REDIRECT = "private_redirect"  # redirect or DNS answer to a private address
+    PROTOCOL = "protocol"  # malformed HTTP (bad headers, huge headers, ...)
+    OTHER = "other"  # anything else the transport raised
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One answer in a redirect chain: the URL asked and what it said."""
+
+    url: str
+    status_code: int
+    location: str | None = None  # absolute URL of the Location header, if any
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """Everything the network said about one URL, after redirects and retries.
+
+    ``hops`` holds every redirect answer in order (empty when the first answer was
+    final); ``status_code``/``headers``/``body`` describe the final answer, or are
+    ``None``/empty when ``error`` is set and no final answer came.
+    """
+
+    url: str  # the URL that was asked for (fragment stripped)
+    final_url: str  # the URL of the last answer (== url without redirects)
+    status_code: int | None
+    hops: tuple[Hop, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""  # capped; may be empty for HEAD
+    truncated: bool = False  # body was cut at the cap
+    method: str = "GET"  # method of the final request (HEAD or GET)
+    error: FetchError | None = None
+    error_detail: str | None = None  # short technical detail for logs / reason
+    attempts: int = 1
+    elapsed_s: float = 0.0
+    not_modified: bool = False  # a conditional GET was answered 304
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the final answer, lower case, without parameters."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class HostProfile:
+    """How one host answers a random path that cannot exist (probed once per run).
+
+    Used by ``check`` to recognise a soft-404: a link whose answer looks like this
+    one is "the same page the host serves for a random missing path".
+    """
+
+    host: str  # scheme://netloc
+    status_code: int | None
+    final_url: str | None
+    title: str = ""
+    fingerprint: frozenset[str] = frozenset()  # word shingles of the page's text
+    length: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One occurrence of a link on a page, as found in the HTML."""
+
+    url: str  # absolute, normalised, fragment stripped
+    text: str  # anchor text, or alt/title text, "" when none
+    tag: str = "a"  # a, img, link, script, iframe, source, video, audio, ...
+    skip_reason: str | None = None  # e.g. "mailto: link" for non-http schemes
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What ``extract.page`` makes of one HTML document.
+
+    ``lines`` is the normalised main-content text, one block element per line;
+    lines that are headings start with ``"# "`` so that ``compare`` can attach a
+    change to its nearest heading.
+    """
+
+    url: str
+    title: str
+    lines: tuple[str, ...]
+    links: tuple[Link, ...]
+    note: str | None = None  # e.g. "selector matched nothing" or "fell back to full text"
+    selector_matched: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LinkVerdict:
+    """``check.classify``'s answer for one fetch: a status with a human reason."""
+
+    status: Status
+    http_status: int | None
+    final_url: str | None
+    reason: str | None  # None only for plain ``ok``
+    suggestion: str | None = None  # redirect target for ``moved``
+
+
+class ContentState(enum.StrEnum):
+    """The contract's ``content`` field of a watched page."""
+
+    BASELINE = "baseline"
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class WordDiff:
+    """A line replaced by a similar one: segments tagged ``=``, ``+`` or ``-``."""
+
+    heading: str | None
+    segments: tuple[tuple[str, str], ...]  # (op, text)
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordEvent:
+    word: str
+    event: str  # "appeared" | "disappeared"
+
+
+@dataclass(frozen=True, slots=True)
+class Hunk:
+    """Added and removed lines under one heading, in page order."""
+
+    heading: str | None
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """``compare.change``'s answer: how the new text relates to the stored versions."""
+
+    state: ContentState
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    hunks: tuple[Hunk, ...] = ()
+    words: tuple[WordDiff, ...] = ()
+    keywords: tuple[KeywordEvent, ...] = ()
+    matched_recent: int | None = None  # index of the recent version it equals (flip-flop)
