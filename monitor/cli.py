@@ -1,0 +1,359 @@
+"""The ``monitor`` command: parse arguments, call the library, turn errors into exit codes.
+
+Thin on purpose: every command is a few lines over ``config``, ``run``, ``store``,
+``digest``, ``schedule`` and ``demo``. Exit codes (the contract):
+
+* 0 — done, no problems;
+* 1 — done, problems found (a link or page in a problem status);
+* 2 — bad usage or bad config: nothing fetched, nothing written;
+* 3 — the run itself failed (database unwritable, reports folder read-only, a bug):
+  one line saying what to do, never a traceback (``--debug`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from monitor import __version__
+from monitor.config import DEFAULT_PATH, Config, ConfigError, load
+
+log = logging.getLogger("monitor")
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+
+class Failure(Exception):
+    """The run itself failed; the message says what to do (exit 3)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", type=Path, default=DEFAULT_PATH, metavar="PATH",
+        help=f"the watch list (default: {DEFAULT_PATH})",
+    )
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress, no table")
+
+    p = argparse.ArgumentParser(
+        prog="monitor",
+        description="Watch campaign partner pages for broken links and content changes.",
+        epilog="Exit codes: 0 no problems, 1 problems found, 2 bad usage or config, 3 run failed.",
+    )
+    p.add_argument("--version", action="version", version=f"partner-monitor {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("validate", parents=[common], help="check the watch list and print a summary")
+
+    c = sub.add_parser("check", parents=[common], help="one pass: fetch, check links, compare content")
+    c.add_argument("--json", metavar="PATH|-", help="write the run report as JSON ('-' = stdout)")
+    c.add_argument("--only", action="append", default=[], metavar="NAME",
+                   help="check only this watched page (repeatable)")
+
+    d = sub.add_parser("digest", parents=[common], help="write the digest of what is new since the last one")
+    d.add_argument("--out", type=Path, metavar="DIR", help="reports folder (default: settings.reports_dir)")
+    d.add_argument("--text", action="store_true", help="also write the plain-text version")
+
+    r = sub.add_parser("run", parents=[common], help="check, then digest, then e-mail it if configured")
+    r.add_argument("--out", type=Path, metavar="DIR", help="reports folder (default: settings.reports_dir)")
+    r.add_argument("--text", action="store_true", help="also write the plain-text digest")
+
+    s = sub.add_parser("serve", parents=[common], help="stay up and `run` on settings.schedule")
+    s.add_argument("--every", type=float, metavar="SECONDS", help="run at a fixed interval instead")
+    s.add_argument("--out", type=Path, metavar="DIR", help="reports folder (default: settings.reports_dir)")
+
+    m = sub.add_parser("demo", parents=[common], help="simulated partner web, three days, real pipeline")
+    m.add_argument("--out", type=Path, default=Path("demo-reports"), metavar="DIR",
+                   help="where the demo writes its digests and database (default: demo-reports)")
+
+    h = sub.add_parser("history", parents=[common], help="statuses and content versions of one URL")
+    h.add_argument("url")
+
+    f = sub.add_parser("diff", parents=[common], help="diff two stored versions of a watched page")
+    f.add_argument("url")
+    f.add_argument("--from", dest="from_", type=int, metavar="N", help="older version (default: previous)")
+    f.add_argument("--to", type=int, metavar="M", help="newer version (default: latest)")
+    return p
+
+
+# -- output helpers -----------------------------------------------------------------------
+
+
+def _console(stream: TextIO) -> Any:
+    from rich.console import Console
+
+    return Console(file=stream, highlight=False, soft_wrap=True)
+
+
+def _progress(enabled: bool) -> tuple[Callable[[str, int, int], None] | None, Callable[[], None]]:
+    """A progress callback: a rich bar on a terminal, sparse log lines otherwise."""
+    if not enabled:
+        return None, lambda: None
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       console=_console(sys.stderr), transient=True)
+        tasks: dict[str, Any] = {}
+        bar.start()
+
+        def tick(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"checking {stage}", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        return tick, bar.stop
+
+    last: dict[str, int] = {}
+
+    def log_tick(stage: str, done: int, total: int) -> None:
+        step = max(1, total // 10)
+        if done == total or done - last.get(stage, 0) >= step:
+            last[stage] = done
+            print(f"checked {done}/{total} {stage}", file=sys.stderr, flush=True)
+
+    return log_tick, lambda: None
+
+
+def _summary_table(report: Any, stream: TextIO) -> None:
+    from rich.table import Table
+
+    console = _console(stream)
+    table = Table(title=f"run {report.run_id}: {len(report.pages)} pages, {len(report.links)} links, "
+                        f"{report.problems} problems, {report.changed} changed")
+    for col in ("status", "kind", "url", "detail"):
+        table.add_column(col, overflow="fold")
+    for p in report.pages:
+        if p.status.is_problem or p.status != "ok" or p.content == "changed":
+            table.add_row(str(p.status), f"page ({p.content})", p.url, p.error or p.note or "")
+    for link in report.links:
+        if link.status not in ("ok", "skipped"):
+            table.add_row(str(link.status), "link", link.url, link.error or "")
+    if table.row_count == 0:
+        console.print(table.title + " — all clear")
+    else:
+        console.print(table)
+
+
+def _load(args: argparse.Namespace) -> Config:
+    cfg = load(args.config)
+    if getattr(args, "only", None):
+        cfg = cfg.only(args.only)
+    return cfg
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    cfg = load(args.config)
+    s = cfg.settings
+    partners = {w.group for w in cfg.watch}
+    print(
+        f"{cfg.path}: ok — {len(cfg.watch)} watched pages, {len(partners)} partners; "
+        f"database {s.database}, reports in {s.reports_dir}, schedule '{s.schedule}' {s.timezone}"
+        + (f", e-mail to {', '.join(s.email.to)}" if s.email else "")
+    )
+    return EXIT_OK
+
+
+def _open_store(cfg: Config) -> Any:
+    from monitor.store import Store, StoreError
+
+    try:
+        return Store(cfg.settings.database)
+    except StoreError as exc:
+        raise Failure(str(exc)) from None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from monitor import run
+
+    cfg = _load(args)
+    to_stdout = args.json == "-"
+    human = sys.stderr if to_stdout else sys.stdout
+    tick, stop = _progress(not args.quiet)
+    with _open_store(cfg) as store:
+        try:
+            report = run.check(cfg, store, progress=tick)
+        finally:
+            stop()
+    if args.json:
+        _write_json(report.to_json(), args.json)
+    if not args.quiet:
+        _summary_table(report, human)
+    return EXIT_PROBLEMS if report.problems else EXIT_OK
+
+
+def _write_json(data: dict[str, Any], target: str) -> None:
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(target)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise Failure(f"cannot write the JSON report to {path}: {exc}") from None
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from monitor import digest
+
+    cfg = load(args.config)
+    out = args.out or cfg.settings.reports_dir
+    with _open_store(cfg) as store:
+        written = digest.write(store, out, config=cfg, text=args.text)
+    print(f"digest written: {written.html}")
+    return EXIT_PROBLEMS if written.problems else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from monitor import schedule
+
+    cfg = load(args.config)
+    outcome = schedule.run_once(cfg, out=args.out, text=args.text, progress=not args.quiet)
+    print(outcome.line)
+    return EXIT_PROBLEMS if outcome.problems else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from monitor import schedule
+
+    load(args.config)  # a broken watch list stops the start, not a later run
+    return schedule.serve(args.config, every=args.every, out=args.out)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from monitor.demo import scenario
+
+    return scenario.main(args.out, quiet=args.quiet)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    cfg = load(args.config)
+    console = _console(sys.stdout)
+    with _open_store(cfg) as store:
+        page = store.find_page(args.url)
+        checks = store.page_history(args.url) if page else []
+        link_rows = store.link_history(args.url)
+        if not page and not link_rows:
+            print(f"nothing is recorded for {args.url} (is it watched, or linked from a watched page?)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        from rich.table import Table
+
+        if page:
+            versions = store.versions(page[0])
+            number = {v.id: i for i, v in enumerate(versions, 1)}
+            t = Table(title=f"watched page '{page[1]}' — {args.url}")
+            for col in ("checked", "status", "http", "content", "version", "detail"):
+                t.add_column(col, overflow="fold")
+            for c in checks:
+                t.add_row(c.checked_at, c.status, str(c.http_status or ""), c.content,
+                          str(number.get(c.version_id or -1, "")), c.error or c.note or "")
+            console.print(t)
+            v = Table(title="content versions (use `monitor diff URL --from N --to M`)")
+            for col in ("#", "first seen", "last seen", "lines", "title"):
+                v.add_column(col, overflow="fold")
+            for i, ver in enumerate(versions, 1):
+                v.add_row(str(i), ver.first_seen, ver.last_seen, str(len(ver.lines)), ver.title or "")
+            console.print(v)
+        if link_rows:
+            t = Table(title=f"link — {args.url}")
+            for col in ("checked", "status", "http", "failing since", "detail"):
+                t.add_column(col, overflow="fold")
+            for r in link_rows:
+                t.add_row(r.checked_at, r.status, str(r.http_status or ""), r.first_failed_at or "",
+                          r.error or r.suggestion or "")
+            console.print(t)
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from monitor import compare
+
+    cfg = load(args.config)
+    with _open_store(cfg) as store:
+        page = store.find_page(args.url)
+        if not page:
+            print(f"{args.url} is not a watched page with stored versions", file=sys.stderr)
+            return EXIT_USAGE
+        versions = store.versions(page[0])
+        n = len(versions)
+        to = args.to or n
+        frm = args.from_ or to - 1
+        if n < 2 and args.from_ is None:
+            print(f"only {n} version stored for {args.url}: nothing to compare yet", file=sys.stderr)
+            return EXIT_USAGE
+        if not (1 <= frm <= n and 1 <= to <= n):
+            print(f"versions are numbered 1..{n} (see `monitor history {args.url}`)", file=sys.stderr)
+            return EXIT_USAGE
+        old, new = versions[frm - 1], versions[to - 1]
+        change = compare.diff(old.lines, new.lines)
+    print(f"--- version {frm} (first seen {old.first_seen})")
+    print(f"+++ version {to} (first seen {new.first_seen})")
+    if not change.added and not change.removed:
+        print("(no difference)")
+    for hunk in change.hunks:
+        if hunk.heading:
+            print(f"@@ {hunk.heading}")
+        for line in hunk.removed:
+            print(f"- {line}")
+        for line in hunk.added:
+            print(f"+ {line}")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "validate": cmd_validate, "check": cmd_check, "digest": cmd_digest, "run": cmd_run,
+    "serve": cmd_serve, "demo": cmd_demo, "history": cmd_history, "diff": cmd_diff,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``monitor`` command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s" if args.debug else "%(message)s",
+        stream=sys.stderr,
+    )
+    if not args.debug:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    from monitor.store import StoreError
+
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"monitor: {problem}", file=sys.stderr)
+        n = len(exc.problems)
+        print(f"monitor: {n} problem{'s' if n != 1 else ''} in the watch list; nothing was checked.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except (Failure, StoreError) as exc:
+        print(f"monitor: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("monitor: interrupted; what was recorded so far is kept, the next run goes on.",
+              file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"monitor: the run failed: {type(exc).__name__}: {exc} "
+              "(run again with --debug for details, and please report it)", file=sys.stderr)
+        return EXIT_FAILED

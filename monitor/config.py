@@ -1,0 +1,378 @@
+"""The watch list: YAML file → validated, frozen ``Config`` (``Settings`` + ``Watch`` entries).
+
+This module owns reading ``config/watchlist.yaml`` and every rule about what a valid
+watch list is. It never touches the network or the database.
+
+Every problem in a file is reported at once, each naming the file, the line and the
+key (``config/watchlist.yaml:12: watch[2].url: must be an http(s) URL``), so a
+maintainer fixes the file in one go. ``load`` raises ``ConfigError`` for any of them;
+the CLI prints its lines and exits 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from monitor import PROJECT_URL, __version__
+
+DEFAULT_PATH = Path("config/watchlist.yaml")
+DEFAULT_USER_AGENT = f"partner-monitor/{__version__} (+{PROJECT_URL})"
+
+
+class ConfigError(Exception):
+    """The watch list cannot be used. ``problems`` holds one ``Problem`` per mistake."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in the watch list: where it is and what is wrong."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+def _check_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http:// or https:// URL with a host, got {value!r}")
+    try:
+        parts.port  # noqa: B018 -- raises ValueError on a non-numeric port
+    except ValueError:
+        raise ValueError(f"has an invalid port: {value!r}") from None
+    return value
+
+
+def _check_regexes(patterns: list[str]) -> list[str]:
+    for i, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"item {i}: {pattern!r} is not a valid regular expression: {exc}") from None
+    return patterns
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class EmailSettings(_Strict):
+    """Where and how the digest is e-mailed (``settings.email``)."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    starttls: bool = False
+    ssl: bool = False  # implicit TLS (port 465)
+    username: str | None = None
+    password_env: str | None = None  # name of an environment variable, never the password
+    from_: str = Field("monitor@example.org", alias="from")
+    to: list[str] = Field(default_factory=lambda: ["campaigns@example.org"], min_length=1)
+    subject: str = "partner-monitor digest: {summary}"
+    timeout_s: float = Field(30, gt=0)
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if "@" not in address:
+                raise ValueError(f"{address!r} is not an e-mail address")
+        return value
+
+    @field_validator("password_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError(
+                "must be the NAME of an environment variable holding the password, "
+                "never the password itself"
+            )
+        return value
+
+
+class Settings(_Strict):
+    """The ``settings:`` block; every key optional, defaults as in the contract."""
+
+    database: Path = Path("state/monitor.db")
+    reports_dir: Path = Path("reports")
+    schedule: str = "0 7 * * *"
+    timezone: str = "UTC"
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout_s: float = Field(20, gt=0, le=600)
+    concurrency: int = Field(64, ge=1, le=1024)
+    per_host: int = Field(4, ge=1, le=64)
+    retries: int = Field(2, ge=0, le=10)
+    ignore_links: list[str] = Field(default_factory=list)
+    allow_private_links: bool = False
+    archive_lookup: bool = True
+    archive_api: str = "https://archive.org/wayback/available"
+    email: EmailSettings | None = None
+    # Extensions beyond the contract (documented in the README):
+    confirm_delay_s: float = Field(3.0, ge=0, le=300)  # re-fetch delay before a change is believed
+    recent_versions: int = Field(3, ge=1, le=50)  # flip-flop guard: versions a page may return to
+    keep_versions: int = Field(100, ge=2, le=100_000)  # content versions kept per page
+    max_page_mb: float = Field(5, gt=0, le=200)  # body cap for watched pages
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"must be a cron expression of 5 fields, got {value!r}")
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid cron expression: {exc}") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. 'Europe/Amsterdam', 'UTC')") from None
+        return value
+
+    @field_validator("ignore_links")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        return _check_regexes(value)
+
+    @field_validator("archive_api")
+    @classmethod
+    def _api(cls, value: str) -> str:
+        return _check_url(value)
+
+
+class Watch(_Strict):
+    """One watched page (an item of ``watch:``)."""
+
+    name: str = Field(min_length=1)
+    url: str
+    partner: str | None = None
+    links: bool = True
+    content: bool = True
+    selector: str | None = None
+    ignore: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
+
+    @field_validator("ignore")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        return _check_regexes(value)
+
+    @field_validator("selector")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import soupsieve
+
+        try:
+            soupsieve.compile(value)
+        except Exception as exc:  # soupsieve raises SelectorSyntaxError and others
+            first = str(exc).splitlines()[0]
+            raise ValueError(f"{value!r} is not a valid CSS selector: {first}") from None
+        return value
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value: list[str]) -> list[str]:
+        for word in value:
+            if not word.strip():
+                raise ValueError("keywords must not be empty strings")
+        return value
+
+    @property
+    def group(self) -> str:
+        """The digest group of this page: its partner, or its name when none is given."""
+        return self.partner or self.name
+
+
+class _File(_Strict):
+    settings: Settings = Field(default_factory=Settings)
+    watch: list[Watch] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded watch list: where it came from, its settings and its watched pages."""
+
+    path: Path
+    settings: Settings
+    watch: tuple[Watch, ...]
+
+    def only(self, names: list[str]) -> Config:
+        """Return a copy that watches only the named pages.
+
+        Raises ``ConfigError`` naming any unknown name (with a did-you-mean).
+        """
+        known = {w.name: w for w in self.watch}
+        problems = []
+        for name in names:
+            if name not in known:
+                hint = _did_you_mean(name, list(known))
+                problems.append(Problem("--only", None, name, f"no watched page has this name{hint}"))
+        if problems:
+            raise ConfigError(problems)
+        chosen = tuple(w for w in self.watch if w.name in names)
+        return Config(self.path, self.settings, chosen)
+
+
+# --- YAML with line numbers --------------------------------------------------------------
+
+
+def _lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    """Record the 1-based line of every key and list item under ``node``."""
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            out[(*path, key)] = key_node.start_mark.line + 1
+            _lines(value_node, (*path, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _lines(item, (*path, i), out)
+
+
+def _line_of(lines: Mapping[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model whose fields live at ``loc`` (for did-you-mean on unknown keys)."""
+    if loc == ():
+        return _File
+    if loc == ("settings",):
+        return Settings
+    if loc == ("settings", "email"):
+        return EmailSettings
+    if len(loc) == 2 and loc[0] == "watch" and isinstance(loc[1], int):
+        return Watch
+    return None
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _problems(exc: ValidationError, file: str, lines: Mapping[tuple[Any, ...], int]) -> Iterator[Problem]:
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            hint = _did_you_mean(str(loc[-1]), _field_names(model)) if model else ""
+            message = f"unknown key{hint}"
+        elif kind == "missing":
+            message = "is required"
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            if kind in ("string_type", "int_type", "float_type", "bool_type", "list_type", "dict_type",
+                        "model_type", "int_parsing", "float_parsing", "bool_parsing"):
+                message += f" (got {err['input']!r})"
+        yield Problem(file, _line_of(lines, loc), _key(loc), message)
+
+
+def load(path: Path | str = DEFAULT_PATH) -> Config:
+    """Read and validate a watch list.
+
+    Takes the path of a YAML file. Returns a ``Config``. Raises ``ConfigError`` listing
+    every problem (unreadable file, YAML syntax, unknown or missing keys, wrong types,
+    bad URLs, regexes, cron, time zone, CSS selectors, duplicate names), each with the
+    file, line and key.
+    """
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(file, None, "", "file not found (give another with --config PATH)")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(file, None, "", f"cannot be read: {exc}")]) from None
+    return loads(text, file=file, path=path)
+
+
+def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Config:
+    """Validate a watch list given as YAML text; as ``load``, for tests and docs."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([Problem(file, line, "", f"not valid YAML: {problem}")]) from None
+    if node is None or data is None:
+        raise ConfigError([Problem(file, None, "", "the file is empty: it needs a 'watch:' list")])
+    lines: dict[tuple[Any, ...], int] = {}
+    _lines(node, (), lines)
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(file, 1, "", "must be a mapping with 'settings:' and 'watch:'")])
+
+    problems: list[Problem] = []
+    parsed: _File | None = None
+    try:
+        parsed = _File.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_problems(exc, file, lines))
+
+    # Duplicate names are checked on the raw data so they are reported with other mistakes.
+    seen: dict[str, int] = {}
+    items = data.get("watch") if isinstance(data.get("watch"), list) else []
+    for i, item in enumerate(items):
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            problems.append(
+                Problem(file, lines.get(("watch", i, "name")), f"watch[{i}].name",
+                        f"duplicate name {name!r} (first used by watch[{seen[name]}]); names must be unique")
+            )
+        else:
+            seen[name] = i
+    if problems or parsed is None:
+        problems.sort(key=lambda p: p.line or 0)
+        raise ConfigError(problems)
+    return Config(path or Path(file), parsed.settings, tuple(parsed.watch))

@@ -1,0 +1,502 @@
+"""One check run: the only place that combines the stages.
+
+``check(config)`` fetches every watched page, extracts its text and links, compares
+the text with the stored versions, checks every unique link once, records it all in
+the store and returns a ``RunReport`` (the contract's ``--json`` report).
+
+Stages it drives, in order, for one run::
+
+    Fetcher.get(page)  → check.classify → extract.page → compare.normalise/change
+                       → (changed? wait, fetch again, confirm) → store.record_page
+    unique links       → Fetcher.probe → check.classify (+ host profile for soft-404)
+                       → (problem? archive lookup) → store.record_links in batches
+
+Nothing here raises for a page or link that fails: that becomes a status. What does
+raise is what stops a run: ``store.StoreError`` (database unusable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor import check as checker
+from monitor import compare, extract
+from monitor.config import Config, Watch
+from monitor.fetch import Fetcher
+from monitor.models import Change, ContentState, FetchResult, HostProfile, Link, LinkVerdict, Status
+from monitor.store import LinkRecord, PageRecord, Store, Version
+
+Clock = Callable[[], datetime]
+Progress = Callable[[str, int, int], None]  # (stage "pages"|"links", done, total)
+
+# Links to files whose body says nothing about soft-404s are checked with HEAD
+# (falling back to GET); pages get a short streamed GET so title and heading can be read.
+_BINARY_SUFFIXES = re.compile(
+    r"\.(pdf|jpe?g|png|gif|webp|svg|ico|zip|gz|tgz|rar|7z|docx?|xlsx?|pptx?|odt|ods|mp3|mp4|"
+    r"m4a|mov|avi|webm|woff2?|ttf|otf|eot|css|js|json|xml|csv|txt)$",
+    re.IGNORECASE,
+)
+_LINK_BATCH = 200  # link results per database transaction
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime) -> str:
+    """The report's timestamp form: ISO-8601 in UTC, to the second."""
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class PageReport:
+    """The contract's ``pages[]`` item."""
+
+    name: str
+    url: str
+    partner: str | None
+    status: Status
+    http_status: int | None
+    final_url: str | None
+    content: ContentState
+    error: str | None = None
+    note: str | None = None
+    change: Change | None = None
+    first_failed_at: str | None = None
+    links_found: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        ch = self.change
+        return {
+            "name": self.name,
+            "url": self.url,
+            "partner": self.partner,
+            "status": str(self.status),
+            "http_status": self.http_status,
+            "final_url": self.final_url,
+            "error": self.error,
+            "content": str(self.content),
+            "diff": (
+                {"added": list(ch.added), "removed": list(ch.removed)}
+                if ch and self.content is ContentState.CHANGED
+                else None
+            ),
+            "keywords": [{"word": k.word, "event": k.event} for k in ch.keywords] if ch else [],
+            "note": self.note,
+            "links_found": self.links_found,
+        }
+
+
+@dataclass
+class LinkReport:
+    """The contract's ``links[]`` item."""
+
+    url: str
+    status: Status
+    http_status: int | None
+    final_url: str | None
+    error: str | None
+    found_on: list[tuple[str, str]] = field(default_factory=list)  # (page url, anchor text)
+    first_failed_at: str | None = None
+    suggestion: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "status": str(self.status),
+            "http_status": self.http_status,
+            "final_url": self.final_url,
+            "error": self.error,
+            "found_on": [{"page": p, "text": t} for p, t in self.found_on],
+            "first_failed_at": self.first_failed_at,
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass
+class RunReport:
+    """What one ``monitor check`` found: the contract's JSON report."""
+
+    run_id: int
+    started_at: str
+    finished_at: str
+    pages: list[PageReport]
+    links: list[LinkReport]
+    requests: int = 0
+
+    @property
+    def problems(self) -> int:
+        return sum(p.status.is_problem for p in self.pages) + sum(
+            link.status.is_problem for link in self.links
+        )
+
+    @property
+    def changed(self) -> int:
+        return sum(p.content is ContentState.CHANGED for p in self.pages)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run": {"id": self.run_id, "started_at": self.started_at, "finished_at": self.finished_at},
+            "summary": {
+                "pages": len(self.pages),
+                "links": len(self.links),
+                "problems": self.problems,
+                "changed": self.changed,
+            },
+            "pages": [p.to_json() for p in self.pages],
+            "links": [link.to_json() for link in self.links],
+        }
+
+
+def change_to_json(ch: Change) -> dict[str, Any]:
+    """A ``Change`` as stored in the database (and read back by the digest)."""
+    return {
+        "state": str(ch.state),
+        "added": list(ch.added),
+        "removed": list(ch.removed),
+        "hunks": [
+            {"heading": h.heading, "added": list(h.added), "removed": list(h.removed)}
+            for h in ch.hunks
+        ],
+        "words": [
+            {"heading": w.heading, "segments": [list(s) for s in w.segments]} for w in ch.words
+        ],
+        "keywords": [{"word": k.word, "event": k.event} for k in ch.keywords],
+        "matched_recent": ch.matched_recent,
+    }
+
+
+class _Run:
+    """State of one run: the fetcher, host profiles, the store, the clock."""
+
+    def __init__(
+        self, config: Config, store: Store, fetcher: Fetcher, now: Clock, progress: Progress | None
+    ) -> None:
+        self.config = config
+        self.settings = config.settings
+        self.store = store
+        self.fetcher = fetcher
+        self.now = now
+        self.progress = progress
+        self.profiles: dict[str, asyncio.Task[HostProfile]] = {}
+        self.ignore_links = [re.compile(p) for p in self.settings.ignore_links]
+
+    # -- helpers ----------------------------------------------------------------------
+
+    async def profile(self, url: str) -> HostProfile:
+        """The host's answer to a random missing path, asked once per host per run."""
+        parts = urlsplit(url)
+        host = f"{parts.scheme}://{parts.netloc}"
+        task = self.profiles.get(host)
+        if task is None:
+            task = asyncio.create_task(self._profile(url))
+            self.profiles[host] = task
+        return await task
+
+    async def _profile(self, url: str) -> HostProfile:
+        return checker.host_profile(await self.fetcher.missing_path(url))
+
+    async def classify(self, result: FetchResult) -> LinkVerdict:
+        """Status of a fetch; asks for the host profile only where it can matter (2xx HTML)."""
+        profile = None
+        if (
+            result.error is None
+            and result.status_code is not None
+            and 200 <= result.status_code < 300
+            and "html" in result.content_type
+            and urlsplit(result.final_url).path not in ("", "/")
+        ):
+            profile = await self.profile(result.final_url)
+        return checker.classify(result, profile)
+
+    def _tick(self, stage: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(stage, done, total)
+
+    # -- watched pages ----------------------------------------------------------------
+
+    async def page(self, run_id: int, watch: Watch) -> tuple[PageReport, tuple[Link, ...]]:
+        s = self.settings
+        page_id = self.store.page_id(watch.url, watch.name, watch.partner)
+        recent = self.store.recent_versions(page_id, s.recent_versions) if watch.content else []
+        headers: dict[str, str] = {}
+        if recent and recent[0].etag:
+            headers["If-None-Match"] = recent[0].etag
+        if recent and recent[0].last_modified:
+            headers["If-Modified-Since"] = recent[0].last_modified
+
+        result = await self.fetcher.get(watch.url, headers=headers or None)
+        checked_at = iso(self.now())
+        if result.not_modified and recent:
+            return self._not_modified(run_id, page_id, watch, result, recent[0], checked_at)
+
+        verdict = await self.classify(result)
+        report = PageReport(
+            watch.name, watch.url, watch.partner, verdict.status, verdict.http_status,
+            verdict.final_url, ContentState.UNAVAILABLE, error=verdict.reason,
+        )
+        rec = dict(
+            page_id=page_id, checked_at=checked_at, status=str(verdict.status),
+            http_status=verdict.http_status, final_url=verdict.final_url, error=verdict.reason,
+            content=str(ContentState.UNAVAILABLE),
+        )
+        links: tuple[Link, ...] = ()
+        usable = verdict.status in (Status.OK, Status.MOVED) and result.error is None
+        if not usable:
+            # An error page is a status change, not a content diff: the last good
+            # version stays the baseline.
+            self.store.record_page(run_id, PageRecord(**rec))  # type: ignore[arg-type]
+            return report, ()
+
+        is_html = "html" in result.content_type or (
+            not result.content_type and result.body.lstrip()[:1] == b"<"
+        )
+        if is_html:
+            parsed = extract.page(
+                result.body, result.final_url, charset=_charset(result),
+                selector=watch.selector, want_links=watch.links, want_text=watch.content,
+            )
+            links = parsed.links if watch.links else ()
+            lines = parsed.lines
+            title = parsed.title
+            report.note = parsed.note
+            if watch.selector and not parsed.selector_matched:
+                report.note = parsed.note or f"selector {watch.selector!r} matched nothing"
+                rec.update(note=report.note, content=str(ContentState.UNAVAILABLE))
+                rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
+                self.store.record_page(run_id, PageRecord(**rec))  # type: ignore[arg-type]
+                report.links_found = len(links)
+                return report, links
+        else:
+            # Non-HTML (PDF, image): the bytes are the content; a change is reported
+            # by hash, size and type, without a text diff.
+            digest = _sha(result.body)
+            lines = (f"{result.content_type or 'unknown type'}, {len(result.body)} bytes, sha256 {digest}",)
+            title = None
+
+        etag = result.headers.get("etag")
+        last_modified = result.headers.get("last-modified")
+        if watch.content:
+            ignores = compare.compile_ignores(watch.ignore)
+            normal = compare.normalise(lines, ignores)
+            change = compare.change([v.lines for v in recent], normal, keywords=watch.keywords)
+            if change.state is ContentState.CHANGED:
+                change, normal = await self._confirm(watch, recent, normal, change, ignores)
+            report.content = change.state
+            report.change = change
+            seen = recent[change.matched_recent] if change.matched_recent is not None and recent else None
+            if change.state is ContentState.UNCHANGED and seen is None and recent:
+                seen = recent[0]
+            rec.update(
+                content=str(change.state),
+                version_lines=None if seen else normal,
+                seen_version_id=seen.id if seen else None,
+                prev_version_id=recent[0].id if recent else None,
+                change=change_to_json(change) if change.state is ContentState.CHANGED else None,
+                title=title, content_type=result.content_type, size=len(result.body),
+                etag=etag, last_modified=last_modified,
+            )
+        rec["note"] = report.note
+        rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
+        self.store.record_page(run_id, PageRecord(**rec), keep_versions=s.keep_versions)  # type: ignore[arg-type]
+        report.links_found = len(links)
+        return report, links
+
+    async def _confirm(
+        self,
+        watch: Watch,
+        recent: Sequence[Version],
+        first: tuple[str, ...],
+        change: Change,
+        ignores: Sequence[re.Pattern[str]],
+    ) -> tuple[Change, tuple[str, ...]]:
+        """Fetch a changed page once more; believe the change only if it is there again."""
+        await asyncio.sleep(self.settings.confirm_delay_s)
+        again = await self.fetcher.get(watch.url)
+        if again.error is not None or again.status_code is None or not 200 <= again.status_code < 300:
+            return change, first  # the second look failed; the first answer stands
+        if "html" in again.content_type:
+            parsed = extract.page(
+                again.body, again.final_url, charset=_charset(again), selector=watch.selector,
+                want_links=False,
+            )
+            lines = compare.normalise(parsed.lines, ignores)
+        else:
+            lines = first if _sha(again.body) in first[0] else ("(different bytes)",)
+        if lines == first:
+            return change, first
+        # The page changed between two looks seconds apart: a rotating block or a
+        # page in mid-edit. Compare the second look; if it matches a stored version,
+        # nothing is reported (it is noise), otherwise it is the change.
+        second = compare.change([v.lines for v in recent], lines, keywords=watch.keywords)
+        return second, lines
+
+    def _not_modified(
+        self, run_id: int, page_id: int, watch: Watch, result: FetchResult, seen: Version, at: str
+    ) -> tuple[PageReport, tuple[Link, ...]]:
+        occurrences = self.store.last_occurrences(page_id, run_id) if watch.links else ()
+        self.store.record_page(
+            run_id,
+            PageRecord(
+                page_id=page_id, checked_at=at, status=str(Status.OK), http_status=304,
+                final_url=result.final_url, error=None, content=str(ContentState.UNCHANGED),
+                seen_version_id=seen.id, prev_version_id=seen.id, occurrences=occurrences,
+                note="not modified (304)",
+            ),
+        )
+        links = tuple(Link(u, t, tag) for u, t, tag in occurrences)
+        report = PageReport(
+            watch.name, watch.url, watch.partner, Status.OK, 304, result.final_url,
+            ContentState.UNCHANGED, note="not modified (304)", links_found=len(links),
+        )
+        return report, links
+
+    # -- links ------------------------------------------------------------------------
+
+    def skip_reason(self, link: Link) -> str | None:
+        if link.skip_reason:
+            return link.skip_reason
+        for pattern in self.ignore_links:
+            if pattern.search(link.url):
+                return f"ignored by settings.ignore_links ({pattern.pattern})"
+        return None
+
+    async def link(self, url: str, skip: str | None) -> LinkReport:
+        if skip:
+            return LinkReport(url, Status.SKIPPED, None, None, skip)
+        method = "HEAD" if _BINARY_SUFFIXES.search(urlsplit(url).path) else "GET"
+        result = await self.fetcher.probe(url, method=method)
+        verdict = await self.classify(result)
+        suggestion = verdict.suggestion
+        if verdict.status.is_problem and self.settings.archive_lookup and not suggestion:
+            suggestion = await self.fetcher.archive_lookup(self.settings.archive_api, url)
+        return LinkReport(
+            url, verdict.status, verdict.http_status, verdict.final_url, verdict.reason,
+            suggestion=suggestion,
+        )
+
+    async def links(self, run_id: int, found: dict[str, list[tuple[str, Link]]]) -> list[LinkReport]:
+        total = len(found)
+        tasks = [
+            asyncio.create_task(self.link(url, self.skip_reason(occ[0][1])))
+            for url, occ in found.items()
+        ]
+        reports: list[LinkReport] = []
+        batch: list[LinkReport] = []
+        done = 0
+        for next_done in asyncio.as_completed(tasks):
+            rep = await next_done
+            batch.append(rep)
+            done += 1
+            if len(batch) >= _LINK_BATCH:
+                self._write_links(run_id, batch)
+                reports.extend(batch)
+                batch = []
+            self._tick("links", done, total)
+        self._write_links(run_id, batch)
+        reports.extend(batch)
+        for rep in reports:
+            rep.found_on = [(page_url, link.text) for page_url, link in found[rep.url]]
+        reports.sort(key=lambda r: r.url)
+        return reports
+
+    def _write_links(self, run_id: int, batch: list[LinkReport]) -> None:
+        at = iso(self.now())
+        first = self.store.record_links(
+            run_id,
+            [
+                LinkRecord(r.url, at, str(r.status), r.http_status, r.final_url, r.error, r.suggestion)
+                for r in batch
+            ],
+        )
+        for r in batch:
+            r.first_failed_at = first.get(r.url)
+
+    # -- the run ----------------------------------------------------------------------
+
+    async def run(self, run_id: int) -> tuple[list[PageReport], list[LinkReport]]:
+        watches = self.config.watch
+        done = 0
+
+        async def one(w: Watch) -> tuple[PageReport, tuple[Link, ...]]:
+            nonlocal done
+            out = await self.page(run_id, w)
+            done += 1
+            self._tick("pages", done, len(watches))
+            return out
+
+        results = await asyncio.gather(*(one(w) for w in watches))
+        found: dict[str, list[tuple[str, Link]]] = {}
+        for report, links in results:
+            for link in links:
+                found.setdefault(link.url, []).append((report.url, link))
+        link_reports = await self.links(run_id, found)
+        return [r for r, _ in results], link_reports
+
+
+def _charset(result: FetchResult) -> str | None:
+    m = re.search(r"charset=([\w.:-]+)", result.headers.get("content-type", ""), re.IGNORECASE)
+    return m.group(1).strip("'\"") if m else None
+
+
+def _sha(body: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(body).hexdigest()
+
+
+async def check_async(
+    config: Config,
+    store: Store,
+    *,
+    now: Clock = utcnow,
+    progress: Progress | None = None,
+    fetcher: Fetcher | None = None,
+) -> RunReport:
+    """One pass over the watch list (see the module docstring). Returns the report.
+
+    Raises ``store.StoreError`` when the database cannot be written; the run row then
+    stays open and is marked aborted the next time the database is opened.
+    """
+    s = config.settings
+    started = now()
+    run_id = store.begin_run(iso(started), str(config.path))
+    own = fetcher is None
+    if fetcher is None:
+        fetcher = Fetcher(
+            user_agent=s.user_agent, timeout_s=s.timeout_s, concurrency=s.concurrency,
+            per_host=s.per_host, retries=s.retries, allow_private_links=s.allow_private_links,
+            max_page_bytes=int(s.max_page_mb * 1_000_000),
+        )
+    try:
+        if own:
+            async with fetcher:
+                pages, links = await _Run(config, store, fetcher, now, progress).run(run_id)
+        else:
+            pages, links = await _Run(config, store, fetcher, now, progress).run(run_id)
+    except BaseException as exc:
+        # Record why the run stopped when the database still takes writes; a kill
+        # (SIGKILL) never gets here and is marked 'aborted' at the next open.
+        try:
+            store.finish_run(run_id, iso(now()), pages=0, links=0, problems=0, changed=0,
+                             state="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        except Exception:  # noqa: BLE001 -- the original error is the one to report
+            pass
+        raise
+    finished = now()
+    report = RunReport(run_id, iso(started), iso(finished), pages, links)
+    report.requests = fetcher.stats().requests if hasattr(fetcher, "stats") else 0
+    store.finish_run(run_id, report.finished_at, pages=len(pages), links=len(links),
+                     problems=report.problems, changed=report.changed)
+    return report
+
+
+def check(config: Config, store: Store, *, now: Clock = utcnow, progress: Progress | None = None) -> RunReport:
+    """Synchronous wrapper of ``check_async`` for the CLI and the scheduler."""
+    return asyncio.run(check_async(config, store, now=now, progress=progress))
