@@ -174,9 +174,9 @@ def _open_store(cfg: Config) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    cfg = _load(args)
     from monitor import run
 
-    cfg = _load(args)
     to_stdout = args.json == "-"
     human = sys.stderr if to_stdout else sys.stdout
     tick, stop = _progress(not args.quiet)
@@ -208,9 +208,9 @@ def _write_json(data: dict[str, Any], target: str) -> None:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    cfg = load(args.config)
     from monitor import digest
 
-    cfg = load(args.config)
     out = args.out or cfg.settings.reports_dir
     with _open_store(cfg) as store:
         written = digest.write(store, out, config=cfg, text=args.text)
@@ -219,9 +219,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    cfg = load(args.config)
     from monitor import schedule
 
-    cfg = load(args.config)
     outcome = schedule.run_once(cfg, out=args.out, text=args.text, progress=not args.quiet)
     print(outcome.line)
     return EXIT_PROBLEMS if outcome.problems else EXIT_OK

@@ -1,0 +1,141 @@
+"""The watch list: what loads, and the one clear line a maintainer gets for each mistake."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor import config
+from monitor.config import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = """\
+watch:
+  - name: Campaign page
+    url: https://example.org/campaign
+"""
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        config.loads(text, file="w.yaml")
+    return [str(p) for p in info.value.problems]
+
+
+def test_the_shipped_watch_list_loads() -> None:
+    cfg = config.load(ROOT / "config" / "watchlist.yaml")
+    names = [w.name for w in cfg.watch]
+    assert "Campaign page" in names
+    assert any("FIDH" in n for n in names)
+    assert any("Viasna" in n for n in names)
+    assert any("OSCE" in n for n in names)
+    assert any("Petition" in n for n in names)
+
+
+def readme_yaml_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_the_readme_has_yaml_examples() -> None:
+    assert readme_yaml_blocks(), "the README shows at least one watch list example"
+
+
+@pytest.mark.parametrize("block", readme_yaml_blocks(), ids=lambda b: b.splitlines()[0][:40])
+def test_every_yaml_example_in_the_readme_loads(block: str) -> None:
+    config.loads(block, file="README.md")
+
+
+def test_defaults_are_the_contracts() -> None:
+    s = config.loads(GOOD).settings
+    assert (s.timeout_s, s.concurrency, s.per_host, s.retries) == (20, 64, 4, 2)
+    assert str(s.database) == "state/monitor.db" and str(s.reports_dir) == "reports"
+    assert s.schedule == "0 7 * * *" and s.timezone == "UTC"
+    assert s.archive_lookup is True and s.allow_private_links is False
+    assert s.user_agent.startswith("partner-monitor/")
+    w = config.loads(GOOD).watch[0]
+    assert (w.links, w.content, w.selector, w.ignore, w.keywords) == (True, True, None, [], [])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("settings:\n  timout_s: 5\n" + GOOD, "w.yaml:2: settings.timout_s: unknown key (did you mean 'timeout_s'?)", id="unknown-settings-key-with-did-you-mean"),
+        pytest.param(GOOD + "    keywrds: [x]\n", "w.yaml:4: watch[0].keywrds: unknown key (did you mean 'keywords'?)", id="unknown-watch-key-with-did-you-mean"),
+        pytest.param("watch:\n  - url: https://a.example/\n", "w.yaml:2: watch[0].name: is required", id="missing-name"),
+        pytest.param("watch:\n  - name: A\n", "w.yaml:2: watch[0].url: is required", id="missing-url"),
+        pytest.param(GOOD + "  - name: Campaign page\n    url: https://b.example/\n", "w.yaml:4: watch[1].name: duplicate name 'Campaign page'", id="duplicate-name"),
+        pytest.param("watch:\n  - name: A\n    url: ftp://files.example/x\n", "w.yaml:3: watch[0].url: must be an http:// or https:// URL", id="non-http-url"),
+        pytest.param("watch:\n  - name: A\n    url: not a url\n", "w.yaml:3: watch[0].url: must be an http:// or https:// URL", id="garbage-url"),
+        pytest.param(GOOD + "    ignore: ['(unclosed']\n", "w.yaml:4: watch[0].ignore: item 0: '(unclosed' is not a valid regular expression", id="bad-ignore-regex"),
+        pytest.param("settings:\n  ignore_links: ['[a-']\n" + GOOD, "w.yaml:2: settings.ignore_links: item 0", id="bad-ignore-links-regex"),
+        pytest.param("settings:\n  schedule: '61 7 * * *'\n" + GOOD, "w.yaml:2: settings.schedule: '61 7 * * *' is not a valid cron expression", id="bad-cron-value"),
+        pytest.param("settings:\n  schedule: 'daily'\n" + GOOD, "w.yaml:2: settings.schedule: must be a cron expression of 5 fields", id="cron-not-five-fields"),
+        pytest.param("settings:\n  timezone: Mars/Base\n" + GOOD, "w.yaml:2: settings.timezone: unknown time zone 'Mars/Base'", id="bad-timezone"),
+        pytest.param(GOOD + "    selector: 'div[['\n", "w.yaml:4: watch[0].selector: 'div[[' is not a valid CSS selector", id="bad-css-selector"),
+        pytest.param("settings:\n  concurrency: many\n" + GOOD, "w.yaml:2: settings.concurrency: Input should be a valid integer", id="wrong-type-int"),
+        pytest.param(GOOD + "    links: maybe\n", "w.yaml:4: watch[0].links: Input should be a valid boolean", id="wrong-type-bool"),
+        pytest.param(GOOD + "    keywords: closed\n", "w.yaml:4: watch[0].keywords: Input should be a valid list", id="wrong-type-list"),
+        pytest.param("settings:\n  per_host: 0\n" + GOOD, "w.yaml:2: settings.per_host: Input should be greater than or equal to 1", id="out-of-range"),
+        pytest.param("settings:\n  email:\n    password_env: 'my secret pw'\n" + GOOD, "w.yaml:3: settings.email.password_env: must be the NAME of an environment variable", id="password-instead-of-env-name"),
+        pytest.param("settings:\n  email:\n    to: [nobody]\n" + GOOD, "w.yaml:3: settings.email.to: 'nobody' is not an e-mail address", id="bad-email-address"),
+        pytest.param("watch: []\n", "w.yaml:1: watch: List should have at least 1 item", id="empty-watch-list"),
+        pytest.param("settings: {}\n", "w.yaml:1: watch: is required", id="no-watch-key"),
+        pytest.param("watch:\n  - name: A\n   url: x\n", "w.yaml:3: not valid YAML", id="yaml-syntax-error"),
+        pytest.param("", "w.yaml: the file is empty", id="empty-file"),
+        pytest.param("- just\n- a list\n", "w.yaml:1: must be a mapping", id="top-level-list"),
+    ],
+)
+def test_each_mistake_names_file_line_and_key(text: str, expected: str) -> None:
+    found = problems_of(text)
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = (
+        "settings:\n  timout_s: 5\n  timezone: Nowhere/City\n"
+        "watch:\n  - name: A\n    url: ftp://x\n  - name: A\n    url: https://ok.example/\n"
+    )
+    found = problems_of(text)
+    assert len(found) == 4, found
+    assert [p.split(":")[1] for p in found] == ["2", "3", "6", "7"]
+
+
+def test_only_keeps_the_named_pages_and_suggests_near_misses() -> None:
+    cfg = config.loads(GOOD + "  - name: Petition\n    url: https://b.example/\n")
+    assert [w.name for w in cfg.only(["Petition"]).watch] == ["Petition"]
+    with pytest.raises(ConfigError, match="did you mean 'Petition'"):
+        cfg.only(["Petiton"])
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        config.load(tmp_path / "nope.yaml")
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_validate_prints_a_one_line_summary(tmp_path: Path) -> None:
+    (tmp_path / "w.yaml").write_text(GOOD)
+    out = run_cli("validate", "--config", "w.yaml", cwd=tmp_path)
+    assert out.returncode == 0
+    assert out.stdout.count("\n") == 1 and "1 watched pages" in out.stdout
+
+
+@pytest.mark.parametrize("command", ["validate", "check", "run", "digest"])
+def test_a_bad_config_exits_2_with_no_traceback_and_writes_nothing(tmp_path: Path, command: str) -> None:
+    (tmp_path / "w.yaml").write_text("settings:\n  database: db/x.db\n  reports_dir: out\nwatch:\n  - name: A\n    url: nope\n")
+    out = run_cli(command, "--config", "w.yaml", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert "w.yaml:6: watch[0].url:" in out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.yaml"]
