@@ -1,0 +1,99 @@
+"""The history database: streaks, versions, crash consistency, clear errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from monitor.store import LinkRecord, PageRecord, Store, StoreError
+
+
+def link(url: str, status: str, at: str) -> LinkRecord:
+    return LinkRecord(url, at, status, 404 if status == "broken" else 200, None, None, None)
+
+
+def test_the_database_folder_is_created(tmp_path: Path) -> None:
+    with Store(tmp_path / "a" / "b" / "monitor.db") as store:
+        assert store.integrity_ok()
+    assert (tmp_path / "a" / "b" / "monitor.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        pytest.param(["broken", "broken", "broken"], "d1", id="a-streak-keeps-its-first-day"),
+        pytest.param(["broken", "ok", "broken"], "d3", id="a-recovery-ends-the-streak"),
+        pytest.param(["timeout", "broken"], "d1", id="problem-kinds-share-one-streak"),
+        pytest.param(["ok", "ok"], None, id="no-failure-no-date"),
+        pytest.param(["broken", "blocked"], None, id="blocked-is-not-a-failure"),
+    ],
+)
+def test_first_failed_at_is_the_start_of_the_current_failing_streak(
+    tmp_path: Path, statuses: list[str], expected: str | None
+) -> None:
+    with Store(tmp_path / "m.db") as store:
+        first: dict[str, str | None] = {}
+        for day, status in enumerate(statuses, 1):
+            run = store.begin_run(f"d{day}")
+            first = store.record_links(run, [link("https://x.example/a", status, f"d{day}")])
+        assert first["https://x.example/a"] == expected
+        assert store.link_history("https://x.example/a")[-1].first_failed_at == expected
+
+
+def test_an_unchanged_page_adds_no_copy_and_a_new_text_adds_a_version(tmp_path: Path) -> None:
+    with Store(tmp_path / "m.db") as store:
+        page = store.page_id("https://p.example/", "P", None)
+        for day, lines in enumerate([("a", "b"), ("a", "b"), ("a", "c")], 1):
+            run = store.begin_run(f"d{day}")
+            store.record_page(
+                run,
+                PageRecord(page, f"d{day}", "ok", 200, None, None, "x", version_lines=lines),
+            )
+        versions = store.versions(page)
+        assert [v.lines for v in versions] == [("a", "b"), ("a", "c")]
+        assert (versions[0].first_seen, versions[0].last_seen) == ("d1", "d2")
+        assert store.recent_versions(page, 1)[0].lines == ("a", "c")
+
+
+def test_a_run_that_never_finished_is_marked_aborted_on_next_open(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    with Store(db) as store:
+        store.begin_run("d1")
+    with Store(db) as store:
+        [run] = store.runs()
+        assert run.state == "aborted"
+        assert store.integrity_ok()
+
+
+def test_a_failed_page_write_leaves_nothing_half_written(tmp_path: Path) -> None:
+    with Store(tmp_path / "m.db") as store:
+        page = store.page_id("https://p.example/", "P", None)
+        run = store.begin_run("d1")
+        bad = PageRecord(page, "d1", "ok", 200, None, None, "baseline", version_lines=("a",),
+                         occurrences=(("https://l.example/", "t", "a"),), change={"x": object()})
+        with pytest.raises(TypeError):
+            store.record_page(run, bad)
+        assert store.versions(page) == []
+        assert store.occurrences(run) == {}
+
+
+def test_a_database_path_that_cannot_be_created_is_a_clear_store_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")  # even root cannot make a folder inside a file
+    with pytest.raises(StoreError, match="cannot open the database .*settings.database"):
+        Store(tmp_path / "afile" / "m.db")
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_store_error(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    db.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open the database"):
+        Store(db)
+
+
+def test_schema_version_is_recorded(tmp_path: Path) -> None:
+    with Store(tmp_path / "m.db"):
+        pass
+    con = sqlite3.connect(tmp_path / "m.db")
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
