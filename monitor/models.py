@@ -212,3 +212,7 @@ class Change:
     words: tuple[WordDiff, ...] = ()
     keywords: tuple[KeywordEvent, ...] = ()
     matched_recent: int | None = None  # index of the recent version it equals (flip-flop)
+    # The edit script behind the diff: (start, end, lines) means old[start:end] became
+    # lines; in order, non-overlapping.  compare.apply() replays it; a renderer can use
+    # the positions for context.  Empty unless state is CHANGED.
+    edits: tuple[tuple[int, int, tuple[str, ...]], ...] = ()

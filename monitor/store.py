@@ -715,3 +715,75 @@ class Store:
         """``PRAGMA integrity_check`` says ok."""
         row = self._db.execute("PRAGMA integrity_check").fetchone()
         return bool(row and row[0] == "ok")
+
+    # -- digest queries ---------------------------------------------------------------
+    # Read-only queries for ``monitor.digest`` and ``monitor.mail``: the state of every
+    # link and page at a digest boundary, and how far a digest may safely reach.
+
+    def recent_link_checks(self, upto: int, n: int = 2) -> dict[str, list[CheckRow]]:
+        """The ``n`` newest checks of every link as of run ``upto`` (inclusive), newest first.
+
+        Two checks are what the digest needs to tell a single transient failure from a
+        confirmed one. Uses the (link_id, run_id) index: one short range scan per link.
+        """
+        rows = self._db.execute(
+            # CROSS JOIN keeps links as the outer loop (SQLite does not reorder it).
+            "SELECT lc.*, l.url FROM links l CROSS JOIN link_checks lc ON lc.link_id = l.id "
+            "WHERE lc.run_id IN (SELECT x.run_id FROM link_checks x WHERE x.link_id = l.id "
+            "  AND x.run_id <= ? ORDER BY x.run_id DESC LIMIT ?) "
+            "ORDER BY l.url, lc.run_id DESC",
+            (upto, n),
+        ).fetchall()
+        out: dict[str, list[CheckRow]] = {}
+        for r in rows:
+            out.setdefault(r["url"], []).append(self._check(r))
+        return out
+
+    def recent_page_checks(self, upto: int, n: int = 2) -> dict[str, list[PageCheckRow]]:
+        """The ``n`` newest checks of every watched page as of run ``upto``, newest first.
+
+        Keyed by page URL. As ``recent_link_checks``, for the watched pages themselves.
+        """
+        # page_checks has no (page_id, run_id) index: one ranked scan instead of a lookup per page.
+        rows = self._db.execute(
+            "SELECT * FROM (SELECT pc.*, p.url, p.name, p.partner, ROW_NUMBER() OVER "
+            "  (PARTITION BY pc.page_id ORDER BY pc.run_id DESC) AS rn "
+            "  FROM page_checks pc JOIN pages p ON p.id = pc.page_id WHERE pc.run_id <= ?) "
+            "WHERE rn <= ? ORDER BY page_id, run_id DESC",
+            (upto, n),
+        ).fetchall()
+        out: dict[str, list[PageCheckRow]] = {}
+        for r in rows:
+            out.setdefault(r["url"], []).append(
+                PageCheckRow(
+                    run_id=r["run_id"], page_id=r["page_id"], url=r["url"], name=r["name"],
+                    partner=r["partner"], checked_at=r["checked_at"], status=r["status"],
+                    http_status=r["http_status"], final_url=r["final_url"], error=r["error"],
+                    first_failed_at=r["first_failed_at"], content=r["content"],
+                    version_id=r["version_id"], prev_version_id=r["prev_version_id"],
+                    change=json.loads(r["change"]) if r["change"] else None, note=r["note"],
+                )
+            )
+        return out
+
+    def digest_failures(self, kind: str = "mail") -> list[DigestRow]:
+        """Failed attempts of a digest kind since its last success, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM digests WHERE kind=? AND error IS NOT NULL AND id > "
+            "(SELECT COALESCE(MAX(id), 0) FROM digests WHERE kind=? AND error IS NULL) "
+            "ORDER BY id",
+            (kind, kind),
+        ).fetchall()
+        return [DigestRow(**{k: r[k] for k in DigestRow.__dataclass_fields__}) for r in rows]
+
+    def settled_run_id(self) -> int:
+        """The newest run a digest may cover: the last one before any run still running.
+
+        A digest written while a check is in progress (``serve`` plus a manual ``digest``)
+        must not cover that run's first half and then move its window past the rest.
+        """
+        row = self._db.execute(
+            "SELECT COALESCE((SELECT MIN(id) - 1 FROM runs WHERE state='running'), "
+            "(SELECT MAX(id) FROM runs), 0) AS m"
+        ).fetchone()
+        return int(row["m"] or 0)

@@ -36,7 +36,7 @@ import ssl
 import struct
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -46,6 +46,7 @@ from typing import Any
 __all__ = ["HostStats", "Request", "Route", "RouteLike", "SimWeb", "html_page"]
 
 _MAX_BODY = 10_000_000  # request bodies larger than this are refused (the crawler sends none)
+_LOG_SIZE = 100_000  # the request log keeps the newest this many (long demo and bench runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +206,10 @@ class SimWeb:
         self._in_flight_total = 0
         self._max_in_flight_total = 0
         self._hits: Counter[tuple[str, str]] = Counter()
-        self._log: list[Request] = []
-        self._sequence_pos: dict[int, int] = {}  # id(route with a sequence) -> answers given
+        self._log: deque[Request] = deque(maxlen=_LOG_SIZE)
+        # id(route with a sequence) -> (that route, answers given). Holding the route keeps
+        # its id from being reused by a new Route, which would inherit the position.
+        self._sequence_pos: dict[int, tuple[Route, int]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._servers: list[asyncio.Server] = []
@@ -323,7 +326,7 @@ class SimWeb:
             return self._hits[(host, path)]
 
     def requests(self, host: str | None = None) -> list[Request]:
-        """The request log, oldest first, for one host or all."""
+        """The request log (the newest 100 000), oldest first, for one host or all."""
         with self._lock:
             return [r for r in self._log if host is None or r.host == host]
 
@@ -423,8 +426,8 @@ class SimWeb:
                 route = route.handler(request)
             elif route.sequence:
                 with self._lock:
-                    n = self._sequence_pos.get(id(route), 0)
-                    self._sequence_pos[id(route)] = n + 1
+                    n = self._sequence_pos.get(id(route), (route, 0))[1]
+                    self._sequence_pos[id(route)] = (route, n + 1)
                 route = route.sequence[min(n, len(route.sequence) - 1)]
             else:
                 return route

@@ -1,0 +1,512 @@
+"""Pure: what the network said about a link -> one contract status and a human reason.
+
+This module owns the judgement of a link: ``classify`` turns a ``FetchResult`` (and the
+``HostProfile`` of the link's host) into a ``LinkVerdict`` whose ``reason`` is one
+sentence a campaigner understands; soft-404 detection lives here. No I/O, no clock:
+everything it needs is in its arguments, so tests build them by hand.
+
+Statuses (the contract's table), in the order they are decided:
+
+* a fetch error: TIMEOUT -> ``timeout``; DNS, REFUSED, RESET, OTHER -> ``unreachable``;
+  TLS -> ``tls_error``; redirect loop / too many / bad redirect, invalid URL -> ``broken``;
+  PROTOCOL (malformed answer) -> ``server_error``; PRIVATE_REDIRECT -> ``skipped``.
+* 401, 403, 429, 999 and bot challenges -> ``blocked`` (not proof the page is gone).
+* other 4xx -> ``broken``; 5xx -> ``server_error``.
+* 2xx -> ``soft_404`` when one of three signals fires, else ``moved`` when a permanent
+  redirect (301/308) led to another URL, else ``ok``. The signals, built to raise no false
+  alarm on real sites:
+
+  (a) a redirect from a deep path to the same site's home page ("/", "/en/", "/index.php");
+  (b) not-found wording as the title or main heading (about ten languages; a page that
+      merely mentions "404" in its text does not count);
+  (c) the answer looks like the host's answer to a random missing path (``HostProfile``):
+      the same final URL after a redirect, or the same title and a near-identical text
+      (word-shingle Jaccard >= 0.9, similar length). Only for deep links, so a host that
+      serves its home page for everything does not turn its own home page into a
+      soft-404, and only when that page has enough text to tell pages apart (an app
+      shell that serves every route the same is not evidence).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.etree  # type: ignore[import-untyped]
+import lxml.html  # type: ignore[import-untyped]
+
+from monitor.models import FetchError, FetchResult, HostProfile, LinkVerdict, Status
+
+__all__ = ["classify", "host_profile", "page_signals"]
+
+SHINGLE_WORDS = 3
+SIMILAR_JACCARD = 0.9
+SIMILAR_LENGTH = 0.8  # shorter / longer text length
+MIN_SHINGLES = 12  # a page with less text than this cannot be told apart by its text
+# classify and host_profile read this much of a body: the Fetcher's default link cap, so a
+# watched page (fetched whole) and a missing-path probe (capped) are compared like for like.
+WINDOW_BYTES = 65_536
+
+_PERMANENT = frozenset({301, 308})
+_BLOCKED = frozenset({401, 403, 429, 999})
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
+_HTTP_REASONS = {
+    401: "Needs a login (401): could not verify",
+    403: "Login or bot protection (403): could not verify",
+    429: "The site refused to answer so many requests (429): could not verify",
+    999: "Bot protection (999): could not verify",
+    400: "The site rejected the address as malformed (400 Bad Request)",
+    404: "Page not found (404)",
+    410: "The page was removed (410 Gone)",
+    451: "Unavailable for legal reasons (451)",
+    502: "The site's server is failing (502 Bad Gateway)",
+    503: "The site is temporarily unavailable (503)",
+    504: "The site's server did not answer in time (504 Gateway Timeout)",
+}
+_NOISE_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+)
+_TOKEN_PUNCT = string.punctuation + "«»“”„‘’‚…–—·•¡¿"
+
+# A home page: "/", a language root ("/en", "/nl/", "/pt-br/"), an index or "home" file.
+_HOME_PATH = re.compile(
+    r"^/(?:[a-z]{2}(?:[-_][a-z]{2,4})?/?)?(?:(?:index|default|home|start)(?:\.[a-z]{2,5})?/?)?$"
+)
+_LOGIN_PATH = re.compile(
+    r"(?:^|[/_.-])(?:log-?in|log-?on|sign-?in|sign_in|auth|sso|cas|oauth2?|inloggen|aanmelden"
+    r"|connexion|anmelden|wp-login\.php)(?:[/_.?-]|$)"
+)
+_LOGIN_HOSTS = ("login.", "accounts.", "account.", "auth.", "sso.", "signin.", "id.")
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents off (é -> e, й -> и), one space between words: for matching."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").lower())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+# Not-found wording, matched anywhere in a title or main heading (folded).
+_NOT_FOUND_PHRASES = tuple(
+    _fold(p)
+    for p in (
+        # English
+        "page not found",
+        "page cannot be found",
+        "page can't be found",
+        "page could not be found",
+        "page doesn't exist",
+        "page does not exist",
+        "page no longer exists",
+        "page you requested could not",
+        "page you requested was not found",
+        "page you are looking for",
+        "page you're looking for",
+        "we can't find that page",
+        "we couldn't find that page",
+        "file not found",
+        # Dutch
+        "pagina niet gevonden",
+        "pagina bestaat niet",
+        "pagina is niet gevonden",
+        "pagina kan niet worden gevonden",
+        "pagina kon niet worden gevonden",
+        "pagina bestaat niet meer",
+        # French
+        "page introuvable",
+        "page non trouvée",
+        "page n'existe pas",
+        "page n'existe plus",
+        "page inexistante",
+        # German
+        "seite nicht gefunden",
+        "seite wurde nicht gefunden",
+        "seite existiert nicht",
+        "seite konnte nicht gefunden werden",
+        # Spanish
+        "página no encontrada",
+        "no se encontró la página",
+        "la página no existe",
+        # Italian, Portuguese, Polish
+        "pagina non trovata",
+        "página não encontrada",
+        "nie znaleziono strony",
+        "strona nie została znaleziona",
+        "strona nie istnieje",
+        # Russian, Belarusian, Ukrainian
+        "страница не найдена",
+        "страница не существует",
+        "страницы не существует",
+        "старонка не знойдзена",
+        "старонка не існуе",
+        "старонкі не існуе",
+        "сторінку не знайдено",
+        "сторінка не знайдена",
+        "сторінки не існує",
+    )
+)
+# Whole title segments that say "not found" on their own ("Not Found | Site").
+_NOT_FOUND_SEGMENTS = frozenset(
+    _fold(p)
+    for p in (
+        "404",
+        "not found",
+        "nothing found",
+        "niet gevonden",
+        "introuvable",
+        "nicht gefunden",
+        "no encontrada",
+        "no encontrado",
+        "non trovata",
+        "não encontrada",
+        "не найдена",
+        "не найдено",
+        "не знойдзена",
+        "не знайдено",
+    )
+)
+# Words that make a short segment with "404" an error title ("Error 404", "404 Not Found").
+_ERROR_WORDS = frozenset(
+    _fold(w)
+    for w in (
+        "error",
+        "erreur",
+        "fehler",
+        "fout",
+        "errore",
+        "erro",
+        "błąd",
+        "ошибка",
+        "памылка",
+        "помилка",
+        "found",
+        "gevonden",
+        "gefunden",
+        "introuvable",
+        "encontrada",
+        "trovata",
+        "найдена",
+        "знойдзена",
+    )
+)
+_SEGMENT_SPLIT = re.compile(r"\s+[-|–—:·•»/]+\s+|[|–—·•»]")
+_INTERJECTION = re.compile(r"^(?:oops|oeps|whoops|sorry|helaas|desole|oh no|hmm)\W*")
+
+
+class _Doc:
+    """One parse of an HTML body: title and h1 at once, the text fingerprint on demand."""
+
+    def __init__(self, root: Any) -> None:
+        self._root = root  # lxml.html.HtmlElement (lxml has no type stubs)
+        title = root.find(".//title")
+        h1 = root.find(".//h1")
+        self.title = _clean(title.text_content()) if title is not None else ""
+        self.h1 = _clean(h1.text_content()) if h1 is not None else ""
+        self._fingerprint: tuple[frozenset[str], int] | None = None
+
+    def fingerprint(self) -> tuple[frozenset[str], int]:
+        """(word shingles, length of the normalised text) of the main text; computed once.
+
+        Navigation, header, footer, asides and scripts are left out: they are the same on
+        every page of a site and would make any two pages look alike.
+        """
+        if self._fingerprint is None:
+            lxml.etree.strip_elements(self._root, *_NOISE_TAGS, with_tail=False)
+            body = self._root.find("body")
+            words = _tokens(" ".join((body if body is not None else self._root).itertext()))
+            self._fingerprint = (_shingles(words), len(" ".join(words)))
+        return self._fingerprint
+
+
+def _charset(content_type: str, body: bytes) -> str:
+    declared = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.I)
+    if declared is not None:
+        return declared.group(1)
+    meta = re.search(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", body[:4096], re.I)
+    return meta.group(1).decode("ascii", "replace") if meta is not None else "utf-8"
+
+
+def _clean(text: object) -> str:
+    return " ".join(str(text or "").split())[:300]
+
+
+def _parse(body: bytes, content_type: str) -> _Doc | None:
+    """Parse an HTML body; None when it is not HTML or not parseable."""
+    media = content_type.split(";")[0].strip().lower()
+    if not body or media not in _HTML_TYPES:
+        return None
+    if not media and b"<" not in body[:1024]:
+        return None  # undeclared and does not look like markup
+    charset = _charset(content_type, body)
+    try:
+        text = body.decode(charset, errors="replace")
+    except LookupError:
+        text = body.decode("utf-8", errors="replace")
+    # lxml refuses str input that carries an XML encoding declaration.
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    try:
+        return _Doc(lxml.html.document_fromstring(text))
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def _parse_window(result: FetchResult) -> _Doc | None:
+    return _parse(result.body[:WINDOW_BYTES], result.headers.get("content-type", ""))
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-case words; any word with a digit or "/" becomes "#" so echoed paths match."""
+    out: list[str] = []
+    for raw in text.lower().split():
+        if "/" in raw or any(c.isdigit() for c in raw):
+            out.append("#")
+        else:
+            word = raw.strip(_TOKEN_PUNCT)
+            if word:
+                out.append(word)
+    return out
+
+
+def _shingles(words: list[str]) -> frozenset[str]:
+    if len(words) <= SHINGLE_WORDS:
+        return frozenset([" ".join(words)]) if words else frozenset()
+    return frozenset(
+        " ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
+    )
+
+
+def page_signals(body: bytes, content_type: str) -> tuple[str, str]:
+    """Return (title, first h1) of an HTML body, whitespace-collapsed; ("", "") otherwise.
+
+    ``content_type`` is the header value (parameters such as charset are used) or just
+    the media type; an empty one means "look at the body". Never raises.
+    """
+    doc = _parse(body, content_type)
+    return ("", "") if doc is None else (doc.title, doc.h1)
+
+
+def host_profile(result: FetchResult) -> HostProfile:
+    """Summarise a host's answer to a random missing path (``Fetcher.missing_path``)."""
+    doc = None if result.error else _parse_window(result)
+    shingles, length = doc.fingerprint() if doc else (frozenset[str](), 0)
+    return HostProfile(
+        host=_host_key(result.url),
+        status_code=None if result.error else result.status_code,
+        final_url=None if result.error else result.final_url,
+        title=doc.title if doc else "",
+        fingerprint=shingles,
+        length=length,
+    )
+
+
+def _host_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _says_not_found(text: str) -> bool:
+    """True when a title or heading reads as a not-found message (see module doc)."""
+    folded = _fold(text)
+    if not folded:
+        return False
+    if any(phrase in folded for phrase in _NOT_FOUND_PHRASES):
+        return True
+    for segment in _SEGMENT_SPLIT.split(folded):
+        segment = _INTERJECTION.sub("", segment.strip(" !.?()[]'\"")).strip(" !.?")
+        if segment in _NOT_FOUND_SEGMENTS:
+            return True
+        words = re.findall(r"\w+", segment)
+        # "Error 404", "404 Not Found": short, with an error word; not "Route 404 to Paris".
+        if "404" in words and len(words) <= 3 and any(w in _ERROR_WORDS for w in words):
+            return True
+    return False
+
+
+def _is_home(path: str) -> bool:
+    return _HOME_PATH.match(path.lower() or "/") is not None
+
+
+def _same_site(host_a: str, host_b: str) -> bool:
+    a = host_a.lower().removeprefix("www.")
+    b = host_b.lower().removeprefix("www.")
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def _is_login(url: str) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return host.startswith(_LOGIN_HOSTS) or _LOGIN_PATH.search(parts.path.lower()) is not None
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _looks_like_profile(result: FetchResult, doc: _Doc | None, profile: HostProfile) -> bool:
+    """Signal (c): the link answers what its host answers for any missing path."""
+    if profile.status_code is None or not 200 <= profile.status_code < 300:
+        return False  # the host gives real errors for missing paths: nothing to compare
+    if profile.host not in (_host_key(result.url), _host_key(result.final_url)):
+        return False
+    if result.hops and profile.final_url == result.final_url:
+        return True  # redirected to where every missing path is redirected
+    if doc is None or len(profile.fingerprint) < MIN_SHINGLES:
+        return False
+    if profile.title and _fold(profile.title) != _fold(doc.title):
+        return False  # real pages have their own title; a catch-all page has one title
+    shingles, length = doc.fingerprint()
+    longer = max(length, profile.length)
+    similar_length = longer > 0 and min(length, profile.length) / longer >= SIMILAR_LENGTH
+    return similar_length and _jaccard(shingles, profile.fingerprint) >= SIMILAR_JACCARD
+
+
+def _phrase(code: int) -> str:
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return str(code)
+
+
+def _error_verdict(result: FetchResult) -> LinkVerdict:
+    """The verdict of a fetch that produced no usable final answer."""
+    detail = result.error_detail or ""
+    status, reason = Status.UNREACHABLE, f"Could not check the link: {detail or 'unknown error'}"
+    match result.error:
+        case FetchError.TIMEOUT:
+            found = re.search(r"within (\S+ s)", detail)
+            limit = f"within {found.group(1)}" if found else "in time"
+            status, reason = Status.TIMEOUT, f"The server did not answer {limit}"
+        case FetchError.DNS:
+            reason = (
+                "The site's name does not exist (DNS lookup failed): the domain may have expired"
+            )
+        case FetchError.REFUSED:
+            reason = "The server refused the connection: the site is down or has moved"
+        case FetchError.RESET:
+            reason = "The connection was cut off before the page arrived"
+        case FetchError.TLS:
+            lowered = detail.lower()
+            if "certificate" in lowered or "hostname" in lowered:
+                reason = f"The certificate of this site is not valid: {detail}"
+            else:
+                reason = f"The secure connection to this site failed: {detail or 'handshake error'}"
+            status = Status.TLS_ERROR
+        case FetchError.REDIRECT_LOOP:
+            looped = result.hops[-1].location if result.hops else None
+            where = f" (back to {looped})" if looped else ""
+            status, reason = Status.BROKEN, f"Redirects in a loop{where}: the page never loads"
+        case FetchError.TOO_MANY_REDIRECTS:
+            status, reason = Status.BROKEN, "More than 10 redirects: the page never loads"
+        case FetchError.BAD_REDIRECT:
+            status, reason = Status.BROKEN, f"Broken redirect: {detail or 'unusable Location'}"
+        case FetchError.PROTOCOL:
+            status = Status.SERVER_ERROR
+            reason = f"The server sent a malformed answer ({detail or 'protocol error'})"
+        case FetchError.PRIVATE_REDIRECT:
+            status = Status.SKIPPED
+            reason = f"Points to a private or local network address, not checked ({detail})"
+        case FetchError.OTHER if detail.startswith("invalid URL"):
+            status, reason = Status.BROKEN, f"The link is not a valid web address ({detail})"
+        case _:
+            pass
+    return LinkVerdict(status, result.status_code, result.final_url, reason)
+
+
+def _http_verdict(result: FetchResult, code: int) -> LinkVerdict:
+    """The verdict of a final answer that is not 2xx."""
+    final = result.final_url
+    known = _HTTP_REASONS.get(code)
+    if code in _BLOCKED or result.headers.get("cf-mitigated", "").lower() == "challenge":
+        reason = (
+            known if code in _BLOCKED and known else f"Bot challenge ({code}): could not verify"
+        )
+        return LinkVerdict(Status.BLOCKED, code, final, reason)
+    if 400 <= code < 500:
+        reason = known or f"The site refused the page ({_phrase(code)})"
+        return LinkVerdict(Status.BROKEN, code, final, reason)
+    if 500 <= code < 600:
+        return LinkVerdict(
+            Status.SERVER_ERROR, code, final, known or f"Server error ({_phrase(code)})"
+        )
+    if 300 <= code < 400:
+        # 304: a conditional request was answered "unchanged"; other 3xx are not redirects
+        # we follow (300, 305): the server answered, the link is not broken.
+        note = None if code == 304 else f"The site answered {_phrase(code)}"
+        return LinkVerdict(Status.OK, code, final, note)
+    return LinkVerdict(Status.SERVER_ERROR, code, final, f"Unexpected answer ({code})")
+
+
+def classify(result: FetchResult, profile: HostProfile | None = None) -> LinkVerdict:
+    """Judge one fetched link. Pure; never raises.
+
+    ``result`` is a ``Fetcher.probe``/``get`` answer; ``profile`` the ``host_profile`` of
+    the link's host (``scheme://netloc`` of ``result.url``), or None when unknown (then
+    only signals (a) and (b) can find a soft-404). Returns the status, the final HTTP
+    code, the final URL, a one-sentence reason (None only for a plain ``ok``) and, for
+    ``moved``, the URL to use instead.
+    """
+    if result.error is not None:
+        return _error_verdict(result)
+    code = result.status_code
+    if code is None:
+        return LinkVerdict(Status.UNREACHABLE, None, result.final_url, "No answer was received")
+    if not 200 <= code < 300:
+        return _http_verdict(result, code)
+
+    final = result.final_url
+    start, end = urlsplit(result.url), urlsplit(final)
+    deep = not _is_home(start.path)
+    login = bool(result.hops) and _is_login(final) and not _is_login(result.url)
+    same_site = _same_site(start.hostname or "", end.hostname or "")
+
+    def soft(reason: str) -> LinkVerdict:
+        return LinkVerdict(Status.SOFT_404, code, final, reason)
+
+    # (a) a deep link that ends on its own site's home page
+    if result.hops and deep and same_site and _is_home(end.path):
+        return soft("Sends readers to the home page: the page was probably removed")
+    doc = _parse_window(result)
+    # (b) not-found wording as the title or main heading
+    if doc is not None:
+        for shown in (doc.title, doc.h1):
+            if _says_not_found(shown):
+                return soft(f"Shows “{shown}” (with status {code}): the page is gone")
+    # (c) the host's answer to any missing path
+    if profile is not None and deep and not login and _looks_like_profile(result, doc, profile):
+        return soft(
+            "Shows the same page the site gives for any missing address: the page is probably gone"
+        )
+
+    permanent = [hop for hop in result.hops if hop.status_code in _PERMANENT]
+    if permanent and final != result.url:
+        # The target of the last permanent redirect: temporary hops after it (a session,
+        # a login) are not where the link should point.
+        index = result.hops.index(permanent[-1])
+        suggestion = result.hops[index].location or final
+        if suggestion == result.url:  # came back to the link itself: only the end counts
+            suggestion = final
+        if not same_site and _is_home(urlsplit(suggestion).path) and deep:
+            reason = (
+                f"Moved permanently to the home page of {urlsplit(suggestion).hostname}: "
+                "check that it still leads where it should"
+            )
+        else:
+            reason = f"Moved permanently to {suggestion}: update the link"
+        return LinkVerdict(Status.MOVED, code, final, reason, suggestion)
+    if login:
+        reason = "Redirects to a login page: the content behind it could not be checked"
+        return LinkVerdict(Status.OK, code, final, reason)
+    return LinkVerdict(Status.OK, code, final, None)

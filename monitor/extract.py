@@ -1,0 +1,1133 @@
+"""Pure extraction: the bytes of an HTML page -> ``Page`` (title, main-content lines, links).
+
+This module owns everything between "the server sent these bytes" and "this is the text
+a campaigner reads and these are the links a visitor can click":
+
+* **decoding** (:func:`decode`): BOMs, the HTTP charset, a ``<meta charset>`` declared
+  anywhere in the page, then UTF-8 with replacement; it never raises.
+* **links** (:func:`links`): every user-facing link and embedded resource, resolved
+  against ``<base href>`` and the page URL, normalised so one target is one URL string,
+  with the anchor text of each occurrence; non-http(s) schemes come back with a
+  ``skip_reason`` instead of being dropped silently.
+* **text** (:func:`page`): the main content as a reader sees it, one block element per
+  line, headings marked with ``"# "``.  Main content comes from trafilatura; when it
+  finds nothing (tiny pages, odd layouts) a tag-dropping extraction takes over and
+  ``Page.note`` says so.  A configured CSS selector replaces both.
+
+Parsing stack (a deliberate choice, measured): the normal path parses once with
+``lxml.html`` and hands that tree to trafilatura (which is lxml-based and copies it).
+BeautifulSoup (with the lxml parser) plus soupsieve is used only for a watch's CSS
+``selector``, so that selector validation (:func:`compile_selector`) and matching are
+the same engine.  (On a 1 MB page bs4 takes ~240 ms just to parse; lxml ~16 ms.)
+libxml2 stops parsing at nesting depth 256; such documents are re-parsed through a
+recursion-free SAX-style tree builder so no content after the deep part is lost, and
+trafilatura (whose recursion can crash the interpreter on very deep trees) is skipped.
+
+Nothing here touches the network, the clock or the database.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+import charset_normalizer
+import idna
+import lxml.etree as etree  # type: ignore[import-untyped, unused-ignore]
+import lxml.html  # type: ignore[import-untyped, unused-ignore]
+import soupsieve
+import trafilatura
+from bs4 import BeautifulSoup, Tag
+
+from monitor.models import Link, Page
+
+__all__ = [
+    "compile_selector",
+    "decode",
+    "links",
+    "normalise_url",
+    "page",
+    "resolve",
+]
+
+# trafilatura logs "discarding data" at WARNING for every page where it finds no main
+# content; that is an expected outcome here (we fall back and say so in Page.note), not
+# something to print into the campaigners' console on every run.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
+
+# --------------------------------------------------------------------------- decoding
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    # UTF-32 first: its little-endian BOM starts with the UTF-16 one.
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# Labels whose meaning on the web differs from Python's codec of the same name (WHATWG
+# Encoding Standard): browsers read "iso-8859-1" and "ascii" as windows-1252, and so on.
+_WEB_LABELS = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+    "iso-8859-9": "cp1254",
+    "latin5": "cp1254",
+    "tis-620": "cp874",
+    "iso-8859-11": "cp874",
+    "x-cp1251": "cp1251",
+    "x-cp1250": "cp1250",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "windows-31j": "cp932",
+    "unicode-1-1-utf-8": "utf-8",
+    "x-unicode20utf8": "utf-8",
+}
+
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]+)""", re.I)
+# A charset declaration can sit after large inline scripts or styles; browsers honour a
+# late one, so look well past the 1024 bytes of the HTML prescan, but not forever.
+_META_SCAN_LIMIT = 1 << 20
+
+
+# Python codecs that are not character encodings of a web page, though lookup() finds them.
+_NOT_PAGE_ENCODINGS = frozenset(
+    # utf-7 is banned on the web (it smuggled markup past filters); browsers ignore it.
+    {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined", "rot-13", "utf-7"}
+)
+
+
+def _codec(label: str | None) -> str | None:
+    """A Python text codec name for a charset label from HTTP or HTML, or None if unknown."""
+    if not label:
+        return None
+    key = label.strip().strip("\"'").strip().lower()
+    if not key:
+        return None
+    key = _WEB_LABELS.get(key, key)
+    try:
+        name = codecs.lookup(key).name
+        if name.replace("_", "-") in _NOT_PAGE_ENCODINGS:
+            return None
+        # lookup() also finds bytes-to-bytes codecs (base64, zlib...); decoding raises then.
+        b"a".decode(name, "ignore")
+    except (LookupError, ValueError, TypeError):
+        return None
+    return name
+
+
+def _meta_charset(body: bytes) -> str | None:
+    m = _META_CHARSET.search(body, 0, _META_SCAN_LIMIT)
+    return m.group(1).decode("ascii") if m else None
+
+
+_ASCII = bytes(range(128))
+
+
+def _few_errors(text: str, body: bytes) -> bool:
+    """True when a lossy UTF-8 decode replaced only a handful of bytes (a damaged page, or
+    a body cut at the size cap mid-character) rather than a whole other encoding."""
+    bad = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")
+    non_ascii = len(body.translate(None, _ASCII))
+    return bad <= 8 or bad * 100 <= non_ascii
+
+
+def decode(body: bytes, declared_charset: str | None = None) -> str:
+    """Decode an HTML body the way a careful browser would; never raises.
+
+    Takes the raw ``body`` and the ``charset`` parameter of the HTTP Content-Type header
+    (``declared_charset``, may be None or garbage).  Order: a byte-order mark wins; then
+    the first of the HTTP charset, the page's own ``<meta charset>`` /
+    ``http-equiv`` declaration (searched in the first MiB, so a late one counts) and
+    UTF-8 that decodes without error; then the declared charset with replacement
+    characters; with nothing declared, UTF-8 with replacement when only a few bytes are
+    bad, else the encoding ``charset_normalizer`` guesses.  Returns the text without BOM.
+    """
+    if not body:
+        return ""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(encoding, "replace")
+    http = _codec(declared_charset)
+    meta = _codec(_meta_charset(body))
+    if meta is not None and meta.startswith(("utf-16", "utf-32")):
+        # A meta tag readable as ASCII cannot be in UTF-16; the standard says UTF-8.
+        meta = "utf-8"
+    for encoding in dict.fromkeys(e for e in (http, meta, "utf-8") if e):
+        try:
+            return body.decode(encoding)
+        except UnicodeError:
+            continue
+    declared = http or meta
+    if declared is not None and declared != "utf-8":
+        return body.decode(declared, "replace")
+    text = body.decode("utf-8", "replace")
+    if _few_errors(text, body):
+        return text
+    best = charset_normalizer.from_bytes(body[:65536]).best()
+    guessed = _codec(best.encoding) if best is not None else None
+    return body.decode(guessed, "replace") if guessed else text
+
+
+# ---------------------------------------------------------------------------- parsing
+
+# libxml2's default nesting limit; deeper documents take the SAX-built path below and
+# skip trafilatura, whose recursion is quadratic-slow and can crash on very deep trees.
+_MAX_DEPTH = 256
+
+
+def _html_parser(**extra: Any) -> Any:
+    # One parser per call: lxml parser objects must not be shared between threads.
+    return lxml.html.HTMLParser(
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+        no_network=True,
+        default_doctype=False,
+        **extra,
+    )
+
+
+def _parse(text: str) -> tuple[Any, bool]:
+    """Parse HTML text into an lxml.html document; returns (root or None, too_deep)."""
+    # NUL bytes truncate libxml2's input (and show as nothing); lone surrogates cannot
+    # be encoded and become "?".
+    data = text.replace("\x00", "").encode("utf-8", "replace")
+    if not data.strip():
+        return None, False
+    parser = _html_parser()
+    try:
+        root = lxml.html.document_fromstring(data, parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    hit_limit = any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log)
+    if not hit_limit:
+        return root, False
+    # libxml2 stops building the tree at the depth limit and drops the rest of the page.
+    # Its SAX interface has no such limit, so build the tree from events instead.
+    builder = etree.TreeBuilder(parser=lxml.html.HTMLParser())
+    sax = _html_parser(target=builder, huge_tree=True)
+    try:
+        deep_root = etree.fromstring(data, sax)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return root, True
+    return (deep_root if deep_root is not None else root), True
+
+
+def _root_of(html: Any) -> Any:
+    """An lxml root for whatever the caller has: text, bytes, a bs4 soup/tag or lxml tree."""
+    if isinstance(html, bytes):
+        return _parse(decode(html))[0]
+    if isinstance(html, str):
+        return _parse(html)[0]
+    if isinstance(html, Tag):  # BeautifulSoup is a Tag too
+        return _parse(str(html))[0]
+    if isinstance(html, etree._ElementTree):
+        return html.getroot()
+    if isinstance(html, etree._Element):
+        return html
+    raise TypeError(f"cannot extract links from {type(html).__name__}")
+
+
+# ------------------------------------------------------------------------------ links
+
+_LINK_ATTRS: dict[str, tuple[str, ...]] = {
+    "a": ("href",),
+    "area": ("href",),
+    "img": ("src", "srcset"),
+    "link": ("href",),
+    "script": ("src",),
+    "iframe": ("src",),
+    "source": ("src", "srcset"),
+    "video": ("src",),
+    "audio": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+}
+# <link> elements are checked only when a visitor's browser loads them: stylesheets,
+# icons and web-app manifests.  canonical/alternate/shortlink/next/prev are metadata for
+# machines (alternate language versions are linked visibly elsewhere when they matter),
+# and preconnect/dns-prefetch/preload name origins or hints, not pages.
+_LINK_REL_CHECKED = ("stylesheet", "icon", "manifest", "mask-icon")
+
+# Query parameters that only identify the click for analytics.  Dropping them makes one
+# target one URL across pages and runs (some rotate on every page load).
+_TRACKING_PARAM = re.compile(
+    r"^(utm_[a-z]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|igshid|mc_cid|mc_eid"
+    r"|_ga|_gl|_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|vero_id)$",
+    re.I,
+)
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+_TEXT_CAP = 200
+_SKIPPED_URL_CAP = 200
+# RFC 3986 sub-delims, gen-delims allowed in paths/queries, and "%" for existing escapes.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _idna_host(host: str) -> str:
+    if host.isascii():
+        return host
+    try:
+        # UTS #46 / IDNA 2008, the mapping httpx and browsers use ("faß.de" stays ß).
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        try:
+            return host.encode("idna").decode("ascii")
+        except UnicodeError:
+            # Not a valid name at all: leave it, the fetch will report it unreachable.
+            return host
+
+
+def _upper_escapes(s: str) -> str:
+    return _PERCENT.sub(lambda m: m.group(0).upper(), s)
+
+
+def _strip_tracking(query: str) -> str:
+    if not query:
+        return query
+    kept = [p for p in query.split("&") if not _TRACKING_PARAM.match(p.split("=", 1)[0])]
+    return "&".join(kept)
+
+
+def normalise_url(url: str) -> str:
+    """Normalise an absolute http(s) URL so that one target is always one string.
+
+    Lower-cases scheme and host, converts IDN hosts to punycode, drops the default port,
+    the fragment and analytics-only query parameters (``utm_*``, ``fbclid``...),
+    percent-encodes spaces and non-ASCII characters in path and query (existing escapes
+    kept, hex upper-cased), and gives an empty path as ``/``.  Raises ``ValueError`` for
+    a URL that cannot be split (bad IPv6 literal, non-numeric port) or has no host.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = parts.hostname  # lower-cased, brackets of an IPv6 literal removed
+    if not host:
+        raise ValueError(f"no host in {url!r}")
+    port = parts.port  # raises ValueError for a non-numeric or out-of-range port
+    host = _idna_host(host)
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{host}:{port}"
+    if parts.username is not None:
+        userinfo = quote(parts.username, safe="%!$&'()*+,;=-._~")
+        if parts.password is not None:
+            userinfo += ":" + quote(parts.password, safe="%!$&'()*+,;=-._~")
+        netloc = f"{userinfo}@{netloc}"
+    path = _upper_escapes(quote(parts.path, safe=_PATH_SAFE)) or "/"
+    query = _upper_escapes(quote(_strip_tracking(parts.query), safe=_QUERY_SAFE))
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+@functools.lru_cache(maxsize=8192)
+def resolve(href: str, base_url: str) -> tuple[str, str | None] | None:
+    """Turn an attribute value as found in HTML into what the checker needs.
+
+    Takes the raw ``href`` (entities already decoded by the parser) and the absolute
+    ``base_url`` it is relative to.  Returns None for values that are not links (empty,
+    a pure ``#fragment`` on the same page); ``(url, None)`` for an http(s) link, with
+    ``url`` absolute and normalised (see :func:`normalise_url`); ``(text, reason)`` for
+    links that are not checked: other schemes (``mailto:``, ``tel:``, ``javascript:``,
+    ``data:``...) and malformed URLs.  Never raises.
+    """
+    # The URL standard strips leading/trailing spaces and controls and removes tabs and
+    # newlines anywhere: templates often wrap long hrefs over several lines.
+    cleaned = _TAB_NEWLINE.sub("", href.strip(" \t\n\r\f\v\x00"))
+    if not cleaned or cleaned.startswith("#"):
+        return None
+    m = _SCHEME.match(cleaned)
+    scheme = m.group(1).lower() if m else ""
+    if scheme and scheme not in ("http", "https"):
+        shown = cleaned
+        if scheme == "data":
+            # data: URLs can be megabytes of base64; its media type is all a reader needs.
+            shown = cleaned.split(",", 1)[0] + ",…"
+        elif len(shown) > _SKIPPED_URL_CAP:
+            shown = shown[: _SKIPPED_URL_CAP - 1] + "…"
+        return shown, f"{scheme}: link — not checked"
+    # Browsers read "\" as "/" in http(s) URLs.
+    cleaned = cleaned.replace("\\", "/")
+    try:
+        if scheme and cleaned[len(scheme) + 1 : len(scheme) + 3] == "//":
+            absolute = cleaned  # already absolute: urljoin would only cost time
+        elif cleaned.startswith("/") and not cleaned.startswith("//") and "/." not in cleaned:
+            absolute = _origin(base_url) + cleaned  # the common root-relative case, fast
+        else:
+            absolute = urljoin(base_url, cleaned)
+        if not absolute.lower().startswith(("http://", "https://")):
+            return _cap(cleaned), "malformed URL — not checked"  # e.g. "http:/path"
+        return normalise_url(absolute), None
+    except ValueError:
+        return _cap(cleaned), "malformed URL — not checked"
+
+
+@functools.lru_cache(maxsize=256)
+def _origin(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _cap(text: str, limit: int = _SKIPPED_URL_CAP) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _label(el: Any) -> str:
+    """Text a visitor (or screen reader) associates with an element that has none."""
+    for attr in ("alt", "aria-label", "title"):
+        value = el.get(attr)
+        if value and value.strip():
+            return _clean_line(value)
+    return ""
+
+
+def _anchor_text(el: Any) -> str:
+    text = _clean_line(el.text_content())
+    if not text:
+        text = _label(el)
+    if not text:
+        # An icon link: the image inside carries the meaning.
+        for img in el.iter("img", "svg"):
+            text = _label(img)
+            if text:
+                break
+    return _cap(text, _TEXT_CAP)
+
+
+def _first_srcset_url(srcset: str) -> str:
+    first = srcset.strip().split(",", 1)[0].strip()
+    return first.split()[0] if first else ""
+
+
+def _base_url(root: Any, page_url: str) -> str:
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href and href.strip():
+            resolved = resolve(href, page_url)
+            if resolved is not None and resolved[1] is None:
+                return resolved[0]
+            break  # only the first <base href> counts, even when it is unusable
+    return page_url
+
+
+def _links_from_root(root: Any, base_url: str) -> tuple[Link, ...]:
+    base = _base_url(root, base_url)
+    found: dict[Link, None] = {}
+    for el in root.iter(*_LINK_ATTRS):
+        tag = el.tag
+        if tag == "link":
+            rel = (el.get("rel") or "").lower().split()
+            if not any(r in _LINK_REL_CHECKED or r.endswith("-icon") for r in rel):
+                continue
+        text: str | None = None
+        seen_here: set[str] = set()
+        for attr in _LINK_ATTRS[tag]:
+            value = el.get(attr)
+            if value is None:
+                continue
+            if attr == "srcset":
+                value = _first_srcset_url(value)
+            resolved = resolve(value, base)
+            if resolved is None or resolved[0] in seen_here:
+                continue
+            seen_here.add(resolved[0])
+            if text is None:
+                text = _anchor_text(el) if tag in ("a", "area") else _cap(_label(el), _TEXT_CAP)
+            found.setdefault(Link(resolved[0], text, tag, resolved[1]), None)
+    return tuple(found)
+
+
+def links(html_or_soup: Any, base_url: str) -> tuple[Link, ...]:
+    """Every link and embedded resource of a page, one ``Link`` per distinct occurrence.
+
+    Takes HTML as ``str`` or ``bytes`` (decoded with :func:`decode`), a BeautifulSoup
+    document or tag, or an lxml element/tree, and the page's absolute URL.  Looks at
+    ``a``/``area[href]``, ``img[src]`` and the first ``srcset`` candidate, stylesheet/icon/
+    manifest ``link[href]``, ``script``/``iframe``/``source``/``video``/``audio``/
+    ``embed[src]`` and ``object[data]``, honouring ``<base href>``.  URLs are normalised
+    (:func:`resolve`) so duplicates compare equal; the same (url, text, tag) seen twice is
+    returned once, in document order.  Text is the anchor text or the alt/aria-label/
+    title text, whitespace-collapsed and capped at 200 characters.  Raises ``TypeError``
+    only for an input of another type.
+    """
+    root = _root_of(html_or_soup)
+    if root is None:
+        return ()
+    return _links_from_root(root, base_url)
+
+
+# ------------------------------------------------------------------------------- text
+
+# Invisible characters that editors and CMSs sprinkle into text and that would make two
+# identical-looking sentences differ: zero-width spaces/joiners, word joiner, BOM, soft
+# hyphen, directional marks.  No-break and other special spaces become plain spaces.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f"
+             "\u202a\u202b\u202c\u202d\u202e"),
+    None,
+)  # fmt: skip
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000"), " ")
+_TRANSLATE: dict[int, str | None] = {**_INVISIBLE, **_SPACES}
+
+
+def _clean_line(text: str) -> str:
+    text = unicodedata.normalize("NFC", text.translate(_TRANSLATE))
+    return " ".join(text.split())
+
+
+class _Lines:
+    """Accumulates inline text and turns each finished block into one clean line."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._buf: list[str] = []
+        self._cell_pending = False
+
+    def add(self, text: str | None) -> None:
+        if not text:
+            return
+        if self._cell_pending and not text.isspace():
+            # Separate cells only once the next cell shows text: empty cells add nothing.
+            self._buf.append(" | ")
+            self._cell_pending = False
+        self._buf.append(text)
+
+    def new_cell(self) -> None:
+        self._cell_pending = any(not s.isspace() for s in self._buf)
+
+    def flush(self, heading: bool) -> None:
+        self._cell_pending = False
+        if not self._buf:
+            return
+        line = _clean_line("".join(self._buf))
+        self._buf.clear()
+        if line:
+            self.lines.append("# " + line if heading else line)
+
+
+def _block_lines(
+    root: Any,
+    *,
+    blocks: frozenset[str],
+    headings: frozenset[str],
+    cells: frozenset[str],
+    breaks: frozenset[str],
+    skip: Callable[[Any], bool],
+) -> list[str]:
+    """Walk a tree without recursion and return one line per block element.
+
+    ``blocks`` end and start lines, ``headings`` are blocks whose lines get ``"# "``,
+    ``cells`` are table cells joined with ``" | "`` inside their row's line, ``breaks``
+    (``<br>``) end a line, and elements for which ``skip`` is true are left out with their
+    whole subtree (their tail text, which belongs to the parent, is kept).
+    """
+    out = _Lines()
+    in_heading = 0
+    walker = etree.iterwalk(root, events=("start", "end"))
+    skipped: set[Any] = set()
+    for event, el in walker:
+        tag = el.tag
+        if event == "start":
+            if not isinstance(tag, str) or skip(el):
+                skipped.add(el)
+                walker.skip_subtree()
+                continue
+            if tag in blocks or tag in breaks:
+                out.flush(in_heading > 0)
+            elif tag in cells:
+                out.new_cell()
+            if tag in headings:
+                in_heading += 1
+            out.add(el.text)
+            continue
+        if el in skipped:
+            skipped.discard(el)
+        else:
+            if tag in blocks:
+                out.flush(in_heading > 0)
+            if tag in headings:
+                in_heading -= 1
+        if el is not root:
+            out.add(el.tail)
+    out.flush(in_heading > 0)
+    return out.lines
+
+
+_HTML_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_HTML_BLOCKS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd",
+        "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure",
+        "footer", "form", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu",
+        "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead",
+        "tr", "ul",
+    }
+    | _HTML_HEADINGS
+)  # fmt: skip
+_HTML_CELLS = frozenset({"td", "th"})
+_HTML_BREAKS = frozenset({"br", "hr"})
+# Never text a reader sees as content, on any path.
+_NEVER_TEXT = frozenset(
+    {
+        "script", "style", "noscript", "template", "svg", "math", "head", "title", "meta",
+        "link", "iframe", "object", "embed", "canvas", "select", "datalist", "option",
+        "optgroup", "textarea", "input",
+    }
+)  # fmt: skip
+# Page furniture dropped by the tag-dropping fallback.
+_FURNITURE = frozenset({"nav", "header", "footer", "aside"})
+_FURNITURE_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
+)
+# Cookie/consent banners have no semantic tag; their ids and classes give them away.
+_BANNER_HINT = re.compile(r"cookie|consent|gdpr|onetrust|cc-window", re.I)
+
+
+def _hidden(el: Any) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    return bool(style) and "display:none" in style.replace(" ", "").lower()
+
+
+def _skip_never_text(el: Any) -> bool:
+    return el.tag in _NEVER_TEXT or _hidden(el)
+
+
+def _skip_furniture(el: Any) -> bool:
+    if _skip_never_text(el) or el.tag in _FURNITURE:
+        return True
+    if el.get("role") in _FURNITURE_ROLES:
+        return True
+    hint = f"{el.get('id') or ''} {el.get('class') or ''}"
+    return bool(_BANNER_HINT.search(hint)) and el.tag not in ("body", "html", "main")
+
+
+def _html_lines(root: Any, skip: Callable[[Any], bool]) -> list[str]:
+    return _block_lines(
+        root,
+        blocks=_HTML_BLOCKS,
+        headings=_HTML_HEADINGS,
+        cells=_HTML_CELLS,
+        breaks=_HTML_BREAKS,
+        skip=skip,
+    )
+
+
+# trafilatura's XML output: <head> headings, <p>, <list>/<item>, <quote>, <code>,
+# <table>/<row>/<cell>, <lb/> line breaks, <graphic> images.
+_TF_BLOCKS = frozenset({"p", "head", "list", "item", "quote", "code", "table", "row", "div"})
+_TF_HEADINGS = frozenset({"head"})
+_TF_CELLS = frozenset({"cell"})
+_TF_BREAKS = frozenset({"lb"})
+
+
+def _skip_tf(el: Any) -> bool:
+    return bool(el.tag == "graphic")
+
+
+# Length of an element's text with whitespace runs counted once, computed inside libxml2.
+_TEXT_LEN = etree.XPath("string-length(normalize-space(.))")
+
+
+def _text_len(el: Any) -> int:
+    return int(_TEXT_LEN(el))
+
+
+def _demote_wrappers(root: Any, total: int) -> None:
+    """Turn furniture elements that actually hold the page into plain ``div`` s.
+
+    An ASP.NET page puts everything inside one ``<form>``; a template that forgets
+    ``</aside>`` or ``</header>`` nests ``<main>`` inside it.  Both extractors drop such
+    elements wholesale and would lose the article, so an element of that kind holding most
+    of the page's ``total`` text, and not mostly link text like a mega-menu, becomes a
+    container.
+    """
+    if total == 0:
+        return
+    for i, el in enumerate(root.iter("form", "header", "footer", "nav", "aside")):
+        if i >= 200:  # bound the cost on pathological pages; real ones have a handful
+            break
+        own = _text_len(el)
+        if own * 2 <= total:
+            continue
+        linked = sum(_text_len(a) for a in el.iter("a"))
+        if linked * 2 < own:
+            el.tag = "div"
+
+
+# Elements trafilatura deletes in its own cleaning pass anyway (its MANUALLY_CLEANED list,
+# minus the ones it treats specially: form, figure, math).  Removing them before the hand-
+# over saves it time on big pages and keeps them out of its whole-page fallback too.
+_PRE_STRIPPED = (
+    "nav", "aside", "footer", "menu", "iframe", "object", "embed", "svg", "canvas",
+    "audio", "video", "picture", "map", "select", "datalist", "button", "dialog",
+)  # fmt: skip
+
+
+def _strip_furniture(root: Any, total: int) -> None:
+    """Delete navigation, sidebars, footers and widgets unless that would leave no text.
+
+    ``total`` is the page's text length; a page whose only text is its menu keeps it, so
+    the whole-page fallback still has something to show.
+    """
+    outer = [
+        el
+        for el in root.iter(*_PRE_STRIPPED)
+        if not any(a.tag in _PRE_STRIPPED for a in el.iterancestors())
+    ]
+    if not outer or sum(_text_len(el) for el in outer) >= total:
+        return
+    for el in outer:
+        _drop(el)
+
+
+def _drop(el: Any) -> None:
+    """Remove an element and its subtree but keep its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+# Layout and icon elements without any text (``<div><span><i class="icon"></i></span></div>``)
+# make up much of a modern page; trafilatura prunes them late, after expensive passes.
+_EMPTY = etree.XPath(
+    "//body//*[self::div or self::span or self::i or self::p or self::section]"
+    "[not(normalize-space())][not(.//img)]"
+)
+
+
+def _drop_empty(root: Any) -> None:
+    for el in _EMPTY(root):
+        _drop(el)
+
+
+# Class/id vocabulary of campaign-page widgets that trafilatura's own boilerplate list
+# (share, social, newsletter, cookie, tags, related, author, sidebar...) does not know.
+# Compared per class token: against the token with "-"/"_" removed, or against its parts.
+_WIDGET_TOKENS = frozenset(
+    {
+        "readalso", "alsoread", "seealso", "lireaussi", "voiraussi", "readmore", "reasons",
+        "reasonsforsigning", "signaturecount", "signcount", "petitionprogress",
+    }
+)  # fmt: skip
+_WIDGET_PARTS = frozenset(
+    {"signers", "signatories", "signatures", "counter", "progress", "progressbar", "ticker"}
+)
+_TOKEN_SPLIT = re.compile(r"[-_]")
+# A widget never holds this share of the page's text; larger matches are content that
+# happens to carry such a class (e.g. "progress-report").
+_WIDGET_MAX_SHARE = 0.4
+
+
+def _is_widget(el: Any) -> bool:
+    for token in f"{el.get('class') or ''} {el.get('id') or ''}".lower().split():
+        if token.replace("-", "").replace("_", "") in _WIDGET_TOKENS:
+            return True
+        if not _WIDGET_PARTS.isdisjoint(_TOKEN_SPLIT.split(token)):
+            return True
+    return False
+
+
+def _strip_widgets(root: Any, total: int, h1: Any) -> None:
+    """Delete signature counters, recent-signer lists and "read also" boxes.
+
+    Never the element holding the page's heading ``h1``, nor one holding a large share of
+    the page's ``total`` text.
+    """
+    body = root.find("body")
+    if body is None or total == 0:
+        return
+    doomed = []
+    for el in body.iter("div", "section", "ul", "ol", "p", "span", "aside", "li"):
+        if not _is_widget(el):
+            continue
+        if h1 is not None and (el is h1 or any(a is el for a in h1.iterancestors())):
+            continue
+        if _text_len(el) > _WIDGET_MAX_SHARE * total:
+            continue
+        doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            _drop(el)
+
+
+def _page_heading(root: Any) -> Any:
+    """The page's own ``<h1>``: the first one outside navigation, sidebars and footers,
+    and outside a site-wide ``<header>`` (an article's header does count)."""
+    body = root.find("body")
+    if body is None:
+        return None
+    for h1 in body.iter("h1"):
+        ancestors = [a.tag for a in h1.iterancestors()]
+        if any(t in ("nav", "aside", "footer") for t in ancestors):
+            continue
+        if "header" in ancestors:
+            outer = ancestors[ancestors.index("header") + 1 :]
+            if not any(t in ("article", "main") for t in outer):
+                continue
+        if _clean_line(h1.text_content()):
+            return h1
+    return None
+
+
+def _with_heading(lines: list[str], h1: Any) -> list[str]:
+    """Put the page's ``<h1>`` first when the main-content extraction left it out.
+
+    trafilatura often starts at the article body and drops the headline above it; but a
+    headline that changes ("Free X now" -> "X is free") is the change campaigners most
+    need to see, and it anchors the first hunk of a diff.
+    """
+    if h1 is None:
+        return lines
+    heading = _clean_line(h1.text_content())
+    if not heading or any(line.removeprefix("# ") == heading for line in lines):
+        return lines
+    return ["# " + heading, *lines]
+
+
+def _max_depth_ok(root: Any) -> bool:
+    depth = 0
+    for event, _el in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > _MAX_DEPTH:
+            return False
+    return True
+
+
+def _main_content(root: Any, url: str) -> list[str]:
+    """trafilatura's main content as block lines; [] when it finds none or fails."""
+    try:
+        doc = trafilatura.bare_extraction(
+            root,
+            url=url,
+            # "xml" rather than the default "python": we read the body tree, and the
+            # python format would also render it as text (10% of the time on big pages).
+            output_format="xml",
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            # Skip the readability/justext second opinions: on the partner-page fixtures
+            # they changed nothing (bench/content_score.py) and cost ~40% of the time.
+            fast=True,
+            with_metadata=False,
+            deduplicate=False,
+        )
+    except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+        # trafilatura raises an assortment of errors on malformed trees; for us that is
+        # the same as "no main content found", which the caller handles.
+        return []
+    body = getattr(doc, "body", None)
+    if body is None or _is_baseline(body):
+        return []
+    return _block_lines(
+        body,
+        blocks=_TF_BLOCKS,
+        headings=_TF_HEADINGS,
+        cells=_TF_CELLS,
+        breaks=_TF_BREAKS,
+        skip=_skip_tf,
+    )
+
+
+def _is_baseline(body: Any) -> bool:
+    """True when trafilatura gave up on finding main content and dumped the page's text.
+
+    Its last-resort "baseline" returns bare ``<p>`` elements whose text keeps the page's
+    line breaks (its real extraction trims every text).  That dump has lost the headings,
+    so the caller's own whole-page extraction is the better text for it.
+    """
+    children = list(body)
+    return (
+        bool(children)
+        and all(c.tag == "p" and len(c) == 0 for c in children)
+        and any("\n" in (c.text or "") for c in children)
+    )
+
+
+# ------------------------------------------------------------------- datelines
+
+# Month names as they appear in datelines of the partner sites we watch: English,
+# French, German, Dutch, Spanish, Russian, Belarusian, Ukrainian (nominative and genitive).
+_MONTHS = (
+    r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?"
+    r"|aug(?:ust|\.)?|sep(?:t|tember|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?"
+    r"|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre"
+    r"|d[ée]cembre|januar|februar|m[äa]rz|juni|juli|oktober|dezember|januari|februari"
+    r"|maart|mei|augustus|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre"
+    r"|octubre|noviembre|diciembre"
+    r"|январ[ья]|феврал[ья]|марта?|апрел[ья]|ма[йя]|июн[ья]|июл[ья]|августа?|сентябр[ья]"
+    r"|октябр[ья]|ноябр[ья]|декабр[ья]"
+    r"|студзен[ья]|лют(?:ы|ага)|сакав[іи]ка?|красав[іи]ка?|травен[ья]|чэрвен[ья]|ліпен[ья]"
+    r"|жн[іи](?:вен[ья]|ўня)|верас(?:ень|ня)|кастрычн[іи]ка?|л[іи]стапада?|снеж(?:ань|ня)"
+    r"|с[іи]ч(?:ень|ня)|лют(?:ий|ого)|берез(?:ень|ня)|кв[іи]т(?:ень|ня)|трав(?:ень|ня)"
+    r"|черв(?:ень|ня)|лип(?:ень|ня)|серп(?:ень|ня)|верес(?:ень|ня)|жовт(?:ень|ня)|груд(?:ень|ня)"
+)
+_DATE = re.compile(
+    rf"""(?<!\w)(?:
+        \d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T\s]\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?
+      | \d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}
+      | \d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:{_MONTHS})(?!\w),?(?:\s+\d{{4}})?
+      | (?:{_MONTHS})(?!\w)\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}
+      | (?:{_MONTHS})(?!\w)\s+\d{{4}}
+      | \d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[ap]\.?m\.?)?
+    )(?!\w)""",
+    re.I | re.X,
+)
+# Words that may stand beside a date in a line that says nothing but "when".
+_DATE_FILLER = frozenset(
+    (
+        "at", "on", "the", "of", "in", "le", "am", "de", "del", "den", "updated", "last",
+        "update", "published", "posted", "date", "time", "utc", "gmt", "cet", "cest", "eet",
+        "eest", "msk", "modified", "created", "mis", "jour", "publié", "publie",
+        "veröffentlicht", "aktualisiert", "г", "года", "году", "гг", "в", "у", "обновлено",
+        "опубликовано", "дата", "время", "абноўлена", "апублікавана", "оновлено",
+        "опубліковано", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "lundi", "mardi",
+        "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "понедельник", "вторник",
+        "среда", "четверг", "пятница", "суббота", "воскресенье", "пн", "вт", "ср", "чт",
+        "пт", "сб", "вс", "панядзелак", "аўторак", "серада", "чацвер", "пятніца", "субота",
+        "нядзеля",
+    )
+)  # fmt: skip
+_BYLINE = re.compile(
+    r"(?<!\w)(?:by|par|von|door|por|автор|аўтар|posted|published|updated|опубликовано"
+    r"|обновлено|апублікавана|абноўлена)(?!\w)",
+    re.I,
+)
+_WORD = re.compile(r"\w+")
+
+
+def _is_dateline(line: str) -> bool:
+    """True for a line that only says when (and by whom) a page was written.
+
+    Datelines and bylines ("25.04.2023, 16:40", "Paris, 3 March 2023 — by FIDH",
+    "Posted on May 2, 2024") sit above or below articles, change when a page is merely
+    re-saved, and are not what campaigners watch: the brief's "bylines with dates".
+    Headings and table rows are never datelines.
+    """
+    if line.startswith("# ") or " | " in line or len(line) > 160:
+        return False
+    if not _DATE.search(line):
+        return False
+    rest = _DATE.sub(" ", line)
+    words = [w.casefold() for w in _WORD.findall(rest)]
+    if all(w in _DATE_FILLER or w.isdigit() for w in words):
+        return True
+    return bool(_BYLINE.search(rest)) and not line.rstrip().endswith((".", "!", "?", ":"))
+
+
+# "Read also: <link>" lines and "Related articles" captions inside article bodies.  A bare
+# "Related" counts only as a caption ("Related:"), not as a sentence ("Related to this...").
+_READ_ALSO = re.compile(
+    r"^(?:# )?(?:read (?:also|more)|see also|also read|related (?:articles|stories|posts"
+    r"|news|content|actions|reading)|related\s*(?::|$)|lire aussi|à lire aussi|voir aussi"
+    r"|lesen sie auch|mehr zum thema|lees ook|lee también|читайте также|смотрите также"
+    r"|читайте також|чытайце таксама|глядзіце таксама)(?!\w)",
+    re.I,
+)
+# Text that changes on every page load although nothing happened: relative times at the
+# end of a line ("Tomas K. signed 3 minutes ago", "Alena · 2 days ago"; a sentence such as
+# "He was arrested 3 months ago." ends with a full stop) and live signature counters.
+_RELATIVE_TIME = re.compile(
+    r"(?:(?<!\w)(?:\d+|an?|one)\s+(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?"
+    r"|months?)\s+ago|(?<!\w)\d+\s+\w+\s+(?:назад|таму|тому)|(?<!\w)just now)\s*$",
+    re.I,
+)
+# A number (not a bare year) followed by what petitions count: "48,211 have signed",
+# "12 345 подписей".  "In 2021 signatures were collected" is not a counter.
+_COUNTER = re.compile(
+    r"(?<![\w.,])(?!(?:19|20)\d\d(?![\d,.]))\d[\d,.\u00a0\u202f ]*\s(?:people\s+)?"
+    r"(?:(?:have|has)\s+signed|signatures|signatories|people have taken action"
+    r"|handtekeningen|unterschriften|firmas|podpisów|подпис\w*|подпіс\w*)(?!\w)",
+    re.I,
+)
+_VOLATILE_MAX = 100
+
+
+def _is_noise_line(line: str) -> bool:
+    """True for lines that are page furniture even inside the main content.
+
+    Datelines and bylines (:func:`_is_dateline`), "Read also"/"Related" link captions,
+    and short lines carrying a relative time or a live signature count: the latter
+    change between two fetches minutes apart and would be reported as content changes.
+    """
+    if _is_dateline(line) or (len(line) <= 200 and _READ_ALSO.match(line)):
+        return True
+    if line.startswith("# ") or len(line) > _VOLATILE_MAX:
+        return False
+    return bool(_RELATIVE_TIME.search(line) or _COUNTER.search(line))
+
+
+def _title(root: Any) -> str:
+    for title in root.iterfind("head/title"):
+        text = _clean_line(title.text_content())
+        if text:
+            return text
+    for meta in root.iter("meta"):
+        if meta.get("property") == "og:title" or meta.get("name") == "og:title":
+            text = _clean_line(meta.get("content") or "")
+            if text:
+                return text
+    for title in root.iter("title"):  # a <title> the parser moved out of <head>
+        text = _clean_line(title.text_content())
+        if text:
+            return text
+    return ""
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(selector: str) -> Any:
+    return soupsieve.compile(selector)
+
+
+def compile_selector(selector: str) -> None:
+    """Check that ``selector`` is a CSS selector soupsieve can use.
+
+    Returns nothing; raises ``ValueError`` whose message names the selector and says
+    what is wrong with it (config validation calls this to report file:line:key).
+    """
+    if not selector or not selector.strip():
+        raise ValueError("the CSS selector is empty")
+    try:
+        _compiled(selector)
+    except soupsieve.SelectorSyntaxError as err:
+        reason = str(err).splitlines()[0]
+        raise ValueError(f"invalid CSS selector {selector!r}: {reason}") from err
+
+
+def _selected_lines(text: str, selector: str) -> list[str] | None:
+    """Block lines of every element matching ``selector``, in document order.
+
+    Returns None when nothing matches.  Nested matches are counted once (the outer one).
+    """
+    soup = BeautifulSoup(text, "lxml")
+    matched = _compiled(selector).select(soup)
+    if not matched:
+        return None
+    lines: list[str] = []
+    chosen: set[int] = set()
+    for tag in matched:
+        if any(id(p) in chosen for p in tag.parents):
+            continue
+        chosen.add(id(tag))
+        part, _deep = _parse(f"<html><body>{tag}</body></html>")
+        if part is not None:
+            lines.extend(_html_lines(part, _skip_never_text))
+    return lines
+
+
+def page(
+    body: bytes | str,
+    url: str,
+    *,
+    charset: str | None = None,
+    selector: str | None = None,
+    want_links: bool = True,
+    want_text: bool = True,
+) -> Page:
+    """Extract title, main-content lines and links from one fetched HTML document.
+
+    Takes the body (bytes are decoded with :func:`decode` using the HTTP ``charset``), the
+    page's final URL (base for relative links), an optional CSS ``selector`` limiting the
+    text to the matched elements, and flags to skip link or text extraction.  Returns a
+    ``Page``: ``lines`` are one block element per line, headings prefixed with ``"# "``,
+    whitespace collapsed, NFC-normalised, never empty for a page that has visible text;
+    ``note`` says when the text came from a fallback, and ``selector_matched`` is False
+    (with empty ``lines``) when the selector matches nothing.  Raises ``ValueError`` only
+    for an invalid selector (validated at config load, so not expected at run time).
+    """
+    text = decode(body, charset) if isinstance(body, bytes) else body
+    if selector is not None:
+        compile_selector(selector)
+    root, too_deep = _parse(text)
+    if root is None:
+        empty = Page(url=url, title="", lines=(), links=(), note="page is empty")
+        return empty if selector is None else replace(empty, selector_matched=False)
+    title = _title(root)
+    found = _links_from_root(root, url) if want_links else ()
+    if not want_text:
+        return Page(url=url, title=title, lines=(), links=found)
+    if selector is not None:
+        selected = _selected_lines(text, selector)
+        if selected is None:
+            return Page(
+                url=url,
+                title=title,
+                lines=(),
+                links=found,
+                note=f"selector '{selector}' matched nothing on the page",
+                selector_matched=False,
+            )
+        return Page(url=url, title=title, lines=tuple(selected), links=found)
+
+    lines, note = _page_lines(root, url, too_deep)
+    return Page(url=url, title=title, lines=tuple(lines), links=found, note=note)
+
+
+def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | None]:
+    """Main-content lines of a parsed page and a note when a fallback produced them.
+
+    Prunes ``root`` in place (scripts, furniture, widgets), so links must be read first.
+    """
+    # Scripts, styles and templates are never content; removing them first keeps their
+    # text out of the size comparisons below and saves trafilatura the work.
+    etree.strip_elements(root, "script", "style", "template", "noscript", with_tail=False)
+    if too_deep and not _max_depth_ok(root):
+        # Only the recursion-free walker is safe (and linear) on such a tree.
+        lines = _without_noise(_html_lines(root, _skip_furniture))
+        note = "page nested too deeply for main-content detection; whole page text used"
+        return lines or _html_lines(root, _skip_never_text), note
+    body = root.find("body")
+    total = _text_len(body if body is not None else root)
+    _demote_wrappers(root, total)
+    _strip_furniture(root, total)
+    h1 = _page_heading(root)
+    _strip_widgets(root, total, h1)
+    _drop_empty(root)
+    lines = _without_noise(_main_content(root, url))
+    if lines:
+        return _with_heading(lines, h1), None
+    lines = _without_noise(_html_lines(root, _skip_furniture))
+    if not lines:
+        # Everything visible sits in navigation/header/footer: that is the content then.
+        lines = _html_lines(root, _skip_never_text)
+    if not lines:
+        return [], "page has no visible text"
+    return lines, "main content not found; whole page text used"
+
+
+def _without_noise(lines: list[str]) -> list[str]:
+    return [line for line in lines if not _is_noise_line(line)]

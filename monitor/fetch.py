@@ -1,0 +1,828 @@
+"""The only module that touches the network: one ``httpx.AsyncClient`` per run.
+
+``Fetcher`` owns everything between a URL and a ``FetchResult``: the connection pool,
+the global and per-host limits, retries with backoff and ``Retry-After``, redirects
+followed one hop at a time, body caps (on decoded bytes, so a gzip bomb stops early),
+the private-address guard for links, and the mapping of every transport failure to a
+``FetchError``. It never raises for a network problem: failures are data.
+
+Limits. Every HTTP request holds a slot of its host (``scheme://netloc``, ``per_host``
+slots) and then a global slot (``concurrency`` slots) from sending the request until the
+body is read or abandoned. The host slot is taken first so a task queuing for a busy
+host never sits on a global slot; no slot is held while sleeping for a backoff or a
+host's ``Retry-After``. ``timeout_s`` is one ``asyncio.timeout`` around each attempt
+(connect, headers and body), so a server that trickles bytes forever still times out.
+
+Retries. Up to ``retries`` extra attempts per request for timeouts, resets, 429 and 5xx
+(except 501/505, which do not change by asking again), sleeping
+``backoff_base_s * 2**(n-1)`` with ±50 % jitter, or the server's ``Retry-After`` when
+that is longer (capped at ``retry_after_cap_s``). A ``Retry-After`` also makes every
+other request to that host wait. HEAD probes are not retried: they fall back to GET.
+
+How a failure becomes a status (``check`` does the second column)::
+
+    transport event                                  FetchError          check -> Status
+    -----------------------------------------------  ------------------  ---------------
+    asyncio.timeout / httpx.TimeoutException         TIMEOUT (*)         timeout
+    ConnectError caused by socket.gaierror           DNS                 unreachable
+    ConnectError caused by ConnectionRefusedError    REFUSED             unreachable
+    ReadError / WriteError / ConnectionResetError,
+      RemoteProtocolError "disconnected/incomplete"  RESET               unreachable
+    ssl.SSLError / CertificateError anywhere in the
+      exception chain (handshake, certificate)       TLS                 tls_error
+    RemoteProtocolError otherwise, LocalProtocolError,
+      undecodable gzip/deflate body                  PROTOCOL            server_error
+    a redirect back to a URL already in the chain    REDIRECT_LOOP       broken
+    more than MAX_REDIRECTS (10) redirects           TOO_MANY_REDIRECTS  broken
+    redirect without Location, unparseable Location,
+      or to a non-http(s) scheme (file:, ftp:, ...)  BAD_REDIRECT        broken
+    link host is/resolves to a private address,
+      directly or at any hop (unless allowed)        PRIVATE_REDIRECT    skipped
+    invalid URL (**), any other exception            OTHER               unreachable/broken
+
+    (*)  error_detail reads "no complete answer within <timeout_s> s".
+    (**) error_detail starts with "invalid URL".
+
+HTTP answers are not errors: a 404 or a 503 comes back as ``status_code`` with
+``error=None`` (after the retries) and ``check`` judges it. On a redirect error
+``status_code`` is the last redirect's code and ``hops`` ends with it; on a transport
+error it is None. ``attempts`` counts the tries of the last request (1 + retries used),
+``elapsed_s`` the whole fetch, backoff included.
+
+Private-address guard. For links, every hop's host is checked before it is asked: an IP
+literal directly, a name through ``loop.getaddrinfo`` (once per host per run, failures
+included, which is how a link's DNS failure is usually found). httpx resolves the name
+again when it connects, so a DNS answer that changes in between (rebinding) slips by.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import email.utils
+import ipaddress
+import json
+import logging
+import random
+import socket
+import ssl
+import uuid
+import zlib
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from urllib.parse import urldefrag, urlsplit
+
+import httpx
+
+from monitor.models import FetchError, FetchResult, Hop
+
+__all__ = ["MAX_REDIRECTS", "FetchStats", "Fetcher"]
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 10
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_NOT_RETRIED_5XX = frozenset({501, 505})  # "not implemented" does not change by asking again
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})  # "" = undeclared: look
+_DRAIN_LIMIT = 16_384  # unwanted bodies up to this size are read so the connection is reused
+_ARCHIVE_MAX_BYTES = 1_000_000
+_KEEPALIVE_S = 15.0  # idle connections kept this long for the next link on the same host
+_LOCATION = "x-partner-monitor-location"  # where _hide_location parks the Location header
+_ACCEPT_ENCODING = "gzip, deflate"  # only what _Decoder decodes with a bounded output
+
+
+@dataclass(frozen=True, slots=True)
+class FetchStats:
+    """Counters of one ``Fetcher`` (a snapshot)."""
+
+    requests: int  # HTTP requests sent: every attempt of every hop
+    retries: int  # attempts repeated after a timeout, reset, 429 or 5xx
+    redirects: int  # redirect hops followed
+    head_fallbacks: int  # HEAD probes that had to be repeated as GET
+    private_skipped: int  # links not fetched because of a private address
+    bytes_received: int  # decoded body bytes kept
+    errors: Mapping[str, int]  # FetchError value -> fetches that ended with it
+    max_in_flight: int  # the most requests in flight at once
+    max_in_flight_per_host: Mapping[str, int]  # scheme://netloc -> the most at once
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """One HTTP answer to one request (no redirect following)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """One request that produced no HTTP answer."""
+
+    kind: FetchError
+    detail: str
+
+
+class _Decoder:
+    """Content-Encoding decoder whose output per call is bounded, so a bomb stops early."""
+
+    def __init__(self, encoding: str) -> None:
+        encoding = encoding.strip().lower()
+        self._retry_raw_deflate = False
+        self._zlib: zlib._Decompress | None = None
+        if encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif encoding == "deflate":
+            # "deflate" is zlib-wrapped by the RFC but raw deflate on many servers.
+            self._zlib = zlib.decompressobj()
+            self._retry_raw_deflate = True
+        # identity, or an encoding we never asked for: kept as is (signals just find less)
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        """Return at most ``limit`` (>= 1) decoded bytes of ``data``; raises zlib.error."""
+        if self._zlib is None:
+            return data[:limit]
+        try:
+            out = self._zlib.decompress(data, limit)
+        except zlib.error:
+            if not self._retry_raw_deflate:
+                raise
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._zlib.decompress(data, limit)
+        self._retry_raw_deflate = False
+        return out
+
+
+async def _hide_location(response: httpx.Response) -> None:
+    """Response hook: keep httpx away from ``Location``; ``_fetch`` judges it hop by hop.
+
+    Even with ``follow_redirects=False`` httpx builds the next request from Location and
+    raises on a garbage one (``javascript:...``), which would lose the answer.
+    """
+    if "location" in response.headers:
+        response.headers[_LOCATION] = response.headers.pop("location")
+
+
+def _strip_fragment(url: str) -> str:
+    return urldefrag(url.strip()).url
+
+
+def _host_key(url: str) -> str:
+    """``scheme://netloc`` in lower case: the unit of the per-host limit."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _invalid_url(url: str) -> _Failure | None:
+    """An OTHER failure ("invalid URL: ...") unless ``url`` is an absolute http(s) URL."""
+    try:
+        parsed = httpx.URL(url)
+        urlsplit(url)  # _host_key parses with urllib: it must agree the URL is sound
+    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+        return _Failure(FetchError.OTHER, f"invalid URL: {exc}")
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return _Failure(FetchError.OTHER, f"invalid URL: not an absolute http(s) address ({url})")
+    return None
+
+
+def _is_html(headers: Mapping[str, str]) -> bool:
+    return headers.get("content-type", "").split(";")[0].strip().lower() in _HTML_TYPES
+
+
+def _retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds asked by a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _resolve_location(base: str, location: str | None) -> tuple[str | None, str | None]:
+    """(absolute target without fragment, None) or (None, why the Location is unusable)."""
+    if location is None or not location.strip():
+        return None, "no Location header"
+    raw = location.strip()
+    shown = raw if len(raw) <= 120 else raw[:117] + "..."
+    try:
+        target = httpx.URL(base).join(raw)
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        return None, f"points to an invalid address ({shown})"
+    if target.scheme not in ("http", "https"):
+        return None, f"points to a {target.scheme or 'non-web'}: address ({shown})"
+    if not target.host:
+        return None, f"points to an address without a host ({shown})"
+    return _strip_fragment(str(target)), None
+
+
+def _private_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why ``ip`` is not a public address ("loopback", "private", ...), None when public."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_private:
+        return "private"
+    if ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
+        return "reserved"
+    return None
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _failure_from(exc: Exception, timeout_s: float) -> _Failure:
+    """Map what the transport raised to a ``_Failure`` (the table in the module docstring)."""
+    chain = _exception_chain(exc)
+    message = str(exc) or type(exc).__name__
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError):
+            return _Failure(FetchError.TLS, link.verify_message or link.reason or str(link))
+        if isinstance(link, ssl.CertificateError | ssl.SSLError):
+            reason = getattr(link, "reason", None)
+            detail = reason.replace("_", " ").lower() if isinstance(reason, str) else str(link)
+            return _Failure(FetchError.TLS, detail)
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return _Failure(FetchError.TIMEOUT, f"no complete answer within {timeout_s:g} s")
+    if any(isinstance(link, socket.gaierror) for link in chain):
+        return _Failure(FetchError.DNS, message)
+    if any(isinstance(link, ConnectionRefusedError) for link in chain):
+        return _Failure(FetchError.REFUSED, "connection refused")
+    closed = "the connection was closed before the answer was complete"
+    if any(isinstance(link, ConnectionResetError | BrokenPipeError) for link in chain):
+        return _Failure(FetchError.RESET, closed)
+    if isinstance(exc, httpx.ConnectError):
+        return _Failure(FetchError.OTHER, f"could not connect: {message}")
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.CloseError):
+        return _Failure(FetchError.RESET, str(exc) or closed)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        lowered = message.lower()
+        if any(w in lowered for w in ("disconnect", "closed", "incomplete", "without sending")):
+            return _Failure(FetchError.RESET, message)
+        return _Failure(FetchError.PROTOCOL, message)
+    if isinstance(exc, httpx.LocalProtocolError | httpx.DecodingError):
+        return _Failure(FetchError.PROTOCOL, message)
+    if isinstance(exc, zlib.error):
+        return _Failure(FetchError.PROTOCOL, f"could not decode the compressed body: {message}")
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | UnicodeError):
+        return _Failure(FetchError.OTHER, f"invalid URL: {message}")
+    log.warning("unexpected fetch failure", exc_info=exc)
+    return _Failure(FetchError.OTHER, f"{type(exc).__name__}: {message}")
+
+
+class _ClosingStream(httpx.AsyncByteStream):
+    """A response body stream that reports when it is closed (``_HostPools`` bookkeeping)."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, on_close: Callable[[], None]) -> None:
+        self._stream = stream
+        self._on_close: Callable[[], None] | None = on_close
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            on_close, self._on_close = self._on_close, None  # report once
+            if on_close is not None:
+                on_close()
+
+
+class _HostPools(httpx.AsyncBaseTransport):
+    """One small connection pool per host instead of one big pool for the run.
+
+    httpcore's pool scans every waiting request against every connection on each event,
+    so one pool with 64 requests in flight over 64 connections spends O(64²) per request:
+    measured, that made our CPU, not the network, the limit of a large run. Pools of
+    ``per_host`` connections keep it O(per_host²). Pools nobody is using are closed,
+    least recently used first, once there are more than ``max_pools``, which bounds the
+    idle keep-alive sockets of a run over thousands of hosts.
+    """
+
+    def __init__(self, *, per_host: int, max_pools: int, keepalive_expiry: float) -> None:
+        self._limits = httpx.Limits(
+            max_connections=per_host,
+            max_keepalive_connections=per_host,
+            keepalive_expiry=keepalive_expiry,
+        )
+        self._max_pools = max_pools
+        self._ssl = httpx.create_ssl_context()  # one CA bundle load for all pools
+        self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = (
+            OrderedDict()
+        )
+        self._active: Counter[tuple[bytes, bytes, int | None]] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits)
+            self._pools[key] = pool
+            await self._trim()
+        self._pools.move_to_end(key)
+        self._active[key] += 1
+        try:
+            response = await pool.handle_async_request(request)
+        except BaseException:
+            self._done(key)
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        return httpx.Response(
+            status_code=response.status_code,
+            headers=response.headers,
+            stream=_ClosingStream(response.stream, lambda: self._done(key)),
+            extensions=response.extensions,
+        )
+
+    def _done(self, key: tuple[bytes, bytes, int | None]) -> None:
+        self._active[key] -= 1
+        if self._active[key] <= 0:
+            del self._active[key]
+
+    async def _trim(self) -> None:
+        idle = [key for key in self._pools if key not in self._active]  # oldest first
+        for key in idle[: max(0, len(self._pools) - self._max_pools)]:
+            await self._pools.pop(key).aclose()
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool in pools:
+            await pool.aclose()
+
+
+class Fetcher:
+    """One run's HTTP client. Use as ``async with Fetcher(user_agent=...) as fetcher:``.
+
+    Every public fetch method returns a ``FetchResult`` and never raises for a network
+    problem. ``transport`` replaces the network (tests: ``httpx.MockTransport``); the
+    pool limits then belong to that transport.
+    """
+
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        timeout_s: float = 20,
+        concurrency: int = 64,
+        per_host: int = 4,
+        retries: int = 2,
+        allow_private_links: bool = False,
+        max_page_bytes: int = 5_000_000,
+        max_link_bytes: int = 65_536,
+        retry_after_cap_s: float = 30.0,
+        backoff_base_s: float = 0.5,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if concurrency < 1 or per_host < 1:
+            raise ValueError("concurrency and per_host must be at least 1")
+        self.user_agent = user_agent
+        self.timeout_s = timeout_s
+        self.concurrency = concurrency
+        self.per_host = per_host
+        self.retries = max(0, retries)
+        self.allow_private_links = allow_private_links
+        self.max_page_bytes = max_page_bytes
+        self.max_link_bytes = max_link_bytes
+        self.retry_after_cap_s = retry_after_cap_s
+        self.backoff_base_s = backoff_base_s
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._global_slots = asyncio.Semaphore(concurrency)
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._not_before: dict[str, float] = {}  # host -> loop time its Retry-After ends
+        self._dns: dict[str, asyncio.Future[list[str]]] = {}  # host -> one shared lookup
+        # counters behind stats()
+        self._in_flight = 0
+        self._in_flight_host: Counter[str] = Counter()
+        self._max_in_flight = 0
+        self._max_in_flight_host: dict[str, int] = {}
+        self._requests = 0
+        self._retries_done = 0
+        self._redirects = 0
+        self._head_fallbacks = 0
+        self._private_skipped = 0
+        self._bytes = 0
+        self._errors: Counter[str] = Counter()
+
+    async def __aenter__(self) -> Fetcher:
+        self._client = httpx.AsyncClient(
+            headers={
+                "User-Agent": self.user_agent,
+                "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+                "Accept-Encoding": _ACCEPT_ENCODING,
+            },
+            timeout=httpx.Timeout(self.timeout_s),
+            follow_redirects=False,  # hop by hop, so every hop is recorded and checked
+            transport=self._transport
+            or _HostPools(
+                per_host=self.per_host,
+                max_pools=max(16, self.concurrency),
+                keepalive_expiry=_KEEPALIVE_S,
+            ),
+            event_hooks={"response": [_hide_location]},
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- public API -------------------------------------------------------------------
+
+    async def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> FetchResult:
+        """Fetch a watched page: full GET, body capped at ``max_page_bytes``.
+
+        ``headers`` (e.g. If-None-Match / If-Modified-Since) are sent on every hop; a
+        304 answer gives ``not_modified=True``. The watched URL and its redirects are
+        fetched even when private: the config, not a page, chose them.
+        """
+        return self._counted(
+            await self._fetch(
+                url, "GET", headers=headers, cap=self.max_page_bytes, link=False, guard=False
+            )
+        )
+
+    async def probe(self, url: str, *, method: str = "GET") -> FetchResult:
+        """Check a link found on a page.
+
+        ``GET`` streams the answer and keeps at most ``max_link_bytes`` of a 2xx HTML
+        body (enough for title, h1 and soft-404 fingerprints), nothing of other types.
+        ``HEAD`` asks HEAD once and repeats as GET when HEAD gives no 2xx/3xx answer
+        (405, 501, any other 4xx/5xx, or a transport error other than DNS). Unless
+        ``allow_private_links``, a link whose host is or resolves to a non-public
+        address, first or at any hop, is not fetched (``PRIVATE_REDIRECT``).
+        Raises ValueError for a method other than GET or HEAD.
+        """
+        method = method.upper()
+        if method not in ("GET", "HEAD"):
+            raise ValueError(f"probe method must be GET or HEAD, not {method!r}")
+        guard = not self.allow_private_links
+        if method == "GET":
+            return self._counted(
+                await self._fetch(url, "GET", cap=self.max_link_bytes, link=True, guard=guard)
+            )
+        head = await self._fetch(url, "HEAD", cap=0, link=True, guard=guard, retries=0)
+        if head.error is None and head.status_code is not None and head.status_code < 400:
+            return self._counted(head)
+        if head.error in (FetchError.PRIVATE_REDIRECT, FetchError.DNS):
+            return self._counted(head)  # GET would meet the same wall
+        self._head_fallbacks += 1
+        got = await self._fetch(url, "GET", cap=self.max_link_bytes, link=True, guard=guard)
+        return self._counted(dataclasses.replace(got, elapsed_s=head.elapsed_s + got.elapsed_s))
+
+    async def missing_path(self, url: str) -> FetchResult:
+        """GET a random path that cannot exist on ``url``'s host (``/<uuid hex>-pm-probe``).
+
+        The answer is what ``check.host_profile`` turns into the host's soft-404 profile;
+        it is fetched like a link (same cap, same private-address guard).
+        """
+        parts = urlsplit(url)
+        probe_url = f"{parts.scheme}://{parts.netloc}/{uuid.uuid4().hex}-pm-probe"
+        guard = not self.allow_private_links
+        return self._counted(
+            await self._fetch(probe_url, "GET", cap=self.max_link_bytes, link=True, guard=guard)
+        )
+
+    async def archive_lookup(self, api: str, url: str, *, timeout_s: float = 5.0) -> str | None:
+        """Ask a Wayback-style availability API for an archived copy of ``url``.
+
+        ``GET {api}?url=<url>`` answering ``{"archived_snapshots": {"closest": {"available":
+        true, "url": ..., "status": "200"}}}``. Returns the snapshot URL, or None when there
+        is none or anything at all goes wrong (one attempt, ``timeout_s``). Never raises.
+        """
+        try:
+            request_url = str(httpx.URL(api, params={"url": url}))
+            outcome = await self._attempt(
+                "GET", request_url, None, cap=_ARCHIVE_MAX_BYTES, link=False, timeout_s=timeout_s
+            )
+            if isinstance(outcome, _Failure) or outcome.status != 200:
+                return None
+            closest = json.loads(outcome.body)["archived_snapshots"]["closest"]
+            snapshot = closest.get("url")
+            if (
+                closest.get("available") is True
+                and str(closest.get("status", "200")).startswith("2")
+                and isinstance(snapshot, str)
+                and snapshot.startswith(("http://", "https://"))
+            ):
+                # The real API answers http:// links although the archive serves https.
+                return snapshot.replace("http://web.archive.org/", "https://web.archive.org/", 1)
+        except Exception as exc:  # by contract: an archive problem only loses a suggestion
+            log.debug("archive lookup for %s failed: %r", url, exc)
+        return None
+
+    def stats(self) -> FetchStats:
+        """A snapshot of the counters (see ``FetchStats``)."""
+        return FetchStats(
+            requests=self._requests,
+            retries=self._retries_done,
+            redirects=self._redirects,
+            head_fallbacks=self._head_fallbacks,
+            private_skipped=self._private_skipped,
+            bytes_received=self._bytes,
+            errors=dict(self._errors),
+            max_in_flight=self._max_in_flight,
+            max_in_flight_per_host=dict(self._max_in_flight_host),
+        )
+
+    def _counted(self, result: FetchResult) -> FetchResult:
+        """Count how a public fetch ended (``stats().errors``) and hand the result on."""
+        if result.error is not None:
+            self._errors[result.error.value] += 1
+            if result.error is FetchError.PRIVATE_REDIRECT:
+                self._private_skipped += 1
+        return result
+
+    # -- one URL: redirects hop by hop -----------------------------------------------
+
+    async def _fetch(
+        self,
+        url: str,
+        method: str,
+        *,
+        cap: int,
+        link: bool,
+        guard: bool,
+        headers: Mapping[str, str] | None = None,
+        retries: int | None = None,
+    ) -> FetchResult:
+        """Follow ``url``'s redirects one hop at a time; every hop gets its own retries."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        url = _strip_fragment(url)
+        current = url
+        hops: list[Hop] = []
+        # URL -> (visits, cookie epoch at the last visit). Coming back to a URL is a loop,
+        # unless a cookie was set since: the "set cookie, then come back" dance of real sites.
+        seen: dict[str, tuple[int, int]] = {}
+        cookie_epoch = 0
+
+        def finish(
+            answer: _Answer | None = None,
+            *,
+            failure: _Failure | None = None,
+            attempts: int = 1,
+        ) -> FetchResult:
+            return FetchResult(
+                url=url,
+                final_url=current,
+                status_code=None if answer is None else answer.status,
+                hops=tuple(hops),
+                headers={} if answer is None else answer.headers,
+                body=b"" if answer is None else answer.body,
+                truncated=answer is not None and answer.truncated,
+                method=method,
+                error=None if failure is None else failure.kind,
+                error_detail=None if failure is None else failure.detail,
+                attempts=attempts,
+                elapsed_s=loop.time() - started,
+                not_modified=answer is not None and failure is None and answer.status == 304,
+            )
+
+        invalid = _invalid_url(url)
+        if invalid is not None:
+            return finish(failure=invalid)
+        while True:
+            visits, _ = seen.get(current, (0, 0))
+            seen[current] = (visits + 1, cookie_epoch)
+            if guard:
+                blocked = await self._private_reason(current)
+                if blocked is not None:
+                    return finish(failure=blocked)
+            outcome, attempts = await self._request(
+                method, current, headers, cap=cap, link=link, retries=retries
+            )
+            if isinstance(outcome, _Failure):
+                return finish(failure=outcome, attempts=attempts)
+            if outcome.status not in _REDIRECTS:
+                return finish(outcome, attempts=attempts)
+            location = outcome.headers.get("location")
+            target, problem = _resolve_location(current, location)
+            hops.append(Hop(current, outcome.status, target or location))  # raw when unusable
+            if "set-cookie" in outcome.headers:
+                cookie_epoch += 1
+            if target is None:
+                bad = _Failure(FetchError.BAD_REDIRECT, problem or "bad redirect")
+                return finish(outcome, failure=bad, attempts=attempts)
+            failure: _Failure | None = None
+            if target in seen and (seen[target][0] >= 2 or seen[target][1] == cookie_epoch):
+                failure = _Failure(FetchError.REDIRECT_LOOP, f"redirects back to {target}")
+            elif len(hops) > MAX_REDIRECTS:
+                detail = f"more than {MAX_REDIRECTS} redirects"
+                failure = _Failure(FetchError.TOO_MANY_REDIRECTS, detail)
+            if failure is not None:
+                return finish(outcome, failure=failure, attempts=attempts)
+            if outcome.status == 303 and method != "HEAD":
+                method = "GET"
+            self._redirects += 1
+            current = target
+
+    async def _private_reason(self, url: str) -> _Failure | None:
+        """PRIVATE_REDIRECT (or DNS) failure when ``url``'s host is not public, else None."""
+        try:
+            host = httpx.URL(url).raw_host.decode("ascii")
+        except (httpx.InvalidURL, UnicodeError, ValueError):
+            return None  # the request itself will report the bad URL
+        try:
+            addresses = [host.strip("[]")]
+            ipaddress.ip_address(addresses[0])
+            literal = True
+        except ValueError:
+            literal = False
+            try:
+                addresses = await self._lookup(host)
+            except OSError as exc:
+                return _Failure(FetchError.DNS, str(exc) or f"{host} does not resolve")
+        for address in addresses:
+            kind = _private_kind(ipaddress.ip_address(address.split("%")[0]))
+            if kind is not None:
+                where = f"{host} is" if literal else f"{host} resolves to {address},"
+                return _Failure(FetchError.PRIVATE_REDIRECT, f"{where} a {kind} address")
+        return None
+
+    async def _lookup(self, host: str) -> list[str]:
+        """The addresses of ``host``, looked up once per run (failures too); raises OSError."""
+        task = self._dns.get(host)
+        if task is None:
+            task = self._dns[host] = asyncio.ensure_future(self._addresses(host))
+        # shield: a caller that times out must not cancel the lookup others are waiting for
+        return await asyncio.shield(task)
+
+    @staticmethod
+    async def _addresses(host: str) -> list[str]:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        return sorted({str(info[4][0]) for info in infos})
+
+    # -- one request: retries --------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        *,
+        cap: int,
+        link: bool,
+        retries: int | None,
+    ) -> tuple[_Answer | _Failure, int]:
+        """Send one request with retries; return the last outcome and the attempts made."""
+        allowed = self.retries if retries is None else retries
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = await self._attempt(method, url, headers, cap=cap, link=link)
+            delay = self._retry_delay(url, outcome, attempt)
+            if delay is None or attempt > allowed:
+                return outcome, attempt
+            self._retries_done += 1
+            await asyncio.sleep(delay)  # holding no slot
+
+    def _retry_delay(self, url: str, outcome: _Answer | _Failure, attempt: int) -> float | None:
+        """Seconds to wait before asking again, or None when asking again is pointless.
+
+        Side effect: a 429/503 with Retry-After sets the host's not-before time, so the
+        other requests to that host wait as well.
+        """
+        backoff = self.backoff_base_s * 2.0 ** (attempt - 1) * random.uniform(0.5, 1.5)
+        backoff = min(backoff, self.retry_after_cap_s)
+        if isinstance(outcome, _Failure):
+            return backoff if outcome.kind in (FetchError.TIMEOUT, FetchError.RESET) else None
+        status = outcome.status
+        if status != 429 and not (500 <= status <= 599 and status not in _NOT_RETRIED_5XX):
+            return None
+        asked = _retry_after(outcome.headers.get("retry-after"))
+        if asked is None:
+            return backoff
+        wait = min(asked, self.retry_after_cap_s)
+        until = asyncio.get_running_loop().time() + wait
+        key = _host_key(url)
+        self._not_before[key] = max(self._not_before.get(key, 0.0), until)
+        return max(backoff, wait)
+
+    # -- one attempt: limits, timeout, body ------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, key: str) -> AsyncIterator[None]:
+        """Hold a slot of ``key``'s host, then a global one (in that order, see module doc)."""
+        wait = self._not_before.get(key, 0.0) - asyncio.get_running_loop().time()
+        if wait > 0:
+            await asyncio.sleep(wait)  # the host asked for a pause (Retry-After)
+        host_slots = self._host_slots.get(key)
+        if host_slots is None:
+            host_slots = self._host_slots[key] = asyncio.Semaphore(self.per_host)
+        async with host_slots, self._global_slots:
+            self._in_flight += 1
+            self._in_flight_host[key] += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+            here = self._in_flight_host[key]
+            if here > self._max_in_flight_host.get(key, 0):
+                self._max_in_flight_host[key] = here
+            try:
+                yield
+            finally:
+                self._in_flight -= 1
+                self._in_flight_host[key] -= 1
+
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        *,
+        cap: int,
+        link: bool,
+        timeout_s: float | None = None,
+    ) -> _Answer | _Failure:
+        """Send one request and read its body within the timeout; never raises."""
+        if self._client is None:
+            raise RuntimeError("use the Fetcher as `async with Fetcher(...) as fetcher`")
+        limit = self.timeout_s if timeout_s is None else timeout_s
+        async with self._slot(_host_key(url)):
+            try:
+                async with asyncio.timeout(limit):
+                    return await self._exchange(self._client, method, url, headers, cap, link)
+            except Exception as exc:  # failures are data; _failure_from logs surprises
+                return _failure_from(exc, limit)
+
+    async def _exchange(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        cap: int,
+        link: bool,
+    ) -> _Answer:
+        request = client.build_request(method, url, headers=headers)
+        self._requests += 1
+        response = await client.send(request, stream=True)
+        try:
+            answer_headers = {k.lower(): v for k, v in response.headers.items()}
+            if _LOCATION in answer_headers:
+                answer_headers["location"] = answer_headers.pop(_LOCATION)
+            status = response.status_code
+            wanted = (
+                method != "HEAD"
+                and status not in _REDIRECTS
+                and (not link or (200 <= status < 300 and _is_html(answer_headers)))
+            )
+            if not wanted:
+                await self._drain_small(response, answer_headers)
+                return _Answer(status, answer_headers, b"", False)
+            body, truncated = await self._read(response, answer_headers, cap)
+            return _Answer(status, answer_headers, body, truncated)
+        finally:
+            await response.aclose()  # unread rest: the connection is dropped, not reused
+
+    @staticmethod
+    async def _drain_small(response: httpx.Response, headers: Mapping[str, str]) -> None:
+        """Read a small body we do not need, only so the connection can be reused."""
+        length = headers.get("content-length", "")
+        if length.isdigit() and 0 < int(length) <= _DRAIN_LIMIT:
+            async for _ in response.aiter_raw():
+                pass
+
+    async def _read(
+        self, response: httpx.Response, headers: Mapping[str, str], cap: int
+    ) -> tuple[bytes, bool]:
+        """Read and decode at most ``cap`` bytes; return (body, truncated)."""
+        decoder = _Decoder(headers.get("content-encoding", ""))
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_raw():
+            data = decoder.decode(chunk, cap - size + 1)  # one byte more tells "there is more"
+            parts.append(data)
+            size += len(data)
+            if size > cap:
+                self._bytes += cap
+                return b"".join(parts)[:cap], True
+        self._bytes += size
+        return b"".join(parts), False

@@ -1,0 +1,19 @@
+"""Fixtures shared by the whole test suite (keep them small and generic)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from monitor.demo.web import SimWeb
+
+# Loopback addresses used as separate "hosts" (all of 127.0.0.0/8 works on Linux).
+SIM_HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
+
+
+@pytest.fixture
+def simweb() -> Iterator[SimWeb]:
+    """A started ``SimWeb`` serving ``SIM_HOSTS``, each with a real 404 for unknown paths."""
+    with SimWeb(hosts=SIM_HOSTS) as web:
+        yield web

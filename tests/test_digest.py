@@ -1,0 +1,840 @@
+"""The digest: what a campaigner sees, day after day, and how its files are written.
+
+Every test builds a history by hand (``World``: runs on chosen days, links with chosen
+statuses, found on the watched pages of a small watch list), writes digests the way
+``monitor digest`` does, and reads what the campaigner would read.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor import digest
+from monitor.config import Config, loads
+from monitor.digest import Digest, DigestError, Written
+from monitor.store import LinkRecord, PageRecord, Store
+
+FIXTURES = Path(__file__).parent / "fixtures" / "digest"
+
+PETITION = "https://amnesty.example/petition"
+ARTICLE = "https://fidh.example/article"
+NEWS = "https://spring96.example/news"
+
+CONFIG = """
+settings:
+  timezone: UTC
+watch:
+  - name: Petition
+    url: https://amnesty.example/petition
+    partner: Amnesty International
+    keywords: [gesloten]
+  - name: Article
+    url: https://fidh.example/article
+    partner: FIDH
+  - name: Viasna news
+    url: https://spring96.example/news
+"""
+
+HTTP = {
+    "ok": 200, "broken": 404, "soft_404": 200, "server_error": 503, "timeout": None,
+    "unreachable": None, "tls_error": None, "moved": 301, "blocked": 403, "skipped": None,
+}  # fmt: skip
+
+
+def at(day: int, hour: int = 7) -> str:
+    return f"2024-03-{day:02d}T{hour:02d}:00:00+00:00"
+
+
+class World:
+    """A history database built by hand: one call to ``run`` is one check run on one day."""
+
+    def __init__(self, root: Path, config: str = CONFIG) -> None:
+        self.root = root
+        self.store = Store(root / "state" / "monitor.db")
+        self.config: Config = loads(config)
+        self.out = root / "reports"
+        self.day = 10
+
+    def run(
+        self,
+        links: Mapping[str, str] = {},
+        *,
+        pages: Mapping[str, str] = {},
+        changes: Mapping[str, dict[str, Any]] = {},
+        found: Mapping[str, Sequence[tuple[str, str]]] = {},
+        suggestions: Mapping[str, str] = {},
+        errors: Mapping[str, str] = {},
+        texts: Mapping[str, str] = {},
+        state: str = "done",
+        next_day: bool = True,
+    ) -> int:
+        """Record one run; links are found on the Petition page unless ``found`` says otherwise."""
+        if next_day:
+            self.day += 1
+        when = at(self.day)
+        run = self.store.begin_run(when)
+        for w in self.config.watch:
+            page = self.store.page_id(w.url, w.name, w.partner)
+            status = pages.get(w.url, "ok")
+            occ = tuple(
+                (url, text, "a")
+                for url in links
+                for page_url, text in found.get(url, [(PETITION, f"text of {url}")])
+                if page_url == w.url and status == "ok"
+            )
+            change = changes.get(w.url)
+            self.store.record_page(
+                run,
+                PageRecord(
+                    page, when, status, HTTP.get(status), w.url, errors.get(w.url),
+                    "changed" if change else "unchanged" if status == "ok" else "unavailable",
+                    version_lines=(
+                        (texts.get(w.url) or (f"text of day {self.day}" if change else "text"),)
+                        if status == "ok"
+                        else None
+                    ),
+                    change=change, occurrences=occ,
+                ),
+            )  # fmt: skip
+        self.store.record_links(
+            run,
+            [
+                LinkRecord(url, when, status, HTTP.get(status), url, errors.get(url),
+                           suggestions.get(url))
+                for url, status in links.items()
+            ],
+        )  # fmt: skip
+        self.store.finish_run(
+            run, at(self.day, 8), pages=3, links=len(links), problems=0, changed=0, state=state,
+            error=None if state == "done" else "the database was locked",
+        )  # fmt: skip
+        return run
+
+    def now(self) -> datetime:
+        return datetime.fromisoformat(at(self.day, 9))
+
+    def write(self, **kw: Any) -> Written:
+        return digest.write(self.store, self.out, config=self.config, now=self.now(), **kw)
+
+    def digest(self, **kw: Any) -> Digest:
+        return self.write(**kw).digest
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = World(tmp_path)
+    yield w
+    w.store.close()
+
+
+def sections(d: Digest) -> dict[str, list[str]]:
+    return {
+        "new": [i.url for g in d.new for i in g.items],
+        "still": [i.url for i in d.still],
+        "watching": [i.url for i in d.watching],
+        "fixed": [i.url for i in d.fixed],
+        "moved": [i.url for i in d.moved],
+        "blocked": [i.url for i in d.blocked],
+    }
+
+
+def where(d: Digest, url: str) -> set[str]:
+    return {name for name, urls in sections(d).items() if url in urls}
+
+
+LINK = "https://partner.example/report-2023"
+
+
+# -- what a campaigner sees, digest after digest ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("digests", "expected"),
+    [
+        pytest.param([["broken"]], {"new"}, id="a-404-is-a-new-problem-at-once"),
+        pytest.param([["soft_404"]], {"new"}, id="a-soft-404-is-a-new-problem-at-once"),
+        pytest.param([["tls_error"]], {"new"}, id="a-certificate-error-is-a-new-problem-at-once"),
+        pytest.param([["timeout"]], {"watching"}, id="one-timeout-is-only-watched"),
+        pytest.param([["server_error"]], {"watching"}, id="one-server-error-is-only-watched"),
+        pytest.param([["unreachable"]], {"watching"}, id="one-unreachable-is-only-watched"),
+        pytest.param(
+            [["timeout"], ["timeout"]], {"new"}, id="a-timeout-confirmed-next-run-becomes-new"
+        ),
+        pytest.param(
+            [["timeout", "timeout"]], {"new"}, id="two-timeouts-in-one-window-are-a-new-problem"
+        ),
+        pytest.param(
+            [["timeout"], ["server_error"]], {"new"}, id="two-different-transients-confirm-it"
+        ),
+        pytest.param([["timeout"], ["broken"]], {"new"}, id="a-404-after-a-timeout-is-new"),
+        pytest.param([["timeout"], ["ok"]], set(), id="a-timeout-that-passes-is-forgotten"),
+        pytest.param([["timeout", "ok"]], set(), id="a-hiccup-inside-one-window-is-not-shown"),
+        pytest.param([["broken", "ok"]], set(), id="broken-and-fixed-before-anyone-saw-it"),
+        pytest.param(
+            [["broken"], ["broken"]], {"still"}, id="seen-yesterday-is-one-line-still-broken"
+        ),
+        pytest.param(
+            [["timeout"], ["timeout"], ["timeout"]], {"still"}, id="a-confirmed-timeout-stays"
+        ),
+        pytest.param(
+            [["broken"], ["ok"]], {"fixed"}, id="a-reported-problem-that-answers-is-fixed"
+        ),
+        pytest.param(
+            [["broken"], ["ok", "broken"]], {"new"}, id="fixed-then-broken-again-is-new-again"
+        ),
+        pytest.param([["broken"], ["moved"]], {"fixed"}, id="broken-then-redirected-is-fixed"),
+        pytest.param(
+            [["broken"], ["blocked"]], {"blocked"}, id="broken-then-blocked-is-not-called-fixed"
+        ),
+        pytest.param(
+            [["timeout"], ["timeout"], ["ok"]], {"fixed"}, id="confirmed-then-back-is-fixed"
+        ),
+        pytest.param([["moved"]], {"moved"}, id="a-moved-link-is-listed-with-its-new-address"),
+        pytest.param([["moved"], ["moved"]], set(), id="a-moved-link-seen-before-is-only-counted"),
+        pytest.param([["blocked"]], {"blocked"}, id="a-blocked-link-is-listed-as-unverified"),
+        pytest.param([["blocked"], ["blocked"]], set(), id="a-blocked-link-seen-before-is-counted"),
+        pytest.param([["skipped"]], set(), id="a-skipped-link-is-not-listed"),
+        pytest.param([["ok"], ["ok"]], set(), id="a-working-link-is-never-mentioned"),
+    ],
+)
+def test_each_link_lands_in_the_section_its_history_says(
+    world: World, digests: list[list[str]], expected: set[str]
+) -> None:
+    d: Digest | None = None
+    for runs in digests:
+        for status in runs:
+            world.run({LINK: status, "https://partner.example/fine": "ok"})
+        d = world.digest()
+    assert d is not None
+    assert where(d, LINK) == expected
+    assert where(d, "https://partner.example/fine") == set()
+
+
+@pytest.mark.parametrize(
+    ("digests", "expected"),
+    [
+        pytest.param([["broken"]], {"new"}, id="a-watched-page-that-is-gone-is-new-at-once"),
+        pytest.param([["timeout"]], {"watching"}, id="a-watched-page-timing-out-once-is-watched"),
+        pytest.param([["timeout"], ["timeout"]], {"new"}, id="a-watched-page-down-twice-is-new"),
+        pytest.param([["broken"], ["broken"]], {"still"}, id="a-watched-page-still-gone"),
+        pytest.param([["broken"], ["ok"]], {"fixed"}, id="a-watched-page-back-is-fixed"),
+    ],
+)
+def test_watched_pages_in_trouble_are_listed_like_links(
+    world: World, digests: list[list[str]], expected: set[str]
+) -> None:
+    d: Digest | None = None
+    for runs in digests:
+        for status in runs:
+            world.run(pages={NEWS: status})
+        d = world.digest()
+    assert d is not None
+    assert where(d, NEWS) == expected
+    page_items = [i for g in d.new for i in g.items] + list(d.still) + list(d.watching)
+    assert all(i.kind == "page" for i in page_items if i.url == NEWS)
+
+
+def test_a_new_problem_says_where_it_is_linked_from_since_when_and_what_to_use_instead(
+    world: World,
+) -> None:
+    archived = "https://web.archive.org/web/2023/https://partner.example/report-2023"
+    world.run({LINK: "ok"})
+    world.digest()
+    world.run(
+        {LINK: "broken"},
+        found={LINK: [(PETITION, "Read the 2023 report"), (ARTICLE, "the report")]},
+        suggestions={LINK: archived},
+        errors={LINK: "Page not found (404)"},
+    )
+    w = world.write(text=True)
+    d = w.digest
+    [group] = d.new
+    [item] = group.items
+    assert group.name == "Amnesty International"
+    assert (item.url, item.headline, item.badge) == (LINK, "Page not found (404)", "Broken")
+    assert [(p.page_name, p.page_url, p.text, p.group) for p in item.places] == [
+        ("Petition", PETITION, "Read the 2023 report", "Amnesty International"),
+        ("Article", ARTICLE, "the report", "FIDH"),
+    ]
+    assert item.since == "Tue 12 Mar (today)"
+    assert (item.suggestion, item.suggestion_label) == (archived, "archived copy")
+    html = w.html.read_text()
+    for shown in (
+        f'href="{LINK}"',
+        f'href="{archived}"',
+        f'href="{PETITION}"',
+        "Read the 2023 report",
+        "Failing since:",
+        "Suggested replacement",
+    ):
+        assert shown in html
+    assert w.text is not None
+    text = w.text.read_text()
+    assert f"Linked from: Petition <{PETITION}> as “Read the 2023 report”" in text
+    assert f"Linked from: Article (FIDH) <{ARTICLE}> as “the report”" in text
+    assert f"Suggested replacement (archived copy): {archived}" in text
+    assert d.problems == 1
+
+
+def test_a_status_without_a_stored_sentence_is_said_in_plain_words(world: World) -> None:
+    links = {
+        "https://a.example/gone": "broken",
+        "https://b.example/slow": "timeout",
+        "https://c.example/home": "soft_404",
+    }
+    world.run(links)
+    world.run(links)
+    d = world.digest()
+    said = {i.url: i.headline for g in d.new for i in g.items}
+    assert said == {
+        "https://a.example/gone": "Page not found (404)",
+        "https://b.example/slow": "The server did not answer (timeout)",
+        "https://c.example/home": "Shows a “page not found” message: the page is probably gone",
+    }
+
+
+def test_problems_are_grouped_by_partner_or_by_page_name_when_there_is_none(world: World) -> None:
+    world.run(
+        {"https://x.example/a": "broken", "https://y.example/b": "broken"},
+        found={
+            "https://x.example/a": [(NEWS, "a")],
+            "https://y.example/b": [(ARTICLE, "b")],
+        },
+    )
+    d = world.digest()
+    assert [(g.name, [i.url for i in g.items]) for g in d.new] == [
+        ("FIDH", ["https://y.example/b"]),
+        ("Viasna news", ["https://x.example/a"]),
+    ]
+
+
+def test_still_broken_is_one_short_line_with_its_age(world: World) -> None:
+    world.run({LINK: "broken"}, errors={LINK: "Page not found (404)"})
+    world.digest()
+    world.run({LINK: "broken"}, errors={LINK: "Page not found (404)"})
+    world.run({LINK: "broken"}, errors={LINK: "Page not found (404)"})
+    w = world.write(text=True)
+    [item] = w.digest.still
+    assert item.since == "Mon 11 Mar (2 days)"
+    assert w.text is not None
+    text = w.text.read_text()
+    lines = [line for line in text.splitlines() if LINK in line]
+    assert lines == [
+        f"[✖] {LINK} — Broken, since Mon 11 Mar (2 days) · on Petition (Amnesty International)"
+    ]
+    html = w.html.read_text()
+    assert "since Mon 11 Mar (2 days)" in html
+    assert "Page not found (404)" not in html  # the detail was shown yesterday
+
+
+def test_a_broken_link_removed_from_the_page_is_fixed_as_no_longer_linked(world: World) -> None:
+    world.run({LINK: "broken"})
+    world.digest()
+    world.run({"https://partner.example/new-report": "ok"})
+    d = world.digest()
+    [item] = d.fixed
+    assert item.url == LINK
+    assert item.note is not None and item.note.startswith("No longer linked")
+    assert d.all_clear
+
+
+def test_a_link_on_two_partners_pages_is_listed_once_naming_the_other_partner(
+    world: World,
+) -> None:
+    world.run({LINK: "broken"}, found={LINK: [(ARTICLE, "two"), (PETITION, "one")]})
+    w = world.write()
+    [group] = w.digest.new
+    assert group.name == "Amnesty International"  # the first linking page, watch-list order
+    [item] = group.items
+    assert [(p.text, p.group) for p in item.places] == [
+        ("one", "Amnesty International"),
+        ("two", "FIDH"),
+    ]
+    assert "(<bdi>FIDH</bdi>)" in w.html.read_text()
+    assert w.problems == 1
+
+
+def test_a_watched_page_that_is_down_is_one_item_with_the_pages_that_link_to_it(
+    world: World,
+) -> None:
+    world.run({NEWS: "ok"}, found={NEWS: [(PETITION, "Viasna's news")]})
+    world.digest()
+    world.run({NEWS: "broken"}, found={NEWS: [(PETITION, "Viasna's news")]}, pages={NEWS: "broken"})
+    w = world.write(text=True)
+    [group] = w.digest.new
+    [item] = group.items
+    assert (group.name, item.kind, item.url) == ("Viasna news", "page", NEWS)
+    assert item.page is not None and item.page.page_name == "Viasna news"
+    assert [(p.page_name, p.group) for p in item.places] == [("Petition", "Amnesty International")]
+    assert w.digest.problems == 1
+    assert w.text is not None
+    text = w.text.read_text()
+    assert f"This is a watched page: Viasna news <{NEWS}>" in text
+    assert "Also linked from: Petition (Amnesty International)" in text
+
+
+def test_pages_no_longer_on_the_watch_list_are_left_out(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    w.run({LINK: "broken"}, found={LINK: [(ARTICLE, "x")]}, pages={NEWS: "broken"})
+    w.config = loads(CONFIG.split("  - name: Article")[0])
+    d = w.digest()
+    assert sections(d) == {k: [] for k in sections(d)}
+    assert d.all_clear
+
+
+# -- content changes ----------------------------------------------------------------------
+
+
+def load_change(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return data
+
+
+def test_a_content_change_shows_the_keyword_first_then_the_words_that_changed(
+    world: World,
+) -> None:
+    world.run()
+    world.digest()
+    world.run(changes={PETITION: load_change("petition_closed.json")})
+    w = world.write(text=True)
+    [change] = w.digest.changes
+    assert [(k.word, k.event) for k in change.keywords] == [("gesloten", "appeared")]
+    [event] = change.events
+    assert [b.heading for b in event.blocks] == ["Teken de petitie", "Nieuws"]
+    first = event.blocks[0].lines
+    assert [line.op for line in first] == ["changed", "removed", "added"]
+    assert [(s.op, s.text.strip()) for s in first[0].segments if s.op != "="] == [
+        ("-", "open"),
+        ("+", "gesloten"),
+    ]
+    html = w.html.read_text()
+    keyword = html.index("Keyword “<bdi>gesloten</bdi>” appeared")
+    assert keyword < html.index("<del") < html.index("<ins")
+    assert re.search(r"<del [^>]*>open ?</del><ins [^>]*>gesloten ?</ins>", html)
+    assert f'href="{PETITION}"' in html and "Open the live page" in html
+    assert "Under “<bdi>Teken de petitie</bdi>”" in html
+    assert w.text is not None
+    text = w.text.read_text()
+    assert text.index("!! KEYWORD: “gesloten” appeared") < text.index("[-open-]{+gesloten+}")
+    assert "~ De petitie is [-open-]{+gesloten+}." in text
+    assert "+ Bedankt voor het tekenen." in text
+    assert "- Teken nu!" in text
+    assert w.digest.headline == "1 page changed"
+
+
+def test_a_change_computed_by_compare_reads_word_by_word(world: World) -> None:
+    compare = pytest.importorskip("monitor.compare")
+    from monitor.run import change_to_json
+
+    old = ("# Ales Bialiatski", "He was sentenced to 5 months in prison.", "Write to him.")
+    new = ("# Ales Bialiatski", "He was sentenced to 10 years in prison.", "Write to him.")
+    world.run(changes={ARTICLE: change_to_json(compare.diff(old, new))})
+    w = world.write(text=True)
+    [c] = w.digest.changes
+    [block] = c.events[0].blocks
+    assert block.heading == "Ales Bialiatski"
+    [line] = block.lines  # one sentence, shown once, word by word
+    assert line.op == "changed"
+    assert w.text is not None
+    assert "~ He was sentenced to [-5 months-]{+10 years+} in prison." in w.text.read_text()
+
+
+def test_pages_with_a_keyword_alarm_come_before_other_changes(world: World) -> None:
+    plain = {"added": ["A new paragraph."], "removed": [], "hunks": [], "words": [], "keywords": []}
+    world.run(changes={ARTICLE: plain, PETITION: load_change("petition_closed.json")})
+    d = world.digest()
+    assert [c.name for c in d.changes] == ["Petition", "Article"]
+
+
+@pytest.mark.parametrize(
+    "way_back",
+    [
+        pytest.param("changed", id="recorded-as-a-change"),
+        pytest.param("unchanged", id="recorded-as-a-return-to-a-recent-version"),
+    ],
+)
+def test_a_change_undone_within_the_window_is_one_quiet_line(world: World, way_back: str) -> None:
+    world.run()
+    world.digest()
+    change = {
+        "added": ["Temporary banner."],
+        "removed": [],
+        "keywords": [{"word": "gesloten", "event": "appeared"}],
+    }
+    world.run(changes={PETITION: change}, texts={PETITION: "text with a banner"})
+    back = {"added": [], "removed": ["Temporary banner."], "keywords": []}
+    # Back to the text the last digest saw; compare.change calls that "unchanged" (flip-flop).
+    world.run(changes={PETITION: back} if way_back == "changed" else {}, texts={PETITION: "text"})
+    d = world.digest()
+    [c] = d.changes
+    assert c.reverted == (
+        "Changed Tue 12 Mar 07:00 and back to the earlier text by Wed 13 Mar 07:00: "
+        "nothing to read."
+    )
+    assert c.keywords == ()
+    assert d.all_clear
+
+
+def test_a_long_rewrite_is_cut_and_says_how_much_is_left_out(world: World) -> None:
+    added = [f"Sentence number {i}." for i in range(100)]
+    world.run(changes={ARTICLE: {"added": added, "removed": [], "keywords": []}})
+    d = world.digest()
+    [event] = d.changes[0].events
+    assert sum(len(b.lines) for b in event.blocks) == digest.MAX_DIFF_LINES
+    assert event.hidden == 100 - digest.MAX_DIFF_LINES
+    assert f"… and {event.hidden} more changed lines" in digest.render_html(d)
+
+
+# -- the top of the digest ----------------------------------------------------------------
+
+
+def test_nothing_to_do_is_an_unmistakable_all_clear(world: World) -> None:
+    world.run({LINK: "ok"})
+    w = world.write(text=True)
+    assert w.digest.all_clear and w.digest.headline == "All clear"
+    assert w.problems == 0
+    html = w.html.read_text()
+    assert "All clear</p>" in html and "Nothing needs doing" in html
+    assert f'style="{digest.STYLES["clear"]}"' in html  # the green box, in words and colour
+    assert w.text is not None and "ALL CLEAR: nothing needs doing." in w.text.read_text()
+
+
+def test_a_watched_failure_is_not_a_reason_to_lose_the_all_clear(world: World) -> None:
+    world.run({LINK: "timeout"})
+    d = world.digest()
+    assert d.all_clear
+    assert d.also == (("watching", 1),)
+    assert d.problems == 1  # still a problem status: `monitor digest` exits 1
+
+
+@pytest.mark.parametrize(
+    ("runs", "headline"),
+    [
+        pytest.param(0, "No check ran since the last digest", id="no-run"),
+        pytest.param(1, "All clear", id="one-run"),
+    ],
+)
+def test_a_window_without_runs_says_no_check_ran(world: World, runs: int, headline: str) -> None:
+    world.run({LINK: "ok"})
+    world.digest()
+    for _ in range(runs):
+        world.run({LINK: "ok"})
+    d = world.digest()
+    assert d.headline == headline
+    assert (d.period == "Covers no checks: none ran since the last digest (Mon 11 Mar 09:00).") is (
+        runs == 0
+    )
+    assert d.all_clear is (runs > 0)
+
+
+def test_notices_are_shown_at_the_very_top(world: World) -> None:
+    world.run({LINK: "broken"})
+    notice = "The watch list has an error; the last good one was used: watchlist.yaml:3: url"
+    w = world.write(text=True, notices=[notice])
+    html = w.html.read_text()
+    body = html[html.index("<body") :]
+    assert body.index(notice) < body.index(w.digest.headline) < body.index("New problems")
+    assert w.text is not None
+    text = w.text.read_text()
+    assert text.index(f"!! NOTICE: {notice}") < text.index("TO DO")
+
+
+def test_a_run_that_failed_and_a_mail_that_was_not_sent_are_noticed(tmp_path: Path) -> None:
+    world = World(tmp_path, CONFIG.replace("timezone: UTC", "timezone: UTC\n  email: {}"))
+    world.run({LINK: "ok"}, state="failed")
+    world.store.record_digest(at(world.day, 8), "mail:x", 1, 1, kind="mail", error="timed out")
+    d = world.digest()
+    assert any("failed (the database was locked)" in n for n in d.notices)
+    assert any("e-mail could not be sent" in n and "timed out" in n for n in d.notices)
+    assert not d.all_clear and d.headline == "The check did not finish"
+
+
+def test_skipped_links_are_only_counted(world: World) -> None:
+    world.run({"mailto:a@example.org": "skipped", "https://x.example/": "skipped"})
+    d = world.digest()
+    assert d.notes == ("2 links not checked by rule (ignored, private or not web).",)
+
+
+def test_build_is_pure_and_covers_exactly_the_window_it_is_given(world: World) -> None:
+    world.run({LINK: "broken"})
+    world.run({LINK: "ok"})
+    world.run({LINK: "broken"})
+    d = digest.build(world.store, after_run=1, upto_run=2, config=world.config, now=world.now())
+    assert (d.first_run, d.upto_run, d.runs) == (2, 2, 1)
+    assert where(d, LINK) == {"fixed"}
+    assert world.store.last_digest("file") is None
+
+
+# -- files --------------------------------------------------------------------------------
+
+
+def test_digests_of_one_day_are_numbered_and_never_overwritten(world: World) -> None:
+    world.run({LINK: "broken"})
+    names = []
+    for _ in range(3):
+        names.append(world.write(text=True).html.name)
+    assert names == [
+        "digest-2024-03-11.html",
+        "digest-2024-03-11-2.html",
+        "digest-2024-03-11-3.html",
+    ]
+    first = (world.out / names[0]).read_text()
+    assert "New problems" in first  # the first digest was not replaced by the later ones
+    assert sorted(p.name for p in world.out.glob("*.txt")) == [
+        "digest-2024-03-11-2.txt", "digest-2024-03-11-3.txt", "digest-2024-03-11.txt",
+    ]  # fmt: skip
+
+
+def test_a_stray_file_with_the_next_name_is_skipped_not_overwritten(world: World) -> None:
+    world.out.mkdir(parents=True)
+    (world.out / "digest-2024-03-11.html").write_text("someone else's")
+    (world.out / "digest-2024-03-11-2.txt").write_text("someone else's")
+    world.run()
+    w = world.write(text=True)
+    assert (w.html.name, w.text and w.text.name) == (
+        "digest-2024-03-11-3.html",
+        "digest-2024-03-11-3.txt",
+    )
+    assert (world.out / "digest-2024-03-11.html").read_text() == "someone else's"
+    assert (world.out / "digest-2024-03-11-2.txt").read_text() == "someone else's"
+    assert not (world.out / "digest-2024-03-11-2.html").exists()
+
+
+def test_the_index_lists_every_digest_newest_first_and_latest_is_the_newest(world: World) -> None:
+    written = []
+    for _ in range(3):
+        world.run({LINK: "ok"})
+        written.append(world.write())
+    written.append(world.write())  # a second one on the last day
+    index = (world.out / "index.html").read_text()
+    order = re.findall(r'href="(digest-[^"]+\.html)"', index)
+    assert order == [
+        "digest-2024-03-13-2.html",
+        "digest-2024-03-13.html",
+        "digest-2024-03-12.html",
+        "digest-2024-03-11.html",
+    ]
+    assert "Wed 13 Mar 2024 (2)" in index and "No check ran since the last digest" in index
+    assert (world.out / "latest.html").read_bytes() == written[-1].html.read_bytes()
+
+
+def test_each_digest_covers_the_runs_since_the_previous_one(world: World) -> None:
+    world.run({LINK: "ok"})
+    world.run({LINK: "ok"})
+    first = world.digest()
+    world.run({LINK: "ok"})
+    second = world.digest()
+    assert (first.first_run, first.upto_run, second.first_run, second.upto_run) == (1, 2, 3, 3)
+    [row, _] = world.store.digests("file")
+    assert (row.first_run, row.last_run) == (3, 3)
+
+
+def test_a_run_still_in_progress_is_left_for_the_next_digest(world: World) -> None:
+    world.run({LINK: "ok"})
+    world.store.begin_run(at(world.day, 10))  # serve is checking right now
+    d = world.digest()
+    assert d.upto_run == 1
+    assert world.store.last_digest("file") is not None
+    assert world.store.last_digest("file").last_run == 1  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def readonly(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make a folder unwritable, also for root (who ignores permission bits)."""
+
+    def make(folder: Path) -> None:
+        folder.chmod(0o555)
+        real_open = os.open
+
+        def guarded(path: Any, flags: int, *args: Any, **kw: Any) -> int:
+            writes = os.O_WRONLY | os.O_RDWR | os.O_CREAT
+            if flags & writes and Path(path).resolve().parent == folder.resolve():
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return real_open(path, flags, *args, **kw)
+
+        monkeypatch.setattr(os, "open", guarded)
+
+    yield make
+
+
+def test_an_unwritable_folder_raises_a_clear_error_and_keeps_everything_as_it_was(
+    world: World, readonly: Any
+) -> None:
+    world.run({LINK: "broken"})
+    earlier = world.write()
+    before = {p.name: p.read_bytes() for p in world.out.iterdir()}
+    world.run({LINK: "broken", "https://x.example/new": "broken"})
+    readonly(world.out)
+    try:
+        with pytest.raises(DigestError) as caught:
+            world.write(text=True)
+    finally:
+        world.out.chmod(0o755)
+    message = str(caught.value)
+    assert str(world.out) in message
+    assert "not writable" in message and "--out" in message
+    assert {p.name: p.read_bytes() for p in world.out.iterdir()} == before
+    last = world.store.last_digest("file")
+    assert last is not None and last.last_run == earlier.digest.upto_run == 1
+
+
+def test_a_full_disk_leaves_earlier_digests_latest_and_index_intact(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.run({LINK: "broken"})
+    world.write()
+    before = {p.name: p.read_bytes() for p in world.out.iterdir()}
+    world.run({LINK: "ok"})
+    real_write = os.write
+    calls = {"n": 0}
+
+    def filling(fd: int, data: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] >= 2:  # the new digest gets written, then latest.html hits the full disk
+            real_write(fd, bytes(data)[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", filling)
+    with pytest.raises(DigestError, match="disk is full"):
+        world.write()
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in world.out.iterdir()} == before  # no temp files either
+    last = world.store.last_digest("file")
+    assert last is not None and last.last_run == 1
+    d = world.digest()  # the next digest covers the run the failed one missed
+    assert (d.first_run, where(d, LINK)) == (2, {"fixed"})
+
+
+# -- hostile text from partner pages ------------------------------------------------------
+
+PAYLOADS = [
+    pytest.param("<script>alert(1)</script>", id="script-tag"),
+    pytest.param('"><img src=x onerror=alert(1)>', id="attribute-breakout"),
+    pytest.param("</style><script>alert(1)</script>", id="style-breakout"),
+    pytest.param("'><svg onload=alert(1)>", id="single-quote-svg"),
+    pytest.param("\u202egpj.exe", id="rtl-override"),
+    pytest.param("\x1b[2J\x1b[31mred\x07", id="terminal-escapes"),
+    pytest.param("{{ 7*7 }}{% raw %}", id="template-syntax"),
+]
+
+
+class Html(HTMLParser):
+    """What a browser would build: tags, attributes and text."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def hostile_world(root: Path, payload: str) -> tuple[World, Written]:
+    """Every partner-controlled field carries ``payload``; returns the written digest."""
+    # JSON strings are YAML double-quoted scalars, control characters escaped.
+    config = CONFIG.replace("name: Article", f"name: {json.dumps('Article ' + payload)}").replace(
+        "partner: FIDH", f"partner: {json.dumps('FIDH ' + payload)}"
+    )
+    w = World(root, config)
+    evil = "https://evil.example/" + payload
+    w.run({evil: "ok", "javascript:alert(1)": "ok"})
+    w.digest()
+    change = {
+        "hunks": [{"heading": f"# {payload}", "added": [f"Now {payload}"], "removed": []}],
+        "words": [{"heading": payload, "segments": [["=", "x "], ["+", payload]]}],
+        "keywords": [{"word": payload, "event": "appeared"}],
+    }
+    w.run(
+        {evil: "broken", "javascript:alert(1)": "broken"},
+        found={
+            evil: [(ARTICLE, f"anchor {payload}")],
+            "javascript:alert(1)": [(ARTICLE, payload)],
+        },
+        suggestions={evil: "javascript:alert(document.cookie)"},
+        errors={evil: f"Shows “{payload}” (with status 200): the page is gone"},
+        changes={ARTICLE: change},
+    )
+    return w, w.write(text=True)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_partner_text_is_escaped_in_html_and_harmless_in_text(
+    tmp_path: Path, payload: str
+) -> None:
+    w, written = hostile_world(tmp_path, payload)
+    page = written.html.read_text()
+    parsed = Html(page)
+    tags = {t for t, _ in parsed.tags}
+    assert not tags & {"script", "img", "svg", "iframe", "object", "embed", "link"}
+    for tag, attrs in parsed.tags:
+        assert not any(a.startswith("on") for a in attrs), (tag, attrs)
+        href = attrs.get("href")
+        if href is not None:
+            assert href.startswith(("https://", "http://", "index.html")), href
+    assert "javascript:" not in " ".join(str(a.get("href")) for _, a in parsed.tags)
+    visible = " ".join(parsed.text)
+    shown = digest.clean(payload)
+    assert shown in visible  # shown as the text it is
+    assert page.count("<style>") == 1 and page.count("</style>") == 1
+    assert "49" not in visible.replace("2024", "")  # templates are not evaluated
+    for form in (page, written.text.read_text() if written.text else ""):
+        assert "\u202e" not in form and "\x1b" not in form and "\x07" not in form
+    assert written.text is not None
+    assert "javascript:alert(1)" in written.text.read_text()  # listed as the text it is
+    w.store.close()
+
+
+def test_only_http_urls_become_links() -> None:
+    assert digest.is_http_url("https://example.org/a?b=1")
+    for bad in (
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " https://x.example/",
+        "\x01javascript:alert(1)",
+        "data:text/html,<script>",
+        "//evil.example/",
+        "https://",
+        "https://x.example/\u202e",
+        None,
+    ):
+        assert not digest.is_http_url(bad), bad
+
+
+def test_the_page_is_self_contained_accessible_and_has_styles_on_elements(world: World) -> None:
+    world.run({LINK: "broken", "https://x.example/slow": "timeout"})
+    world.run(
+        {LINK: "broken", "https://x.example/slow": "timeout"},
+        changes={PETITION: load_change("petition_closed.json")},
+    )
+    page = world.write().html.read_text()
+    parsed = Html(page)
+    assert ("html", {"lang": "en"}) in parsed.tags
+    assert [t for t, _ in parsed.tags if t in ("h1",)] == ["h1"]
+    assert {"h2", "h3"} <= {t for t, _ in parsed.tags}
+    assert not re.search(r"url\(|@import|<script|<img|<link|src=", page, re.IGNORECASE)
+    styled = [a for t, a in parsed.tags if t in ("p", "h1", "h2", "h3", "li", "del", "ins")]
+    assert all(a.get("style") for a in styled)
+    css = re.compile(r"^([a-z-]+:[^;<>{}]+;)+$")
+    for tag, attrs in parsed.tags:
+        if "style" in attrs:
+            assert css.match(str(attrs["style"])), (tag, attrs["style"])
+    # Colour is never the only signal: each status badge and diff line carries words.
+    visible = " ".join("".join(parsed.text).split())
+    for words in ("✖ Broken", "New problems", "+ Added:", "~ Changed:", "✖ No answer"):
+        assert words in visible
