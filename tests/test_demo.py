@@ -209,11 +209,6 @@ def test_no_digest_reports_the_rotating_banner_the_counters_or_the_timestamps(
             assert word not in text, f"day {day} digest mentions {word!r}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="digest._suggestion_label calls a copy from a non-archive.org archive_api "
-    "'the page it now leads to' (reported; not ours to fix)",
-)
 def test_an_archived_copy_is_offered_as_an_archived_copy(demo: DemoRun) -> None:
     urls = demo.site
     new = section(soup_of(digests(demo.out)[1]), "New problems")
