@@ -36,8 +36,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-import lxml.etree  # type: ignore[import-untyped]
-import lxml.html  # type: ignore[import-untyped]
+import lxml.etree
+import lxml.html
 
 from monitor.models import FetchError, FetchResult, HostProfile, LinkVerdict, Status
 

@@ -36,7 +36,10 @@ class Failure(Exception):
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config", type=Path, default=DEFAULT_PATH, metavar="PATH",
+        "--config",
+        type=Path,
+        default=DEFAULT_PATH,
+        metavar="PATH",
         help=f"the watch list (default: {DEFAULT_PATH})",
     )
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -52,33 +55,59 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("validate", parents=[common], help="check the watch list and print a summary")
 
-    c = sub.add_parser("check", parents=[common], help="one pass: fetch, check links, compare content")
+    c = sub.add_parser(
+        "check", parents=[common], help="one pass: fetch, check links, compare content"
+    )
     c.add_argument("--json", metavar="PATH|-", help="write the run report as JSON ('-' = stdout)")
-    c.add_argument("--only", action="append", default=[], metavar="NAME",
-                   help="check only this watched page (repeatable)")
+    c.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="check only this watched page (repeatable)",
+    )
 
-    d = sub.add_parser("digest", parents=[common], help="write the digest of what is new since the last one")
-    d.add_argument("--out", type=Path, metavar="DIR", help="reports folder (default: settings.reports_dir)")
+    d = sub.add_parser(
+        "digest", parents=[common], help="write the digest of what is new since the last one"
+    )
+    d.add_argument(
+        "--out", type=Path, metavar="DIR", help="reports folder (default: settings.reports_dir)"
+    )
     d.add_argument("--text", action="store_true", help="also write the plain-text version")
 
-    r = sub.add_parser("run", parents=[common], help="check, then digest, then e-mail it if configured")
-    r.add_argument("--out", type=Path, metavar="DIR", help="reports folder (default: settings.reports_dir)")
+    r = sub.add_parser(
+        "run", parents=[common], help="check, then digest, then e-mail it if configured"
+    )
+    r.add_argument(
+        "--out", type=Path, metavar="DIR", help="reports folder (default: settings.reports_dir)"
+    )
     r.add_argument("--text", action="store_true", help="also write the plain-text digest")
 
     s = sub.add_parser("serve", parents=[common], help="stay up and `run` on settings.schedule")
     s.add_argument("--every", type=float, metavar="SECONDS", help="run at a fixed interval instead")
-    s.add_argument("--out", type=Path, metavar="DIR", help="reports folder (default: settings.reports_dir)")
+    s.add_argument(
+        "--out", type=Path, metavar="DIR", help="reports folder (default: settings.reports_dir)"
+    )
 
-    m = sub.add_parser("demo", parents=[common], help="simulated partner web, three days, real pipeline")
-    m.add_argument("--out", type=Path, default=Path("demo-reports"), metavar="DIR",
-                   help="where the demo writes its digests and database (default: demo-reports)")
+    m = sub.add_parser(
+        "demo", parents=[common], help="simulated partner web, three days, real pipeline"
+    )
+    m.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-reports"),
+        metavar="DIR",
+        help="where the demo writes its digests and database (default: demo-reports)",
+    )
 
     h = sub.add_parser("history", parents=[common], help="statuses and content versions of one URL")
     h.add_argument("url")
 
     f = sub.add_parser("diff", parents=[common], help="diff two stored versions of a watched page")
     f.add_argument("url")
-    f.add_argument("--from", dest="from_", type=int, metavar="N", help="older version (default: previous)")
+    f.add_argument(
+        "--from", dest="from_", type=int, metavar="N", help="older version (default: previous)"
+    )
     f.add_argument("--to", type=int, metavar="M", help="newer version (default: latest)")
     return p
 
@@ -99,8 +128,13 @@ def _progress(enabled: bool) -> tuple[Callable[[str, int, int], None] | None, Ca
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                       console=_console(sys.stderr), transient=True)
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=_console(sys.stderr),
+            transient=True,
+        )
         tasks: dict[str, Any] = {}
         bar.start()
 
@@ -126,8 +160,10 @@ def _summary_table(report: Any, stream: TextIO) -> None:
     from rich.table import Table
 
     console = _console(stream)
-    table = Table(title=f"run {report.run_id}: {len(report.pages)} pages, {len(report.links)} links, "
-                        f"{report.problems} problems, {report.changed} changed")
+    table = Table(
+        title=f"run {report.run_id}: {len(report.pages)} pages, {len(report.links)} links, "
+        f"{report.problems} problems, {report.changed} changed"
+    )
     for col in ("status", "kind", "url", "detail"):
         table.add_column(col, overflow="fold")
     for p in report.pages:
@@ -137,7 +173,7 @@ def _summary_table(report: Any, stream: TextIO) -> None:
         if link.status not in ("ok", "skipped"):
             table.add_row(str(link.status), "link", link.url, link.error or "")
     if table.row_count == 0:
-        console.print(table.title + " — all clear")
+        console.print(f"{table.title} — all clear")
     else:
         console.print(table)
 
@@ -248,8 +284,11 @@ def cmd_history(args: argparse.Namespace) -> int:
         checks = store.page_history(args.url) if page else []
         link_rows = store.link_history(args.url)
         if not page and not link_rows:
-            print(f"nothing is recorded for {args.url} (is it watched, or linked from a watched page?)",
-                  file=sys.stderr)
+            print(
+                f"nothing is recorded for {args.url} "
+                "(is it watched, or linked from a watched page?)",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         from rich.table import Table
 
@@ -260,22 +299,35 @@ def cmd_history(args: argparse.Namespace) -> int:
             for col in ("checked", "status", "http", "content", "version", "detail"):
                 t.add_column(col, overflow="fold")
             for c in checks:
-                t.add_row(c.checked_at, c.status, str(c.http_status or ""), c.content,
-                          str(number.get(c.version_id or -1, "")), c.error or c.note or "")
+                t.add_row(
+                    c.checked_at,
+                    c.status,
+                    str(c.http_status or ""),
+                    c.content,
+                    str(number.get(c.version_id or -1, "")),
+                    c.error or c.note or "",
+                )
             console.print(t)
             v = Table(title="content versions (use `monitor diff URL --from N --to M`)")
             for col in ("#", "first seen", "last seen", "lines", "title"):
                 v.add_column(col, overflow="fold")
             for i, ver in enumerate(versions, 1):
-                v.add_row(str(i), ver.first_seen, ver.last_seen, str(len(ver.lines)), ver.title or "")
+                v.add_row(
+                    str(i), ver.first_seen, ver.last_seen, str(len(ver.lines)), ver.title or ""
+                )
             console.print(v)
         if link_rows:
             t = Table(title=f"link — {args.url}")
             for col in ("checked", "status", "http", "failing since", "detail"):
                 t.add_column(col, overflow="fold")
             for r in link_rows:
-                t.add_row(r.checked_at, r.status, str(r.http_status or ""), r.first_failed_at or "",
-                          r.error or r.suggestion or "")
+                t.add_row(
+                    r.checked_at,
+                    r.status,
+                    str(r.http_status or ""),
+                    r.first_failed_at or "",
+                    r.error or r.suggestion or "",
+                )
             console.print(t)
     return EXIT_OK
 
@@ -294,10 +346,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
         to = args.to or n
         frm = args.from_ or to - 1
         if n < 2 and args.from_ is None:
-            print(f"only {n} version stored for {args.url}: nothing to compare yet", file=sys.stderr)
+            print(
+                f"only {n} version stored for {args.url}: nothing to compare yet", file=sys.stderr
+            )
             return EXIT_USAGE
         if not (1 <= frm <= n and 1 <= to <= n):
-            print(f"versions are numbered 1..{n} (see `monitor history {args.url}`)", file=sys.stderr)
+            print(
+                f"versions are numbered 1..{n} (see `monitor history {args.url}`)", file=sys.stderr
+            )
             return EXIT_USAGE
         old, new = versions[frm - 1], versions[to - 1]
         change = compare.diff(old.lines, new.lines)
@@ -316,8 +372,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "validate": cmd_validate, "check": cmd_check, "digest": cmd_digest, "run": cmd_run,
-    "serve": cmd_serve, "demo": cmd_demo, "history": cmd_history, "diff": cmd_diff,
+    "validate": cmd_validate,
+    "check": cmd_check,
+    "digest": cmd_digest,
+    "run": cmd_run,
+    "serve": cmd_serve,
+    "demo": cmd_demo,
+    "history": cmd_history,
+    "diff": cmd_diff,
 }
 
 
@@ -333,6 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("httpx").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    from monitor.digest import DigestError
+    from monitor.schedule import LockBusy
     from monitor.store import StoreError
 
     try:
@@ -341,19 +405,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"monitor: {problem}", file=sys.stderr)
         n = len(exc.problems)
-        print(f"monitor: {n} problem{'s' if n != 1 else ''} in the watch list; nothing was checked.",
-              file=sys.stderr)
+        print(
+            f"monitor: {n} problem{'s' if n != 1 else ''} in the watch list; nothing was checked.",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
-    except (Failure, StoreError) as exc:
+    except (Failure, StoreError, DigestError, LockBusy) as exc:
         print(f"monitor: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("monitor: interrupted; what was recorded so far is kept, the next run goes on.",
-              file=sys.stderr)
+        print(
+            "monitor: interrupted; what was recorded so far is kept, the next run goes on.",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     except Exception as exc:
         if args.debug:
             raise
-        print(f"monitor: the run failed: {type(exc).__name__}: {exc} "
-              "(run again with --debug for details, and please report it)", file=sys.stderr)
+        print(
+            f"monitor: the run failed: {type(exc).__name__}: {exc} "
+            "(run again with --debug for details, and please report it)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED

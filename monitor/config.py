@@ -68,7 +68,9 @@ def _check_regexes(patterns: list[str]) -> list[str]:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise ValueError(f"item {i}: {pattern!r} is not a valid regular expression: {exc}") from None
+            raise ValueError(
+                f"item {i}: {pattern!r} is not a valid regular expression: {exc}"
+            ) from None
     return patterns
 
 
@@ -137,10 +139,10 @@ class Settings(_Strict):
     def _cron(cls, value: str) -> str:
         if len(value.split()) != 5:
             raise ValueError(f"must be a cron expression of 5 fields, got {value!r}")
-        from apscheduler.triggers.cron import CronTrigger
+        from monitor.schedule import cron_trigger  # here, not at the top: schedule imports config
 
         try:
-            CronTrigger.from_crontab(value, timezone="UTC")
+            cron_trigger(value, "UTC")
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a valid cron expression: {exc}") from None
         return value
@@ -151,7 +153,9 @@ class Settings(_Strict):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. 'Europe/Amsterdam', 'UTC')") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (e.g. 'Europe/Amsterdam', 'UTC')"
+            ) from None
         return value
 
     @field_validator("ignore_links")
@@ -216,7 +220,7 @@ class Watch(_Strict):
 
 
 class _File(_Strict):
-    settings: Settings = Field(default_factory=Settings)
+    settings: Settings = Field(default_factory=lambda: Settings())
     watch: list[Watch] = Field(min_length=1)
 
 
@@ -238,7 +242,9 @@ class Config:
         for name in names:
             if name not in known:
                 hint = _did_you_mean(name, list(known))
-                problems.append(Problem("--only", None, name, f"no watched page has this name{hint}"))
+                problems.append(
+                    Problem("--only", None, name, f"no watched page has this name{hint}")
+                )
         if problems:
             raise ConfigError(problems)
         chosen = tuple(w for w in self.watch if w.name in names)
@@ -297,7 +303,9 @@ def _field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _problems(exc: ValidationError, file: str, lines: Mapping[tuple[Any, ...], int]) -> Iterator[Problem]:
+def _problems(
+    exc: ValidationError, file: str, lines: Mapping[tuple[Any, ...], int]
+) -> Iterator[Problem]:
     for err in exc.errors():
         loc = tuple(err["loc"])
         kind = err["type"]
@@ -309,8 +317,18 @@ def _problems(exc: ValidationError, file: str, lines: Mapping[tuple[Any, ...], i
             message = "is required"
         else:
             message = err["msg"].removeprefix("Value error, ")
-            if kind in ("string_type", "int_type", "float_type", "bool_type", "list_type", "dict_type",
-                        "model_type", "int_parsing", "float_parsing", "bool_parsing"):
+            if kind in (
+                "string_type",
+                "int_type",
+                "float_type",
+                "bool_type",
+                "list_type",
+                "dict_type",
+                "model_type",
+                "int_parsing",
+                "float_parsing",
+                "bool_parsing",
+            ):
                 message += f" (got {err['input']!r})"
         yield Problem(file, _line_of(lines, loc), _key(loc), message)
 
@@ -328,7 +346,9 @@ def load(path: Path | str = DEFAULT_PATH) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([Problem(file, None, "", "file not found (give another with --config PATH)")]) from None
+        raise ConfigError(
+            [Problem(file, None, "", "file not found (give another with --config PATH)")]
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(file, None, "", f"cannot be read: {exc}")]) from None
     return loads(text, file=file, path=path)
@@ -360,15 +380,21 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
 
     # Duplicate names are checked on the raw data so they are reported with other mistakes.
     seen: dict[str, int] = {}
-    items = data.get("watch") if isinstance(data.get("watch"), list) else []
+    raw_watch = data.get("watch")
+    items: list[Any] = raw_watch if isinstance(raw_watch, list) else []
     for i, item in enumerate(items):
         name = item.get("name") if isinstance(item, dict) else None
         if not isinstance(name, str):
             continue
         if name in seen:
             problems.append(
-                Problem(file, lines.get(("watch", i, "name")), f"watch[{i}].name",
-                        f"duplicate name {name!r} (first used by watch[{seen[name]}]); names must be unique")
+                Problem(
+                    file,
+                    lines.get(("watch", i, "name")),
+                    f"watch[{i}].name",
+                    f"duplicate name {name!r} (first used by watch[{seen[name]}]); "
+                    "names must be unique",
+                )
             )
         else:
             seen[name] = i

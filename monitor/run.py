@@ -18,6 +18,7 @@ raise is what stops a run: ``store.StoreError`` (database unusable).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -142,7 +143,11 @@ class RunReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "run": {"id": self.run_id, "started_at": self.started_at, "finished_at": self.finished_at},
+            "run": {
+                "id": self.run_id,
+                "started_at": self.started_at,
+                "finished_at": self.finished_at,
+            },
             "summary": {
                 "pages": len(self.pages),
                 "links": len(self.links),
@@ -238,12 +243,22 @@ class _Run:
 
         verdict = await self.classify(result)
         report = PageReport(
-            watch.name, watch.url, watch.partner, verdict.status, verdict.http_status,
-            verdict.final_url, ContentState.UNAVAILABLE, error=verdict.reason,
+            watch.name,
+            watch.url,
+            watch.partner,
+            verdict.status,
+            verdict.http_status,
+            verdict.final_url,
+            ContentState.UNAVAILABLE,
+            error=verdict.reason,
         )
         rec = dict(
-            page_id=page_id, checked_at=checked_at, status=str(verdict.status),
-            http_status=verdict.http_status, final_url=verdict.final_url, error=verdict.reason,
+            page_id=page_id,
+            checked_at=checked_at,
+            status=str(verdict.status),
+            http_status=verdict.http_status,
+            final_url=verdict.final_url,
+            error=verdict.reason,
             content=str(ContentState.UNAVAILABLE),
         )
         links: tuple[Link, ...] = ()
@@ -259,8 +274,12 @@ class _Run:
         )
         if is_html:
             parsed = extract.page(
-                result.body, result.final_url, charset=_charset(result),
-                selector=watch.selector, want_links=watch.links, want_text=watch.content,
+                result.body,
+                result.final_url,
+                charset=_charset(result),
+                selector=watch.selector,
+                want_links=watch.links,
+                want_text=watch.content,
             )
             links = parsed.links if watch.links else ()
             lines = parsed.lines
@@ -277,20 +296,38 @@ class _Run:
             # Non-HTML (PDF, image): the bytes are the content; a change is reported
             # by hash, size and type, without a text diff.
             digest = _sha(result.body)
-            lines = (f"{result.content_type or 'unknown type'}, {len(result.body)} bytes, sha256 {digest}",)
+            lines = (
+                f"{result.content_type or 'unknown type'}, {len(result.body)} bytes, "
+                f"sha256 {digest}",
+            )
             title = None
 
         etag = result.headers.get("etag")
         last_modified = result.headers.get("last-modified")
+        if not watch.content:
+            report.note = report.note or "content not watched (content: false)"
         if watch.content:
             ignores = compare.compile_ignores(watch.ignore)
             normal = compare.normalise(lines, ignores)
+            if not normal:
+                # An empty answer is an outage of the page, not "everything was removed":
+                # the last good version stays the baseline.
+                report.note = report.note or "the page answered with no text"
+                rec.update(note=report.note)
+                rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
+                self.store.record_page(run_id, PageRecord(**rec))  # type: ignore[arg-type]
+                report.links_found = len(links)
+                return report, links
             change = compare.change([v.lines for v in recent], normal, keywords=watch.keywords)
             if change.state is ContentState.CHANGED:
                 change, normal = await self._confirm(watch, recent, normal, change, ignores)
             report.content = change.state
             report.change = change
-            seen = recent[change.matched_recent] if change.matched_recent is not None and recent else None
+            seen = (
+                recent[change.matched_recent]
+                if change.matched_recent is not None and recent
+                else None
+            )
             if change.state is ContentState.UNCHANGED and seen is None and recent:
                 seen = recent[0]
             rec.update(
@@ -299,8 +336,11 @@ class _Run:
                 seen_version_id=seen.id if seen else None,
                 prev_version_id=recent[0].id if recent else None,
                 change=change_to_json(change) if change.state is ContentState.CHANGED else None,
-                title=title, content_type=result.content_type, size=len(result.body),
-                etag=etag, last_modified=last_modified,
+                title=title,
+                content_type=result.content_type,
+                size=len(result.body),
+                etag=etag,
+                last_modified=last_modified,
             )
         rec["note"] = report.note
         rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
@@ -319,11 +359,18 @@ class _Run:
         """Fetch a changed page once more; believe the change only if it is there again."""
         await asyncio.sleep(self.settings.confirm_delay_s)
         again = await self.fetcher.get(watch.url)
-        if again.error is not None or again.status_code is None or not 200 <= again.status_code < 300:
+        if (
+            again.error is not None
+            or again.status_code is None
+            or not 200 <= again.status_code < 300
+        ):
             return change, first  # the second look failed; the first answer stands
         if "html" in again.content_type:
             parsed = extract.page(
-                again.body, again.final_url, charset=_charset(again), selector=watch.selector,
+                again.body,
+                again.final_url,
+                charset=_charset(again),
+                selector=watch.selector,
                 want_links=False,
             )
             lines = compare.normalise(parsed.lines, ignores)
@@ -344,16 +391,30 @@ class _Run:
         self.store.record_page(
             run_id,
             PageRecord(
-                page_id=page_id, checked_at=at, status=str(Status.OK), http_status=304,
-                final_url=result.final_url, error=None, content=str(ContentState.UNCHANGED),
-                seen_version_id=seen.id, prev_version_id=seen.id, occurrences=occurrences,
+                page_id=page_id,
+                checked_at=at,
+                status=str(Status.OK),
+                http_status=304,
+                final_url=result.final_url,
+                error=None,
+                content=str(ContentState.UNCHANGED),
+                seen_version_id=seen.id,
+                prev_version_id=seen.id,
+                occurrences=occurrences,
                 note="not modified (304)",
             ),
         )
         links = tuple(Link(u, t, tag) for u, t, tag in occurrences)
         report = PageReport(
-            watch.name, watch.url, watch.partner, Status.OK, 304, result.final_url,
-            ContentState.UNCHANGED, note="not modified (304)", links_found=len(links),
+            watch.name,
+            watch.url,
+            watch.partner,
+            Status.OK,
+            304,
+            result.final_url,
+            ContentState.UNCHANGED,
+            note="not modified (304)",
+            links_found=len(links),
         )
         return report, links
 
@@ -377,11 +438,17 @@ class _Run:
         if verdict.status.is_problem and self.settings.archive_lookup and not suggestion:
             suggestion = await self.fetcher.archive_lookup(self.settings.archive_api, url)
         return LinkReport(
-            url, verdict.status, verdict.http_status, verdict.final_url, verdict.reason,
+            url,
+            verdict.status,
+            verdict.http_status,
+            verdict.final_url,
+            verdict.reason,
             suggestion=suggestion,
         )
 
-    async def links(self, run_id: int, found: dict[str, list[tuple[str, Link]]]) -> list[LinkReport]:
+    async def links(
+        self, run_id: int, found: dict[str, list[tuple[str, Link]]]
+    ) -> list[LinkReport]:
         total = len(found)
         tasks = [
             asyncio.create_task(self.link(url, self.skip_reason(occ[0][1])))
@@ -389,11 +456,9 @@ class _Run:
         ]
         reports: list[LinkReport] = []
         batch: list[LinkReport] = []
-        done = 0
-        for next_done in asyncio.as_completed(tasks):
+        for done, next_done in enumerate(asyncio.as_completed(tasks), 1):
             rep = await next_done
             batch.append(rep)
-            done += 1
             if len(batch) >= _LINK_BATCH:
                 self._write_links(run_id, batch)
                 reports.extend(batch)
@@ -411,7 +476,9 @@ class _Run:
         first = self.store.record_links(
             run_id,
             [
-                LinkRecord(r.url, at, str(r.status), r.http_status, r.final_url, r.error, r.suggestion)
+                LinkRecord(
+                    r.url, at, str(r.status), r.http_status, r.final_url, r.error, r.suggestion
+                )
                 for r in batch
             ],
         )
@@ -470,8 +537,12 @@ async def check_async(
     own = fetcher is None
     if fetcher is None:
         fetcher = Fetcher(
-            user_agent=s.user_agent, timeout_s=s.timeout_s, concurrency=s.concurrency,
-            per_host=s.per_host, retries=s.retries, allow_private_links=s.allow_private_links,
+            user_agent=s.user_agent,
+            timeout_s=s.timeout_s,
+            concurrency=s.concurrency,
+            per_host=s.per_host,
+            retries=s.retries,
+            allow_private_links=s.allow_private_links,
             max_page_bytes=int(s.max_page_mb * 1_000_000),
         )
     try:
@@ -483,20 +554,34 @@ async def check_async(
     except BaseException as exc:
         # Record why the run stopped when the database still takes writes; a kill
         # (SIGKILL) never gets here and is marked 'aborted' at the next open.
-        try:
-            store.finish_run(run_id, iso(now()), pages=0, links=0, problems=0, changed=0,
-                             state="failed", error=f"{type(exc).__name__}: {exc}"[:500])
-        except Exception:  # noqa: BLE001 -- the original error is the one to report
-            pass
+        with contextlib.suppress(Exception):  # the original error is the one to report
+            store.finish_run(
+                run_id,
+                iso(now()),
+                pages=0,
+                links=0,
+                problems=0,
+                changed=0,
+                state="failed",
+                error=f"{type(exc).__name__}: {exc}"[:500],
+            )
         raise
     finished = now()
     report = RunReport(run_id, iso(started), iso(finished), pages, links)
     report.requests = fetcher.stats().requests if hasattr(fetcher, "stats") else 0
-    store.finish_run(run_id, report.finished_at, pages=len(pages), links=len(links),
-                     problems=report.problems, changed=report.changed)
+    store.finish_run(
+        run_id,
+        report.finished_at,
+        pages=len(pages),
+        links=len(links),
+        problems=report.problems,
+        changed=report.changed,
+    )
     return report
 
 
-def check(config: Config, store: Store, *, now: Clock = utcnow, progress: Progress | None = None) -> RunReport:
+def check(
+    config: Config, store: Store, *, now: Clock = utcnow, progress: Progress | None = None
+) -> RunReport:
     """Synchronous wrapper of ``check_async`` for the CLI and the scheduler."""
     return asyncio.run(check_async(config, store, now=now, progress=progress))

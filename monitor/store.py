@@ -432,9 +432,16 @@ class Store:
     @staticmethod
     def _version(r: sqlite3.Row) -> Version:
         return Version(
-            id=r["id"], page_id=r["page_id"], hash=r["hash"], lines=_unpack(r["text"]),
-            title=r["title"], content_type=r["content_type"], size=r["size"],
-            first_seen=r["first_seen"], last_seen=r["last_seen"], etag=r["etag"],
+            id=r["id"],
+            page_id=r["page_id"],
+            hash=r["hash"],
+            lines=_unpack(r["text"]),
+            title=r["title"],
+            content_type=r["content_type"],
+            size=r["size"],
+            first_seen=r["first_seen"],
+            last_seen=r["last_seen"],
+            etag=r["etag"],
             last_modified=r["last_modified"],
         )
 
@@ -457,9 +464,20 @@ class Store:
                         "INSERT INTO versions(page_id, hash, text, title, content_type, size, "
                         "first_seen, last_seen, first_run, last_run, etag, last_modified) "
                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (rec.page_id, h, _pack(rec.version_lines), rec.title, rec.content_type,
-                         rec.size, rec.checked_at, rec.checked_at, run_id, run_id, rec.etag,
-                         rec.last_modified),
+                        (
+                            rec.page_id,
+                            h,
+                            _pack(rec.version_lines),
+                            rec.title,
+                            rec.content_type,
+                            rec.size,
+                            rec.checked_at,
+                            rec.checked_at,
+                            run_id,
+                            run_id,
+                            rec.etag,
+                            rec.last_modified,
+                        ),
                     )
                     version_id = int(cur.lastrowid or 0)
             if version_id is not None:
@@ -475,16 +493,30 @@ class Store:
                 "INSERT OR REPLACE INTO page_checks(run_id, page_id, checked_at, status, "
                 "http_status, final_url, error, first_failed_at, content, version_id, "
                 "prev_version_id, change, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (run_id, rec.page_id, rec.checked_at, rec.status, rec.http_status, rec.final_url,
-                 rec.error, first_failed, rec.content, version_id, rec.prev_version_id,
-                 json.dumps(rec.change, ensure_ascii=False) if rec.change is not None else None,
-                 rec.note),
+                (
+                    run_id,
+                    rec.page_id,
+                    rec.checked_at,
+                    rec.status,
+                    rec.http_status,
+                    rec.final_url,
+                    rec.error,
+                    first_failed,
+                    rec.content,
+                    version_id,
+                    rec.prev_version_id,
+                    json.dumps(rec.change, ensure_ascii=False) if rec.change is not None else None,
+                    rec.note,
+                ),
             )
-            db.execute("DELETE FROM occurrences WHERE run_id=? AND page_id=?", (run_id, rec.page_id))
+            db.execute(
+                "DELETE FROM occurrences WHERE run_id=? AND page_id=?", (run_id, rec.page_id)
+            )
             if rec.occurrences:
                 ids = self._link_ids(db, {u for u, _, _ in rec.occurrences})
                 db.executemany(
-                    "INSERT INTO occurrences(run_id, link_id, page_id, text, tag) VALUES (?,?,?,?,?)",
+                    "INSERT INTO occurrences(run_id, link_id, page_id, text, tag) "
+                    "VALUES (?,?,?,?,?)",
                     [(run_id, ids[u], rec.page_id, t, tag) for u, t, tag in rec.occurrences],
                 )
             self._prune_versions(db, rec.page_id, keep_versions)
@@ -499,7 +531,8 @@ class Store:
             " SELECT id FROM versions WHERE page_id=? ORDER BY last_seen DESC, id DESC LIMIT ?)"
             " AND id NOT IN (SELECT version_id FROM page_checks WHERE version_id IS NOT NULL"
             "  AND page_id=? AND run_id > (SELECT COALESCE(MAX(last_run), 0) FROM digests))"
-            " AND id NOT IN (SELECT prev_version_id FROM page_checks WHERE prev_version_id IS NOT NULL"
+            " AND id NOT IN (SELECT prev_version_id FROM page_checks"
+            "  WHERE prev_version_id IS NOT NULL"
             "  AND page_id=? AND run_id > (SELECT COALESCE(MAX(last_run), 0) FROM digests))",
             (page_id, page_id, keep, page_id, page_id),
         )
@@ -512,7 +545,8 @@ class Store:
         if status not in PROBLEM_STATUSES:
             return None
         row = db.execute(
-            f"SELECT status, first_failed_at FROM {table} WHERE {column}=? ORDER BY run_id DESC LIMIT 1",
+            f"SELECT status, first_failed_at FROM {table} WHERE {column}=? "
+            "ORDER BY run_id DESC LIMIT 1",
             (key,),
         ).fetchone()
         if row and row["status"] in PROBLEM_STATUSES and row["first_failed_at"]:
@@ -551,13 +585,27 @@ class Store:
                 if r.status in PROBLEM_STATUSES:
                     prev = previous.get(link_id)
                     first_failed = (
-                        prev[1] if prev and prev[0] in PROBLEM_STATUSES and prev[1] else r.checked_at
+                        prev[1]
+                        if prev and prev[0] in PROBLEM_STATUSES and prev[1]
+                        else r.checked_at
                     )
                 out[r.url] = first_failed
-                rows.append((run_id, link_id, r.checked_at, r.status, r.http_status, r.final_url,
-                             r.error, r.suggestion, first_failed))
+                rows.append(
+                    (
+                        run_id,
+                        link_id,
+                        r.checked_at,
+                        r.status,
+                        r.http_status,
+                        r.final_url,
+                        r.error,
+                        r.suggestion,
+                        first_failed,
+                    )
+                )
             db.executemany(
-                "INSERT OR REPLACE INTO link_checks(run_id, link_id, checked_at, status, http_status, "
+                "INSERT OR REPLACE INTO link_checks(run_id, link_id, checked_at, status, "
+                "http_status, "
                 "final_url, error, suggestion, first_failed_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 rows,
             )
@@ -600,7 +648,8 @@ class Store:
     ) -> list[PageCheckRow]:
         """Page checks of runs ``after < run_id <= upto`` (optionally one page), in run order."""
         sql = (
-            "SELECT pc.*, p.url, p.name, p.partner FROM page_checks pc JOIN pages p ON p.id = pc.page_id "
+            "SELECT pc.*, p.url, p.name, p.partner FROM page_checks pc "
+            "JOIN pages p ON p.id = pc.page_id "
             "WHERE pc.run_id > ? AND pc.run_id <= ?"
         )
         args: list[Any] = [after, upto if upto is not None else 2**62]
@@ -610,12 +659,22 @@ class Store:
         rows = self._db.execute(sql + " ORDER BY pc.run_id, p.id", args).fetchall()
         return [
             PageCheckRow(
-                run_id=r["run_id"], page_id=r["page_id"], url=r["url"], name=r["name"],
-                partner=r["partner"], checked_at=r["checked_at"], status=r["status"],
-                http_status=r["http_status"], final_url=r["final_url"], error=r["error"],
-                first_failed_at=r["first_failed_at"], content=r["content"],
-                version_id=r["version_id"], prev_version_id=r["prev_version_id"],
-                change=json.loads(r["change"]) if r["change"] else None, note=r["note"],
+                run_id=r["run_id"],
+                page_id=r["page_id"],
+                url=r["url"],
+                name=r["name"],
+                partner=r["partner"],
+                checked_at=r["checked_at"],
+                status=r["status"],
+                http_status=r["http_status"],
+                final_url=r["final_url"],
+                error=r["error"],
+                first_failed_at=r["first_failed_at"],
+                content=r["content"],
+                version_id=r["version_id"],
+                prev_version_id=r["prev_version_id"],
+                change=json.loads(r["change"]) if r["change"] else None,
+                note=r["note"],
             )
             for r in rows
         ]
@@ -650,7 +709,9 @@ class Store:
         out: dict[str, list[Occurrence]] = {}
         for r in rows:
             out.setdefault(r["link_url"], []).append(
-                Occurrence(r["link_url"], r["page_url"], r["name"], r["partner"], r["text"], r["tag"])
+                Occurrence(
+                    r["link_url"], r["page_url"], r["name"], r["partner"], r["text"], r["tag"]
+                )
             )
         return out
 
@@ -671,16 +732,24 @@ class Store:
         out: dict[str, list[Occurrence]] = {}
         for r in rows:
             out.setdefault(r["link_url"], []).append(
-                Occurrence(r["link_url"], r["page_url"], r["name"], r["partner"], r["text"], r["tag"])
+                Occurrence(
+                    r["link_url"], r["page_url"], r["name"], r["partner"], r["text"], r["tag"]
+                )
             )
         return out
 
     @staticmethod
     def _check(r: sqlite3.Row) -> CheckRow:
         return CheckRow(
-            run_id=r["run_id"], url=r["url"], checked_at=r["checked_at"], status=r["status"],
-            http_status=r["http_status"], final_url=r["final_url"], error=r["error"],
-            suggestion=r["suggestion"], first_failed_at=r["first_failed_at"],
+            run_id=r["run_id"],
+            url=r["url"],
+            checked_at=r["checked_at"],
+            status=r["status"],
+            http_status=r["http_status"],
+            final_url=r["final_url"],
+            error=r["error"],
+            suggestion=r["suggestion"],
+            first_failed_at=r["first_failed_at"],
         )
 
     # -- digests ----------------------------------------------------------------------
@@ -693,8 +762,14 @@ class Store:
         return DigestRow(**{k: row[k] for k in DigestRow.__dataclass_fields__}) if row else None
 
     def record_digest(
-        self, created_at: str, path: str, first_run: int | None, last_run: int,
-        *, kind: str = "file", error: str | None = None,
+        self,
+        created_at: str,
+        path: str,
+        first_run: int | None,
+        last_run: int,
+        *,
+        kind: str = "file",
+        error: str | None = None,
     ) -> int:
         """Remember that a digest covering runs ``first_run..last_run`` was written or mailed."""
         with self._tx() as db:
@@ -756,12 +831,22 @@ class Store:
         for r in rows:
             out.setdefault(r["url"], []).append(
                 PageCheckRow(
-                    run_id=r["run_id"], page_id=r["page_id"], url=r["url"], name=r["name"],
-                    partner=r["partner"], checked_at=r["checked_at"], status=r["status"],
-                    http_status=r["http_status"], final_url=r["final_url"], error=r["error"],
-                    first_failed_at=r["first_failed_at"], content=r["content"],
-                    version_id=r["version_id"], prev_version_id=r["prev_version_id"],
-                    change=json.loads(r["change"]) if r["change"] else None, note=r["note"],
+                    run_id=r["run_id"],
+                    page_id=r["page_id"],
+                    url=r["url"],
+                    name=r["name"],
+                    partner=r["partner"],
+                    checked_at=r["checked_at"],
+                    status=r["status"],
+                    http_status=r["http_status"],
+                    final_url=r["final_url"],
+                    error=r["error"],
+                    first_failed_at=r["first_failed_at"],
+                    content=r["content"],
+                    version_id=r["version_id"],
+                    prev_version_id=r["prev_version_id"],
+                    change=json.loads(r["change"]) if r["change"] else None,
+                    note=r["note"],
                 )
             )
         return out

@@ -65,28 +65,108 @@ def test_defaults_are_the_contracts() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("settings:\n  timout_s: 5\n" + GOOD, "w.yaml:2: settings.timout_s: unknown key (did you mean 'timeout_s'?)", id="unknown-settings-key-with-did-you-mean"),
-        pytest.param(GOOD + "    keywrds: [x]\n", "w.yaml:4: watch[0].keywrds: unknown key (did you mean 'keywords'?)", id="unknown-watch-key-with-did-you-mean"),
-        pytest.param("watch:\n  - url: https://a.example/\n", "w.yaml:2: watch[0].name: is required", id="missing-name"),
-        pytest.param("watch:\n  - name: A\n", "w.yaml:2: watch[0].url: is required", id="missing-url"),
-        pytest.param(GOOD + "  - name: Campaign page\n    url: https://b.example/\n", "w.yaml:4: watch[1].name: duplicate name 'Campaign page'", id="duplicate-name"),
-        pytest.param("watch:\n  - name: A\n    url: ftp://files.example/x\n", "w.yaml:3: watch[0].url: must be an http:// or https:// URL", id="non-http-url"),
-        pytest.param("watch:\n  - name: A\n    url: not a url\n", "w.yaml:3: watch[0].url: must be an http:// or https:// URL", id="garbage-url"),
-        pytest.param(GOOD + "    ignore: ['(unclosed']\n", "w.yaml:4: watch[0].ignore: item 0: '(unclosed' is not a valid regular expression", id="bad-ignore-regex"),
-        pytest.param("settings:\n  ignore_links: ['[a-']\n" + GOOD, "w.yaml:2: settings.ignore_links: item 0", id="bad-ignore-links-regex"),
-        pytest.param("settings:\n  schedule: '61 7 * * *'\n" + GOOD, "w.yaml:2: settings.schedule: '61 7 * * *' is not a valid cron expression", id="bad-cron-value"),
-        pytest.param("settings:\n  schedule: 'daily'\n" + GOOD, "w.yaml:2: settings.schedule: must be a cron expression of 5 fields", id="cron-not-five-fields"),
-        pytest.param("settings:\n  timezone: Mars/Base\n" + GOOD, "w.yaml:2: settings.timezone: unknown time zone 'Mars/Base'", id="bad-timezone"),
-        pytest.param(GOOD + "    selector: 'div[['\n", "w.yaml:4: watch[0].selector: 'div[[' is not a valid CSS selector", id="bad-css-selector"),
-        pytest.param("settings:\n  concurrency: many\n" + GOOD, "w.yaml:2: settings.concurrency: Input should be a valid integer", id="wrong-type-int"),
-        pytest.param(GOOD + "    links: maybe\n", "w.yaml:4: watch[0].links: Input should be a valid boolean", id="wrong-type-bool"),
-        pytest.param(GOOD + "    keywords: closed\n", "w.yaml:4: watch[0].keywords: Input should be a valid list", id="wrong-type-list"),
-        pytest.param("settings:\n  per_host: 0\n" + GOOD, "w.yaml:2: settings.per_host: Input should be greater than or equal to 1", id="out-of-range"),
-        pytest.param("settings:\n  email:\n    password_env: 'my secret pw'\n" + GOOD, "w.yaml:3: settings.email.password_env: must be the NAME of an environment variable", id="password-instead-of-env-name"),
-        pytest.param("settings:\n  email:\n    to: [nobody]\n" + GOOD, "w.yaml:3: settings.email.to: 'nobody' is not an e-mail address", id="bad-email-address"),
-        pytest.param("watch: []\n", "w.yaml:1: watch: List should have at least 1 item", id="empty-watch-list"),
+        pytest.param(
+            "settings:\n  timout_s: 5\n" + GOOD,
+            "w.yaml:2: settings.timout_s: unknown key (did you mean 'timeout_s'?)",
+            id="unknown-settings-key-with-did-you-mean",
+        ),
+        pytest.param(
+            GOOD + "    keywrds: [x]\n",
+            "w.yaml:4: watch[0].keywrds: unknown key (did you mean 'keywords'?)",
+            id="unknown-watch-key-with-did-you-mean",
+        ),
+        pytest.param(
+            "watch:\n  - url: https://a.example/\n",
+            "w.yaml:2: watch[0].name: is required",
+            id="missing-name",
+        ),
+        pytest.param(
+            "watch:\n  - name: A\n", "w.yaml:2: watch[0].url: is required", id="missing-url"
+        ),
+        pytest.param(
+            GOOD + "  - name: Campaign page\n    url: https://b.example/\n",
+            "w.yaml:4: watch[1].name: duplicate name 'Campaign page'",
+            id="duplicate-name",
+        ),
+        pytest.param(
+            "watch:\n  - name: A\n    url: ftp://files.example/x\n",
+            "w.yaml:3: watch[0].url: must be an http:// or https:// URL",
+            id="non-http-url",
+        ),
+        pytest.param(
+            "watch:\n  - name: A\n    url: not a url\n",
+            "w.yaml:3: watch[0].url: must be an http:// or https:// URL",
+            id="garbage-url",
+        ),
+        pytest.param(
+            GOOD + "    ignore: ['(unclosed']\n",
+            "w.yaml:4: watch[0].ignore: item 0: '(unclosed' is not a valid regular expression",
+            id="bad-ignore-regex",
+        ),
+        pytest.param(
+            "settings:\n  ignore_links: ['[a-']\n" + GOOD,
+            "w.yaml:2: settings.ignore_links: item 0",
+            id="bad-ignore-links-regex",
+        ),
+        pytest.param(
+            "settings:\n  schedule: '61 7 * * *'\n" + GOOD,
+            "w.yaml:2: settings.schedule: '61 7 * * *' is not a valid cron expression",
+            id="bad-cron-value",
+        ),
+        pytest.param(
+            "settings:\n  schedule: 'daily'\n" + GOOD,
+            "w.yaml:2: settings.schedule: must be a cron expression of 5 fields",
+            id="cron-not-five-fields",
+        ),
+        pytest.param(
+            "settings:\n  timezone: Mars/Base\n" + GOOD,
+            "w.yaml:2: settings.timezone: unknown time zone 'Mars/Base'",
+            id="bad-timezone",
+        ),
+        pytest.param(
+            GOOD + "    selector: 'div[['\n",
+            "w.yaml:4: watch[0].selector: 'div[[' is not a valid CSS selector",
+            id="bad-css-selector",
+        ),
+        pytest.param(
+            "settings:\n  concurrency: many\n" + GOOD,
+            "w.yaml:2: settings.concurrency: Input should be a valid integer",
+            id="wrong-type-int",
+        ),
+        pytest.param(
+            GOOD + "    links: maybe\n",
+            "w.yaml:4: watch[0].links: Input should be a valid boolean",
+            id="wrong-type-bool",
+        ),
+        pytest.param(
+            GOOD + "    keywords: closed\n",
+            "w.yaml:4: watch[0].keywords: Input should be a valid list",
+            id="wrong-type-list",
+        ),
+        pytest.param(
+            "settings:\n  per_host: 0\n" + GOOD,
+            "w.yaml:2: settings.per_host: Input should be greater than or equal to 1",
+            id="out-of-range",
+        ),
+        pytest.param(
+            "settings:\n  email:\n    password_env: 'my secret pw'\n" + GOOD,
+            "w.yaml:3: settings.email.password_env: must be the NAME of an environment variable",
+            id="password-instead-of-env-name",
+        ),
+        pytest.param(
+            "settings:\n  email:\n    to: [nobody]\n" + GOOD,
+            "w.yaml:3: settings.email.to: 'nobody' is not an e-mail address",
+            id="bad-email-address",
+        ),
+        pytest.param(
+            "watch: []\n",
+            "w.yaml:1: watch: List should have at least 1 item",
+            id="empty-watch-list",
+        ),
         pytest.param("settings: {}\n", "w.yaml:1: watch: is required", id="no-watch-key"),
-        pytest.param("watch:\n  - name: A\n   url: x\n", "w.yaml:3: not valid YAML", id="yaml-syntax-error"),
+        pytest.param(
+            "watch:\n  - name: A\n   url: x\n", "w.yaml:3: not valid YAML", id="yaml-syntax-error"
+        ),
         pytest.param("", "w.yaml: the file is empty", id="empty-file"),
         pytest.param("- just\n- a list\n", "w.yaml:1: must be a mapping", id="top-level-list"),
     ],
@@ -120,7 +200,11 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -132,8 +216,12 @@ def test_validate_prints_a_one_line_summary(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["validate", "check", "run", "digest"])
-def test_a_bad_config_exits_2_with_no_traceback_and_writes_nothing(tmp_path: Path, command: str) -> None:
-    (tmp_path / "w.yaml").write_text("settings:\n  database: db/x.db\n  reports_dir: out\nwatch:\n  - name: A\n    url: nope\n")
+def test_a_bad_config_exits_2_with_no_traceback_and_writes_nothing(
+    tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "w.yaml").write_text(
+        "settings:\n  database: db/x.db\n  reports_dir: out\nwatch:\n  - name: A\n    url: nope\n"
+    )
     out = run_cli(command, "--config", "w.yaml", cwd=tmp_path)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr

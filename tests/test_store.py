@@ -71,8 +71,18 @@ def test_a_failed_page_write_leaves_nothing_half_written(tmp_path: Path) -> None
     with Store(tmp_path / "m.db") as store:
         page = store.page_id("https://p.example/", "P", None)
         run = store.begin_run("d1")
-        bad = PageRecord(page, "d1", "ok", 200, None, None, "baseline", version_lines=("a",),
-                         occurrences=(("https://l.example/", "t", "a"),), change={"x": object()})
+        bad = PageRecord(
+            page,
+            "d1",
+            "ok",
+            200,
+            None,
+            None,
+            "baseline",
+            version_lines=("a",),
+            occurrences=(("https://l.example/", "t", "a"),),
+            change={"x": object()},
+        )
         with pytest.raises(TypeError):
             store.record_page(run, bad)
         assert store.versions(page) == []
@@ -81,7 +91,7 @@ def test_a_failed_page_write_leaves_nothing_half_written(tmp_path: Path) -> None
 
 def test_a_database_path_that_cannot_be_created_is_a_clear_store_error(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")  # even root cannot make a folder inside a file
-    with pytest.raises(StoreError, match="cannot open the database .*settings.database"):
+    with pytest.raises(StoreError, match=r"cannot open the database .*settings.database"):
         Store(tmp_path / "afile" / "m.db")
 
 
