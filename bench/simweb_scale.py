@@ -50,11 +50,36 @@ PROBLEM_STATUSES = frozenset(
     {"soft_404", "broken", "server_error", "timeout", "unreachable", "tls_error"}
 )
 
-_WORDS = (
-    "campaign partner rights petition federation report release prisoners letter "
-    "support action national centre human dignity freedom expression assembly court "
-    "judgment appeal statement solidarity network volunteers donate sign share"
-).split()
+_WORDS = [
+    "campaign",
+    "partner",
+    "rights",
+    "petition",
+    "federation",
+    "report",
+    "release",
+    "prisoners",
+    "letter",
+    "support",
+    "action",
+    "national",
+    "centre",
+    "human",
+    "dignity",
+    "freedom",
+    "expression",
+    "assembly",
+    "court",
+    "judgment",
+    "appeal",
+    "statement",
+    "solidarity",
+    "network",
+    "volunteers",
+    "donate",
+    "sign",
+    "share",
+]
 
 
 @dataclass(frozen=True)
@@ -87,7 +112,9 @@ def _full_page(title: str, text: str, *, links: list[str] = ()) -> str:
         f"<header><nav><ul>{nav}</ul></nav></header>"
         "<script>var analytics = {" + ",".join(f'"k{i}": {i}' for i in range(200)) + "};</script>"
     )
-    footer = "<footer><p>Footer &copy; partner organisation. Privacy. Cookies. Contact.</p></footer>"
+    footer = (
+        "<footer><p>Footer &copy; partner organisation. Privacy. Cookies. Contact.</p></footer>"
+    )
     return inner.replace("<body>", "<body>" + chrome, 1).replace("</body>", footer + "</body>", 1)
 
 
@@ -127,10 +154,13 @@ class ScaleWeb:
             _full_page(f"Partner page {i}", _text(self._rng, size))
             for i, size in enumerate((8_000, 15_000, 25_000, 40_000, 60_000, 75_000))
         ]
-        self._pdf = b"%PDF-1.4\n" + bytes(self._rng.getrandbits(8) for _ in range(150_000)) + b"\n%%EOF\n"
+        self._pdf = (
+            b"%PDF-1.4\n" + bytes(self._rng.getrandbits(8) for _ in range(150_000)) + b"\n%%EOF\n"
+        )
         self._soft = _full_page(
-            "Page not found", "Sorry, the page you are looking for could not be found. "
-            "It may have been moved or deleted. Go back to the home page."
+            "Page not found",
+            "Sorry, the page you are looking for could not be found. "
+            "It may have been moved or deleted. Go back to the home page.",
         )
         self._home = _full_page("Welcome", _text(self._rng, 20_000))
 
@@ -185,7 +215,11 @@ class ScaleWeb:
         for host in self.partners:
             w.default(host, not_found)
             w.route(host, "/", Route(body=self._home, delay_s=d))
-            w.route(host, "/robots.txt", Route(status=404, body="", content_type="text/plain", delay_s=d))
+            w.route(
+                host,
+                "/robots.txt",
+                Route(status=404, body="", content_type="text/plain", delay_s=d),
+            )
         w.default(INDEX_HOST, not_found)
         for i, e in enumerate(self.manifest):
             if e.kind == "refused":
@@ -214,11 +248,17 @@ class ScaleWeb:
             elif k == "error_503":
                 r = Route(status=503, body=html_page("Service Unavailable", "Down."), delay_s=d)
             elif k == "throttled_429_then_ok":
-                r = Route(sequence=[
-                    Route(status=429, headers={"Retry-After": "1"},
-                          body=html_page("Too Many Requests", "Slow down."), delay_s=d),
-                    Route(body=body, delay_s=d),
-                ])
+                r = Route(
+                    sequence=[
+                        Route(
+                            status=429,
+                            headers={"Retry-After": "1"},
+                            body=html_page("Too Many Requests", "Slow down."),
+                            delay_s=d,
+                        ),
+                        Route(body=body, delay_s=d),
+                    ]
+                )
             elif k == "soft404_200":
                 r = Route(body=self._soft, delay_s=d)
             elif k == "soft404_home":
@@ -240,7 +280,9 @@ class ScaleWeb:
         for j in range(0, len(urls), n):
             chunk = urls[j : j + n]
             page = f"/index/{j // n + 1}"
-            body = _full_page(f"Campaign partners {j // n + 1}", "Our partners, linked.", links=chunk)
+            body = _full_page(
+                f"Campaign partners {j // n + 1}", "Our partners, linked.", links=chunk
+            )
             self.index_urls.append(w.route(INDEX_HOST, page, Route(body=body, delay_s=d)))
         root = html_page("Campaign", "Index pages.", links=self.index_urls)
         self.root_url = w.route(INDEX_HOST, "/", Route(body=root, delay_s=d))

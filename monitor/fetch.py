@@ -65,6 +65,7 @@ import ipaddress
 import json
 import logging
 import random
+import re
 import socket
 import ssl
 import uuid
@@ -178,15 +179,24 @@ def _host_key(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
+# What a host name (IDNA-encoded) or an IP literal may contain. httpx accepts a space
+# or other junk in a host and leaves it to DNS, which would report "does not exist"
+# (unreachable) for what is really a malformed address (broken).
+_HOST_OK = re.compile(rb"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?")
+
+
 def _invalid_url(url: str) -> _Failure | None:
     """An OTHER failure ("invalid URL: ...") unless ``url`` is an absolute http(s) URL."""
     try:
         parsed = httpx.URL(url)
         urlsplit(url)  # _host_key parses with urllib: it must agree the URL is sound
+        host = parsed.raw_host
     except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
         return _Failure(FetchError.OTHER, f"invalid URL: {exc}")
     if parsed.scheme not in ("http", "https") or not parsed.host:
         return _Failure(FetchError.OTHER, f"invalid URL: not an absolute http(s) address ({url})")
+    if not _HOST_OK.fullmatch(host):
+        return _Failure(FetchError.OTHER, f"invalid URL: {parsed.host[:80]!r} is not a host name")
     return None
 
 
@@ -224,6 +234,8 @@ def _resolve_location(base: str, location: str | None) -> tuple[str | None, str 
         return None, f"points to a {target.scheme or 'non-web'}: address ({shown})"
     if not target.host:
         return None, f"points to an address without a host ({shown})"
+    if _invalid_url(str(target)) is not None:
+        return None, f"points to an invalid address ({shown})"
     return _strip_fragment(str(target)), None
 
 
@@ -574,6 +586,42 @@ class Fetcher:
         headers: Mapping[str, str] | None = None,
         retries: int | None = None,
     ) -> FetchResult:
+        """Follow ``url``'s redirects; never raises for anything a server or page sends."""
+        try:
+            return await self._follow(
+                url, method, cap=cap, link=link, guard=guard, headers=headers, retries=retries
+            )
+        except Exception as exc:
+            # A bug or an input nobody foresaw must cost one URL its status, not the whole
+            # run: it is logged with its traceback and reported as a plain failure.
+            log.warning("unexpected error fetching %s", url, exc_info=True)
+            return FetchResult(
+                url=url,
+                final_url=url,
+                status_code=None,
+                hops=(),
+                headers={},
+                body=b"",
+                truncated=False,
+                method=method,
+                error=FetchError.OTHER,
+                error_detail=f"unexpected error: {type(exc).__name__}: {exc}"[:300],
+                attempts=1,
+                elapsed_s=0.0,
+                not_modified=False,
+            )
+
+    async def _follow(
+        self,
+        url: str,
+        method: str,
+        *,
+        cap: int,
+        link: bool,
+        guard: bool,
+        headers: Mapping[str, str] | None = None,
+        retries: int | None = None,
+    ) -> FetchResult:
         """Follow ``url``'s redirects one hop at a time; every hop gets its own retries."""
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -651,6 +699,10 @@ class Fetcher:
             host = httpx.URL(url).raw_host.decode("ascii")
         except (httpx.InvalidURL, UnicodeError, ValueError):
             return None  # the request itself will report the bad URL
+        name = host.lower().rstrip(".")
+        if name == "localhost" or name.endswith(".localhost"):
+            # RFC 6761: these names are loopback whatever a resolver answers.
+            return _Failure(FetchError.PRIVATE_REDIRECT, f"{host} is a loopback address")
         try:
             addresses = [host.strip("[]")]
             ipaddress.ip_address(addresses[0])
@@ -661,6 +713,8 @@ class Fetcher:
                 addresses = await self._lookup(host)
             except OSError as exc:
                 return _Failure(FetchError.DNS, str(exc) or f"{host} does not resolve")
+            except UnicodeError:  # a label over 63 characters, an empty label...
+                return _Failure(FetchError.OTHER, f"invalid URL: {host[:80]} is not a host name")
         for address in addresses:
             kind = _private_kind(ipaddress.ip_address(address.split("%")[0]))
             if kind is not None:

@@ -190,6 +190,7 @@ class _Run:
         self.now = now
         self.progress = progress
         self.profiles: dict[str, asyncio.Task[HostProfile]] = {}
+        self._unstable: set[str] = set()  # watched URLs whose text differed between two looks
         self.ignore_links = [re.compile(p) for p in self.settings.ignore_links]
 
     # -- helpers ----------------------------------------------------------------------
@@ -302,6 +303,14 @@ class _Run:
             )
             title = None
 
+        if result.truncated:
+            # Said on the page, not hidden: links and text past the cap go unchecked.
+            cap_mb = s.max_page_mb
+            capped = (
+                f"the page is larger than {cap_mb:g} MB; only the first {cap_mb:g} MB were "
+                "read (raise settings.max_page_mb to read it all)"
+            )
+            report.note = f"{capped}; {report.note}" if report.note else capped
         etag = result.headers.get("etag")
         last_modified = result.headers.get("last-modified")
         if not watch.content:
@@ -321,6 +330,11 @@ class _Run:
             change = compare.change([v.lines for v in recent], normal, keywords=watch.keywords)
             if change.state is ContentState.CHANGED:
                 change, normal = await self._confirm(watch, recent, normal, change, ignores)
+                if watch.url in self._unstable:
+                    report.note = (
+                        "the text differed between two looks seconds apart, so no change is "
+                        "reported; if this repeats, add an `ignore` rule for the part that moves"
+                    )
             report.content = change.state
             report.change = change
             seen = (
@@ -378,11 +392,11 @@ class _Run:
             lines = first if _sha(again.body) in first[0] else ("(different bytes)",)
         if lines == first:
             return change, first
-        # The page changed between two looks seconds apart: a rotating block or a
-        # page in mid-edit. Compare the second look; if it matches a stored version,
-        # nothing is reported (it is noise), otherwise it is the change.
-        second = compare.change([v.lines for v in recent], lines, keywords=watch.keywords)
-        return second, lines
+        # The page differed between two looks seconds apart: a rotating block, a live
+        # counter or a page in mid-edit. Nothing is reported this run (the stored version
+        # stays current); a real edit is seen again, and confirmed, by the next run.
+        self._unstable.add(watch.url)
+        return Change(ContentState.UNCHANGED, matched_recent=0), recent[0].lines
 
     def _not_modified(
         self, run_id: int, page_id: int, watch: Watch, result: FetchResult, seen: Version, at: str

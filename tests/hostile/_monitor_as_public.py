@@ -16,9 +16,7 @@ import sys
 
 from monitor import fetch
 
-_PUBLIC = {
-    ipaddress.ip_address(a) for a in os.environ.get("HOSTILE_PUBLIC", "").split(",") if a
-}
+_PUBLIC = {ipaddress.ip_address(a) for a in os.environ.get("HOSTILE_PUBLIC", "").split(",") if a}
 _real = fetch._private_kind
 
 
@@ -30,7 +28,27 @@ def _private_kind(ip):  # type: ignore[no-untyped-def]
 
 fetch._private_kind = _private_kind
 
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS since exec (VmHWM), in MB.
+
+    Not ``ru_maxrss``: Linux carries that over exec from the forked test process, so a
+    child of a big pytest process would be charged for the parent's memory.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 if __name__ == "__main__":
     from monitor.cli import main
 
-    sys.exit(main(sys.argv[1:]))
+    try:
+        code = main(sys.argv[1:])
+    finally:
+        if out := os.environ.get("HOSTILE_RSS_FILE"):
+            with open(out, "w", encoding="ascii") as f:
+                f.write(f"{_peak_rss_mb():.1f}")
+    sys.exit(code)

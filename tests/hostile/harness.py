@@ -77,6 +77,8 @@ def run_monitor(
     full_env["HOSTILE_PUBLIC"] = ",".join(public)
     full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT), full_env.get("PYTHONPATH", "")])
     full_env.update(env or {})
+    rss_file = cwd / f"rss-{time.monotonic_ns()}"
+    full_env["HOSTILE_RSS_FILE"] = str(rss_file)
     out, err = cwd / f"stdout-{time.monotonic_ns()}", cwd / f"stderr-{time.monotonic_ns()}"
     started = time.monotonic()
     with out.open("wb") as o, err.open("wb") as e:
@@ -102,7 +104,9 @@ def run_monitor(
         stdout=out.read_text("utf-8", "replace"),
         stderr=err.read_text("utf-8", "replace"),
         elapsed_s=elapsed,
-        peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+        # the child's own VmHWM when it exited normally; ru_maxrss (which includes what
+        # it inherited from this process at fork) as an upper bound when it was killed
+        peak_rss_mb=float(rss_file.read_text()) if rss_file.exists() else usage.ru_maxrss / 1024,
         killed=killed,
     )
     if json_out is not None and json_out.exists() and not killed:
@@ -114,14 +118,25 @@ def run_monitor(
     return result
 
 
-def check(tmp: Path, watch: list[dict[str, Any]], *, public: tuple[str, ...], timeout_s: float = 60,
-          env: dict[str, str] | None = None, **settings: Any) -> Proc:
+def check(
+    tmp: Path,
+    watch: list[dict[str, Any]],
+    *,
+    public: tuple[str, ...],
+    limit_s: float = 60,
+    env: dict[str, str] | None = None,
+    **settings: Any,
+) -> Proc:
     """`monitor check --json` over ``watch``; the parsed report is on the result."""
     cfg = write_config(tmp, watch, **settings)
     report = tmp / "report.json"
     got = run_monitor(
         ["check", "--config", str(cfg), "--json", str(report)],
-        cwd=tmp, public=public, timeout_s=timeout_s, env=env, json_out=report,
+        cwd=tmp,
+        public=public,
+        timeout_s=limit_s,
+        env=env,
+        json_out=report,
     )
     assert got.returncode in (0, 1), f"exit {got.returncode}\n{got.stdout}\n{got.stderr[-3000:]}"
     assert got.report is not None

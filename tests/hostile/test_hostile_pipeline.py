@@ -54,9 +54,10 @@ def tls_webs(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     ca.issue_cert("partner.example.org").configure_cert(ctx_wrong)
     cafile = tmp_path_factory.mktemp("ca") / "ca.pem"
     ca.cert_pem.write_to_path(str(cafile))
-    with SimWeb(hosts=[TLS_SELF], ssl_context=ctx_self) as a, SimWeb(
-        hosts=[TLS_WRONG], ssl_context=ctx_wrong
-    ) as b:
+    with (
+        SimWeb(hosts=[TLS_SELF], ssl_context=ctx_self) as a,
+        SimWeb(hosts=[TLS_WRONG], ssl_context=ctx_wrong) as b,
+    ):
         yield {
             "self": a.route(TLS_SELF, "/secure", Route.page("Secure")),
             "wrong": b.route(TLS_WRONG, "/secure", Route.page("Secure")),
@@ -69,8 +70,11 @@ def tls_webs(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @functools.cache
 def big_page(mb: int = 50) -> bytes:
-    para = b"<p>Campaign update: the partner page is very long today, " b"line after line.</p>\n"
-    head = b"<!doctype html><html><head><meta charset=utf-8><title>Huge</title></head><body><main><h1>Huge</h1>\n"
+    para = b"<p>Campaign update: the partner page is very long today, line after line.</p>\n"
+    head = (
+        b"<!doctype html><html><head><meta charset=utf-8><title>Huge</title></head>"
+        b"<body><main><h1>Huge</h1>\n"
+    )
     n = mb * 1_000_000 // len(para)
     return head + para * n + b"</main></body></html>\n"
 
@@ -90,7 +94,18 @@ def gzip_bomb(unpacked_mb: int = 1024) -> bytes:
 
 def many_links(n: int = 200_000, unique: int = 2_000) -> bytes:
     items = "".join(f'<li><a href="/t/{i % unique}">target {i}</a></li>' for i in range(n))
-    return f"<!doctype html><title>Links</title><main><h1>Links</h1><ul>{items}</ul></main>".encode()
+    return (
+        f"<!doctype html><title>Links</title><main><h1>Links</h1><ul>{items}</ul></main>".encode()
+    )
+
+
+def binary_page() -> bytes:
+    """3 MB of random bytes served as text/html, after one real link.
+
+    (After the noise the link could be swallowed by a stray ``<`` or quote, in a
+    browser too; before it, it must survive the noise that follows.)
+    """
+    return b"<a href='/binary-link'>a link before the noise</a>" + os.urandom(3_000_000)
 
 
 def deep(n: int = 50_000) -> bytes:
@@ -104,8 +119,10 @@ def deep(n: int = 50_000) -> bytes:
 
 
 MIXED_ENCODINGS = (
-    b"<!doctype html><html><head><meta charset='utf-8'><title>Caf\xc3\xa9 \xe9t\xe9</title></head>"
-    b"<body><main><h1>\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xcf\xf0\xe8\xe2\xe5\xf2</h1>"
+    b"<!doctype html><html><head><meta charset='utf-8'>"
+    b"<title>Caf\xc3\xa9 \xe9t\xe9</title></head>"
+    b"<body><main><h1>\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 "
+    b"\xcf\xf0\xe8\xe2\xe5\xf2</h1>"
     b"<p>utf-8: na\xc3\xafve; latin-1: na\xefve; cp1251: \xcf\xf0\xe0\xe2\xe0; "
     b"broken: \xff\xfe\xc3\x28 \xed\xa0\x80 \xf4\x90\x80\x80 \x00 end.</p>"
     b"<a href='/t/\xe9t\xe9'>\xe9t\xe9 link</a></main></body></html>"
@@ -113,7 +130,9 @@ MIXED_ENCODINGS = (
 
 
 def hub(web: SimWeb, name: str, hrefs: list[str]) -> dict[str, object]:
-    url = web.route(HOSTILE, f"/hub-{name}", Route.page(f"Hub {name}", "Links to check.", links=hrefs))
+    url = web.route(
+        HOSTILE, f"/hub-{name}", Route.page(f"Hub {name}", "Links to check.", links=hrefs)
+    )
     return {"name": "Hostile", "url": url, "content": True, "links": True}
 
 
@@ -125,6 +144,7 @@ class Case:
     bound_s: float = 20
     settings: dict[str, object] | None = None
     env: Callable[[dict[str, str]], dict[str, str]] | None = None
+    rss_mb: float = RSS_BOUND_MB
 
 
 def _page(web: SimWeb, path: str, route: Route) -> dict[str, object]:
@@ -149,8 +169,6 @@ def v_big(p: Proc, web: SimWeb) -> None:
 def v_bomb(p: Proc, web: SimWeb) -> None:
     page = p.pages["Hostile"]
     assert page["status"] == "ok" and page["content"] == "baseline"
-    link = _link_of(p, "/bomb-link")
-    assert link["status"] == "ok", link
 
 
 def v_links(p: Proc, web: SimWeb) -> None:
@@ -161,6 +179,12 @@ def v_links(p: Proc, web: SimWeb) -> None:
     assert all(p.links[u]["status"] == "ok" for u in targets)
     one = p.links[targets[0]]
     assert len(one["found_on"]) == 100  # every occurrence on the page is kept
+
+
+def v_links_capped(p: Proc, web: SimWeb) -> None:
+    page = p.pages["Hostile"]
+    assert page["status"] == "ok" and 0 < page["links_found"] < 200_000
+    assert "only the first 5 MB were read" in page["note"], page["note"]
 
 
 def v_deep(p: Proc, web: SimWeb) -> None:
@@ -213,9 +237,12 @@ def v_private(p: Proc, web: SimWeb) -> None:
 
 
 def v_garbage(p: Proc, web: SimWeb) -> None:
-    for i in range(len(GARBAGE)):
+    for i, location in enumerate(GARBAGE):
         link = _link_of(p, f"/garbage/{i}")
-        assert link["status"] == "broken", (GARBAGE[i], link)
+        # Control characters make the whole answer malformed HTTP (the server's fault);
+        # any other garbage is a redirect to an unusable address (a broken link).
+        expected = "server_error" if location.startswith("\u0000") else "broken"
+        assert link["status"] == expected, (location, link)
         assert link["error"], link
 
 
@@ -259,7 +286,9 @@ def _endless(req: Request) -> Route:
 
 
 def _endless_hub(web: SimWeb, _: dict[str, str]) -> dict[str, object]:
-    web.default(HOSTILE, lambda r: _endless(r) if r.path.startswith("/endless/") else Route(status=404))
+    web.default(
+        HOSTILE, lambda r: _endless(r) if r.path.startswith("/endless/") else Route(status=404)
+    )
     return hub(web, "endless", [web.url(HOSTILE, "/endless/0")])
 
 
@@ -269,11 +298,19 @@ def _private_hub(web: SimWeb, _: dict[str, str]) -> dict[str, object]:
     hrefs = [
         web.route(HOSTILE, "/to-loopback", Route.redirect(secret, status=302)),
         web.route(HOSTILE, "/to-private", Route.redirect("http://10.1.2.3/admin", status=302)),
-        web.route(HOSTILE, "/to-metadata",
-                  Route.redirect("http://169.254.169.254/latest/meta-data/", status=301)),
-        web.route(HOSTILE, "/to-localhost",
-                  Route.redirect(f"http://localhost.:{secret.rsplit(':', 1)[1]}", status=302)),
-        web.route(HOSTILE, "/to-ipv6", Route.redirect("http://[::ffff:127.0.0.4]/secret", status=302)),
+        web.route(
+            HOSTILE,
+            "/to-metadata",
+            Route.redirect("http://169.254.169.254/latest/meta-data/", status=301),
+        ),
+        web.route(
+            HOSTILE,
+            "/to-localhost",
+            Route.redirect(f"http://localhost.:{secret.rsplit(':', 1)[1]}", status=302),
+        ),
+        web.route(
+            HOSTILE, "/to-ipv6", Route.redirect("http://[::ffff:127.0.0.4]/secret", status=302)
+        ),
         secret,  # a direct link to the private host
     ]
     return hub(web, "private", hrefs)
@@ -281,27 +318,84 @@ def _private_hub(web: SimWeb, _: dict[str, str]) -> dict[str, object]:
 
 CASES = [
     Case("page_50mb", lambda w, _: _page(w, "/huge", Route(body=big_page())), v_big, bound_s=30),
-    Case("gzip_bomb_1gb", lambda w, _: _page(w, "/bomb", Route(
-        body=gzip_bomb(), headers={"Content-Encoding": "gzip"})), v_bomb),
-    Case("links_200k", lambda w, _: _page(w, "/links", Route(body=many_links())), v_links, bound_s=45),
+    Case(
+        "gzip_bomb_1gb",
+        lambda w, _: _page(
+            w, "/bomb", Route(body=gzip_bomb(), headers={"Content-Encoding": "gzip"})
+        ),
+        v_bomb,
+    ),
+    Case(
+        "links_200k",
+        lambda w, _: _page(w, "/links", Route(body=many_links())),
+        v_links,
+        bound_s=45,
+        settings={"max_page_mb": 16},  # 8.6 MB of markup: read it all
+        rss_mb=450,  # 400,000 elements in one lxml tree, 200,000 links kept with their text
+    ),
+    Case(
+        "links_200k_over_the_cap",
+        lambda w, _: _page(w, "/links", Route(body=many_links())),
+        v_links_capped,
+        bound_s=45,
+    ),
     Case("nesting_50k", lambda w, _: _page(w, "/deep", Route(body=deep())), v_deep),
-    Case("mixed_encodings", lambda w, _: _page(w, "/enc", Route(body=MIXED_ENCODINGS)), v_encodings),
-    Case("binary_as_html", lambda w, _: {**_page(w, "/binary", Route(body=os.urandom(3_000_000))),
-                                         "links": True}, v_binary_page),
-    Case("trickle_1_byte_per_s", lambda w, _: hub(w, "trickle", [w.route(
-        HOSTILE, "/trickle", Route(body=b"x" * 200, trickle_bytes_per_s=1))]), v_trickle,
-         settings={"timeout_s": 2}),
+    Case(
+        "mixed_encodings", lambda w, _: _page(w, "/enc", Route(body=MIXED_ENCODINGS)), v_encodings
+    ),
+    Case(
+        "binary_as_html",
+        lambda w, _: _page(w, "/binary", Route(body=binary_page())),
+        v_binary_page,
+    ),
+    Case(
+        "trickle_1_byte_per_s",
+        lambda w, _: hub(
+            w,
+            "trickle",
+            [w.route(HOSTILE, "/trickle", Route(body=b"x" * 200, trickle_bytes_per_s=1))],
+        ),
+        v_trickle,
+        settings={"timeout_s": 2},
+    ),
     Case("endless_redirects", _endless_hub, v_endless),
-    Case("redirect_file_ftp", lambda w, _: hub(w, "schemes", [
-        w.route(HOSTILE, "/to-file", Route.redirect("file:///etc/passwd", status=302)),
-        w.route(HOSTILE, "/to-ftp", Route.redirect("ftp://ftp.example.org/pub/x", status=301)),
-    ]), v_schemes),
+    Case(
+        "redirect_file_ftp",
+        lambda w, _: hub(
+            w,
+            "schemes",
+            [
+                w.route(HOSTILE, "/to-file", Route.redirect("file:///etc/passwd", status=302)),
+                w.route(
+                    HOSTILE, "/to-ftp", Route.redirect("ftp://ftp.example.org/pub/x", status=301)
+                ),
+            ],
+        ),
+        v_schemes,
+    ),
     Case("redirect_private", _private_hub, v_private),
     Case("garbage_location", _garbage_hub, v_garbage),
-    Case("headers_1mb", lambda w, _: hub(w, "headers", [w.route(HOSTILE, "/huge-headers", Route.page(
-        "Fat", headers={"X-Padding": "a" * 1_000_000}))]), v_headers),
-    Case("tls_bad_certs", lambda w, t: hub(w, "tls", [t["self"], t["wrong"]]), v_tls,
-         env=lambda t: {"SSL_CERT_FILE": t["cafile"]}),
+    Case(
+        "headers_1mb",
+        lambda w, _: hub(
+            w,
+            "headers",
+            [
+                w.route(
+                    HOSTILE,
+                    "/huge-headers",
+                    Route.page("Fat", headers={"X-Padding": "a" * 1_000_000}),
+                )
+            ],
+        ),
+        v_headers,
+    ),
+    Case(
+        "tls_bad_certs",
+        lambda w, t: hub(w, "tls", [t["self"], t["wrong"]]),
+        v_tls,
+        env=lambda t: {"SSL_CERT_FILE": t["cafile"]},
+    ),
 ]
 
 
@@ -316,32 +410,47 @@ def test_a_hostile_page_or_link_gets_its_status_and_spoils_nothing_else(
 ) -> None:
     web.default(HOSTILE, Route(status=404, body=html_page("404 Not Found", "Nothing here.")))
     web.default(NORMAL, Route(status=404, body=html_page("404 Not Found", "Nothing here.")))
-    for i in range(2_000):
-        pass
-    web.default(HOSTILE, lambda r: (
-        Route.page(f"Target {r.path}", "A fine partner page.") if r.path.startswith("/t/")
-        else _endless(r) if r.path.startswith("/endless/")
-        else Route(status=404, body=html_page("404 Not Found", "Nothing here."))
-    ))
+    web.default(
+        HOSTILE,
+        lambda r: (
+            Route.page(f"Target {r.path}", "A fine partner page.")
+            if r.path.startswith("/t/")
+            else _endless(r)
+            if r.path.startswith("/endless/")
+            else Route(status=404, body=html_page("404 Not Found", "Nothing here."))
+        ),
+    )
     _links_for_hostile_page(web)
     fine = web.route(NORMAL, "/fine", Route.page("Fine partner page", "All good."))
-    normal = web.route(NORMAL, "/normal", Route.page("Normal", "A normal campaign page.", links=[fine]))
+    normal = web.route(
+        NORMAL, "/normal", Route.page("Normal", "A normal campaign page.", links=[fine])
+    )
     hostile = case.watch(web, tls_webs)
     if case.name == "endless_redirects":
-        web.default(HOSTILE, lambda r: (
-            _endless(r) if r.path.startswith("/endless/")
-            else Route(status=404, body=html_page("404 Not Found", "Nothing here."))
-        ))
+        web.default(
+            HOSTILE,
+            lambda r: (
+                _endless(r)
+                if r.path.startswith("/endless/")
+                else Route(status=404, body=html_page("404 Not Found", "Nothing here."))
+            ),
+        )
     if "/huge" in str(hostile["url"]) and hostile["url"].endswith("/huge"):
         hostile["links"] = False
     watch = [{"name": "Normal", "url": normal}, hostile]
     env = case.env(tls_webs) if case.env else None
-    got = check(tmp_path, watch, public=PUBLIC, timeout_s=case.bound_s + 30, env=env,
-                **(case.settings or {}))
+    got = check(
+        tmp_path,
+        watch,
+        public=PUBLIC,
+        limit_s=case.bound_s + 30,
+        env=env,
+        **(case.settings or {}),
+    )
     figure(case.name, seconds=round(got.elapsed_s, 2), peak_rss_mb=round(got.peak_rss_mb, 1))
     # nothing else in the run is affected
     assert got.pages["Normal"]["status"] == "ok", got.pages["Normal"]
     assert got.links[fine]["status"] == "ok", got.links[fine]
     case.verify(got, web)
     assert got.elapsed_s < case.bound_s, f"{case.name} took {got.elapsed_s:.1f} s"
-    assert got.peak_rss_mb < RSS_BOUND_MB, f"{case.name} peaked at {got.peak_rss_mb:.0f} MB"
+    assert got.peak_rss_mb < case.rss_mb, f"{case.name} peaked at {got.peak_rss_mb:.0f} MB"

@@ -1,0 +1,265 @@
+"""The run as a user sees it: `run.check` over a real loopback web, several days in a row.
+
+Each test scripts one or two partner hosts on loopback (SimWeb), runs the whole
+pipeline (fetch → extract → check → compare → store) once per simulated day against
+one database, and asserts what the report, and the CLI's `history`/`diff`, show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor import cli, run
+from monitor.config import Config, loads
+from monitor.demo.web import Request, Route, SimWeb
+from monitor.models import ContentState, Status
+from monitor.store import Store
+
+PARTNER, OTHER = "127.0.0.2", "127.0.0.3"
+
+
+@pytest.fixture
+def web() -> Iterator[SimWeb]:
+    with SimWeb(hosts=(PARTNER, OTHER)) as w:
+        yield w
+
+
+def config(tmp_path: Path, watch: str, **settings: object) -> Config:
+    base: dict[str, object] = {
+        "database": str(tmp_path / "monitor.db"),
+        "reports_dir": str(tmp_path / "reports"),
+        "timeout_s": 5,
+        "retries": 0,
+        "confirm_delay_s": 0,
+        "archive_lookup": False,
+        "allow_private_links": True,  # loopback hosts stand in for partners
+    }
+    base.update(settings)
+    lines = "".join(f"  {k}: {v!r}\n".replace("'", '"') for k, v in base.items())
+    lines = lines.replace("True", "true").replace("False", "false")
+    text = f"settings:\n{lines}watch:\n{watch}"
+    path = tmp_path / "watchlist.yaml"
+    path.write_text(text, encoding="utf-8")
+    return loads(text, file=str(path), path=path)
+
+
+class Days:
+    """Run the check once per simulated day against one database."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.day = itertools.count()
+
+    def check(self) -> run.RunReport:
+        at = datetime(2026, 11, 1, 6, tzinfo=UTC) + timedelta(days=next(self.day))
+        with Store(self.cfg.settings.database) as store:
+            return run.check(self.cfg, store, now=lambda: at)
+
+
+def page_of(report: run.RunReport, name: str) -> run.PageReport:
+    return next(p for p in report.pages if p.name == name)
+
+
+def link_of(report: run.RunReport, url: str) -> run.LinkReport:
+    return next(link for link in report.links if link.url == url)
+
+
+def watch(name: str, url: str, extra: str = "") -> str:
+    return f"  - name: {name}\n    url: {url}\n{extra}"
+
+
+# -- content: what counts as a change ------------------------------------------------
+
+
+def test_a_page_flipping_between_two_known_versions_is_reported_once_not_every_day(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    a = Route.page("Petition", "Sign the petition for Ales Bialiatski.")
+    b = Route.page("Petition", "Sign the petition. 12,000 people have signed.")
+    url = web.route(PARTNER, "/petition", a)
+    cfg = config(tmp_path, watch("Petition", url))
+    days = Days(cfg)
+    states = []
+    for route in (a, b, a, b, a):
+        web.route(PARTNER, "/petition", route)
+        states.append(page_of(days.check(), "Petition").content)
+    assert states == [
+        ContentState.BASELINE,
+        ContentState.CHANGED,
+        ContentState.UNCHANGED,  # back to a version seen recently: A/B test, not news
+        ContentState.UNCHANGED,
+        ContentState.UNCHANGED,
+    ]
+
+
+def test_text_that_differs_between_two_looks_seconds_apart_is_not_reported_as_a_change(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    voices = itertools.cycle(["Nobel committee", "European Parliament", "UN experts"])
+
+    def rotating_quote(_: Request) -> Route:
+        return Route.page("Petition", f"Free Ales Bialiatski, say the {next(voices)}.")
+
+    url = web.route(PARTNER, "/live", Route.page("Petition", "Free Ales Bialiatski, say we."))
+    cfg = config(tmp_path, watch("Petition", url))
+    days = Days(cfg)
+    assert page_of(days.check(), "Petition").content is ContentState.BASELINE
+    web.route(PARTNER, "/live", rotating_quote)
+    second = page_of(days.check(), "Petition")
+    assert second.content is ContentState.UNCHANGED
+    assert second.note is not None and "two looks" in second.note
+    assert "ignore" in second.note  # it tells the maintainer what to do about it
+
+
+def test_a_real_edit_is_confirmed_by_a_second_look_and_reported_with_its_diff(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    url = web.route(PARTNER, "/case", Route.page("Case", "The trial is awaited."))
+    cfg = config(tmp_path, watch("Case", url))
+    days = Days(cfg)
+    days.check()
+    web.route(PARTNER, "/case", Route.page("Case", "Verdict: ten years in prison."))
+    page = page_of(days.check(), "Case")
+    assert page.content is ContentState.CHANGED
+    assert page.change is not None
+    assert "Verdict: ten years in prison." in page.change.added
+    assert "The trial is awaited." in page.change.removed
+    assert web.hits(PARTNER, "/case") == 3  # day 1, day 2 and the confirming look
+
+
+def test_an_error_page_keeps_the_last_good_version_so_recovery_is_not_a_change(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    good = Route.page("FIDH special page", "Free Ales Bialiatski now.")
+    url = web.route(PARTNER, "/special", good)
+    cfg = config(tmp_path, watch("FIDH", url))
+    days = Days(cfg)
+    assert page_of(days.check(), "FIDH").content is ContentState.BASELINE
+    web.route(PARTNER, "/special", Route.page("Error", "Service unavailable", status=503))
+    outage = page_of(days.check(), "FIDH")
+    assert outage.status is Status.SERVER_ERROR
+    assert outage.content is ContentState.UNAVAILABLE
+    web.route(PARTNER, "/special", good)
+    assert page_of(days.check(), "FIDH").content is ContentState.UNCHANGED
+
+
+def test_a_watched_pdf_is_compared_by_its_bytes(web: SimWeb, tmp_path: Path) -> None:
+    pdf = Route(body=b"%PDF-1.7 guidelines v1", content_type="application/pdf")
+    url = web.route(PARTNER, "/guidelines.pdf", pdf)
+    cfg = config(tmp_path, watch("Guidelines", url))
+    days = Days(cfg)
+    assert page_of(days.check(), "Guidelines").content is ContentState.BASELINE
+    assert page_of(days.check(), "Guidelines").content is ContentState.UNCHANGED
+    web.route(PARTNER, "/guidelines.pdf", dataclasses.replace(pdf, body=b"%PDF-1.7 guidelines v2"))
+    changed = page_of(days.check(), "Guidelines")
+    assert changed.content is ContentState.CHANGED
+    assert changed.change is not None
+    assert any("application/pdf" in line for line in changed.change.added)
+
+
+def test_a_page_answering_304_keeps_its_links_in_the_report(web: SimWeb, tmp_path: Path) -> None:
+    target = web.route(OTHER, "/viasna", Route.page("Viasna"))
+    body = Route.page("Campaign", "Our partners.", links=[target])
+
+    def conditional(req: Request) -> Route:
+        if req.headers.get("if-none-match") == '"v1"':
+            return Route(status=304, body=b"", headers={"ETag": '"v1"'})
+        return dataclasses.replace(body, headers={"ETag": '"v1"'})
+
+    url = web.route(PARTNER, "/campaign", conditional)
+    cfg = config(tmp_path, watch("Campaign", url))
+    days = Days(cfg)
+    days.check()
+    second = days.check()
+    page = page_of(second, "Campaign")
+    assert page.http_status == 304 or page.note == "not modified (304)"
+    assert page.content is ContentState.UNCHANGED
+    link = link_of(second, target)
+    assert link.status is Status.OK
+    assert link.found_on and link.found_on[0][0] == url
+
+
+# -- links: fetched once, guarded, ignored -------------------------------------------
+
+
+def test_a_link_on_two_watched_pages_is_fetched_once_and_listed_under_both(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    shared = web.route(OTHER, "/template.png", Route(body=b"\x89PNG", content_type="image/png"))
+    one = web.route(PARTNER, "/one", Route.page("One", links=[shared, shared + "#top"]))
+    two = web.route(PARTNER, "/two", Route.page("Two", links=[shared]))
+    cfg = config(tmp_path, watch("One", one) + watch("Two", two))
+    days = Days(cfg)
+    report = days.check()
+    link = link_of(report, shared)
+    assert link.status is Status.OK
+    assert {page for page, _ in link.found_on} == {one, two}
+    assert web.hits(OTHER, "/template.png") == 1
+
+
+def test_links_to_private_addresses_are_skipped_unless_allowed(web: SimWeb, tmp_path: Path) -> None:
+    intranet = web.route(OTHER, "/intranet", Route.page("Intranet"))
+    url = web.route(PARTNER, "/hub", Route.page("Hub", links=[intranet]))
+    cfg = config(tmp_path, watch("Hub", url), allow_private_links=False)
+    days = Days(cfg)
+    report = days.check()
+    # The watched page itself is fetched: the maintainer chose it, not a page.
+    assert page_of(report, "Hub").status is Status.OK
+    link = link_of(report, intranet)
+    assert link.status is Status.SKIPPED
+    assert link.error and "loopback" in link.error
+    assert web.hits(OTHER, "/intranet") == 0
+
+
+def test_links_matching_ignore_links_are_never_fetched(web: SimWeb, tmp_path: Path) -> None:
+    share = web.url(OTHER, "/share?u=campaign")
+    kept = web.route(OTHER, "/report", Route.page("Report"))
+    url = web.route(PARTNER, "/hub", Route.page("Hub", links=[share, kept]))
+    cfg = config(tmp_path, watch("Hub", url), ignore_links=["/share\\\\?"])
+    days = Days(cfg)
+    report = days.check()
+    assert link_of(report, share).status is Status.SKIPPED
+    assert web.hits(OTHER, "/share") == 0
+    assert link_of(report, kept).status is Status.OK
+
+
+# -- the CLI over the recorded history -------------------------------------------------
+
+
+def test_history_and_diff_show_what_changed_on_a_watched_page(
+    web: SimWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = web.route(PARTNER, "/case", Route.page("Case", "The trial is awaited."))
+    cfg = config(tmp_path, watch("Case", url))
+    days = Days(cfg)
+    days.check()
+    web.route(PARTNER, "/case", Route.page("Case", "Verdict: ten years in prison."))
+    days.check()
+    capsys.readouterr()
+
+    assert cli.main(["history", "--config", str(cfg.path), url]) == 0
+    history = capsys.readouterr().out
+    assert "changed" in history and "baseline" in history
+    assert "2026-11-01" in history and "2026-11-02" in history
+
+    assert cli.main(["diff", "--config", str(cfg.path), url]) == 0
+    diff = capsys.readouterr().out
+    assert "+ Verdict: ten years in prison." in diff or "+Verdict: ten years in prison." in diff
+    assert "The trial is awaited." in diff
+
+
+def test_history_of_an_unknown_url_says_nothing_is_recorded(
+    web: SimWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = web.route(PARTNER, "/case", Route.page("Case"))
+    cfg = config(tmp_path, watch("Case", url))
+    days = Days(cfg)
+    days.check()
+    assert cli.main(["history", "--config", str(cfg.path), "https://example.org/x"]) == 2
+    assert "nothing is recorded" in capsys.readouterr().err
