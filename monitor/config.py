@@ -362,7 +362,15 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.reader.ReaderError):
+            # A control character or bad byte: no problem_mark, only a character offset.
+            line = text.count("\n", 0, exc.position) + 1
+            char = exc.character
+            shown = f"U+{char:04X}" if isinstance(char, int) else f"U+{ord(char[:1] or ' '):04X}"
+            problem = f"character {shown} is not allowed in YAML ({exc.reason})"
+        else:
+            problem = getattr(exc, "problem", None) or str(exc)
+        problem = " ".join(str(problem).split())  # one line, whatever the parser said
         raise ConfigError([Problem(file, line, "", f"not valid YAML: {problem}")]) from None
     if node is None or data is None:
         raise ConfigError([Problem(file, None, "", "the file is empty: it needs a 'watch:' list")])

@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor import config
 from monitor.config import ConfigError
@@ -227,3 +230,61 @@ def test_a_bad_config_exits_2_with_no_traceback_and_writes_nothing(
     assert "Traceback" not in out.stderr
     assert "w.yaml:6: watch[0].url:" in out.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.yaml"]
+
+
+# -- any input: a config or a clear error, never a traceback ---------------------------
+
+_scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True),
+    st.text(max_size=40),
+    st.sampled_from(["https://example.org/", "0 6 * * *", "[", "(?P<", "a[href", "*/0 * * * *"]),
+)
+_keys = st.sampled_from(
+    ["watch", "settings", "name", "url", "selector", "ignore", "keywords", "links", "content",
+     "partner", "timeout_s", "concurrency", "per_host", "schedule", "email", "smtp_host",
+     "ignore_links", "database", "reports_dir", "to", "from", "port", "ssl", "bogus"]
+)  # fmt: skip
+_tree = st.recursive(
+    _scalar,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(_keys | st.text(max_size=8), inner, max_size=5)
+    ),
+    max_leaves=25,
+)
+
+
+def _loads_or_explains(text: str) -> None:
+    try:
+        cfg = config.loads(text, file="w.yaml")
+    except ConfigError as exc:
+        assert exc.problems, "an error must name at least one problem"
+        for problem in exc.problems:
+            line = str(problem)
+            assert line.startswith("w.yaml"), line  # every problem names the file
+            assert "\n" not in line.strip(), line  # one line per problem
+    else:
+        assert cfg.watch, "a config that loads watches at least one page"
+
+
+@settings(max_examples=300, deadline=None)
+@given(_tree)
+def test_any_yaml_structure_gives_a_config_or_a_clear_error(tree: object) -> None:
+    _loads_or_explains(yaml.safe_dump(tree, allow_unicode=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gives_a_config_or_a_clear_error(text: str) -> None:
+    _loads_or_explains(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_keys, _scalar), max_size=6))
+def test_any_values_in_a_watch_entry_give_a_config_or_a_clear_error(
+    pairs: list[tuple[str, object]],
+) -> None:
+    entry = {"name": "Campaign page", "url": "https://example.org/campaign", **dict(pairs)}
+    _loads_or_explains(yaml.safe_dump({"watch": [entry], "settings": dict(pairs)}))
