@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -288,3 +289,21 @@ def test_any_values_in_a_watch_entry_give_a_config_or_a_clear_error(
 ) -> None:
     entry = {"name": "Campaign page", "url": "https://example.org/campaign", **dict(pairs)}
     _loads_or_explains(yaml.safe_dump({"watch": [entry], "settings": dict(pairs)}))
+
+
+def test_the_readme_json_report_example_has_exactly_the_report_s_keys() -> None:
+    from monitor.models import ContentState, Status
+    from monitor.run import LinkReport, PageReport, RunReport
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```json\n(.*?)```", text, flags=re.S)
+    assert blocks, "the README shows the JSON report"
+    shown = json.loads(blocks[0])
+    page = PageReport("n", "u", None, Status.OK, 200, "u", ContentState.UNCHANGED)
+    link = LinkReport("u", Status.OK, 200, "u", None)
+    real = RunReport(1, "a", "b", [page], [link]).to_json()
+    assert shown.keys() == real.keys()
+    assert shown["run"].keys() == real["run"].keys()
+    assert shown["summary"].keys() == real["summary"].keys()
+    assert shown["pages"][0].keys() == real["pages"][0].keys()
+    assert shown["links"][0].keys() == real["links"][0].keys()
