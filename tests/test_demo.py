@@ -104,6 +104,14 @@ def test_the_demo_exits_0_within_a_minute_and_says_where_the_digests_are(demo: D
         assert f"Day {day} · " in demo.stdout
 
 
+def test_the_demo_prints_the_whole_last_digest_in_the_terminal(demo: DemoRun) -> None:
+    printed = demo.stdout.split("(text version,", 1)[1]
+    for section in ("NEW PROBLEMS", "STILL BROKEN", "FIXED", "CONTENT CHANGES", "MOVED"):
+        assert section in printed
+    assert "Pagina niet gevonden" in printed  # the soft-404, in the words of the page
+    assert "sentenced Ales Bialiatski to 10 years" in printed  # the change itself
+
+
 def test_the_demo_leaves_no_thread_running(demo: DemoRun) -> None:
     assert demo.threads_after == demo.threads_before
     assert not [t.name for t in threading.enumerate() if t.name == "simweb"]

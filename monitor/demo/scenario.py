@@ -143,7 +143,7 @@ def play(
         # One store per day, as separate scheduled runs would open it.
         with Store(cfg.settings.database) as store:
             report = asyncio.run(run.check_async(cfg, store, now=now))
-            written = digest.write(store, out, config=cfg, notices=(NOTICE,), now=now())
+            written = digest.write(store, out, config=cfg, text=True, notices=(NOTICE,), now=now())
         result = DayResult(n, demo.when(n), report, written, expected, time.monotonic() - began)
         results.append(result)
         if on_day is not None:
@@ -214,6 +214,12 @@ def main(out: Path, *, quiet: bool = False) -> int:
     finally:
         web.stop()
     last = results[-1].digest
+    if not quiet and last.text is not None:
+        # The whole day-3 digest, as the e-mail's text part: readable without a browser.
+        rule = "─" * 78
+        print(f"\nThe digest of day {results[-1].day} (text version, {last.text}):\n{rule}")
+        print(last.text.read_text(encoding="utf-8").rstrip())
+        print(rule)
     if not quiet:
         print()
     print("Open the digests in a browser (the demo opens nothing by itself):")
