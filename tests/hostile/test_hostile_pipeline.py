@@ -164,11 +164,13 @@ def v_big(p: Proc, web: SimWeb) -> None:
     page = p.pages["Hostile"]
     assert page["status"] == "ok" and page["http_status"] == 200
     assert page["content"] == "baseline"
+    assert "only the first 5 MB were read" in page["note"], page["note"]
 
 
 def v_bomb(p: Proc, web: SimWeb) -> None:
     page = p.pages["Hostile"]
     assert page["status"] == "ok" and page["content"] == "baseline"
+    assert "only the first 5 MB were read" in page["note"], page["note"]
 
 
 def v_links(p: Proc, web: SimWeb) -> None:
