@@ -397,10 +397,13 @@ class Store:
 
         Used when a page answered 304 Not Modified: its links are the same as last time.
         """
+        # The last run that *read* the page (its page check and occurrences are one
+        # transaction), not the last run with occurrences: a page that lost all its links
+        # must not get an older run's links back.
         rows = self._db.execute(
             "SELECT l.url, o.text, o.tag FROM occurrences o JOIN links l ON l.id = o.link_id "
-            "WHERE o.page_id=? AND o.run_id = (SELECT MAX(run_id) FROM occurrences "
-            "  WHERE page_id=? AND run_id < ?) ORDER BY o.rowid",
+            "WHERE o.page_id=? AND o.run_id = (SELECT MAX(run_id) FROM page_checks "
+            "  WHERE page_id=? AND run_id < ? AND status IN ('ok', 'moved')) ORDER BY o.rowid",
             (page_id, page_id, before_run),
         ).fetchall()
         return tuple((r["url"], r["text"], r["tag"]) for r in rows)

@@ -263,3 +263,32 @@ def test_history_of_an_unknown_url_says_nothing_is_recorded(
     days.check()
     assert cli.main(["history", "--config", str(cfg.path), "https://example.org/x"]) == 2
     assert "nothing is recorded" in capsys.readouterr().err
+
+
+def test_a_page_that_lost_its_links_does_not_get_them_back_when_it_answers_304(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    target = web.route(OTHER, "/old-partner", Route.page("Old partner"))
+    versions = iter(
+        [
+            ('"v1"', Route.page("Campaign", "Our partners.", links=[target])),
+            ('"v2"', Route.page("Campaign", "Our partners are listed elsewhere now.")),
+        ]
+    )
+    current: list[tuple[str, Route]] = [next(versions)]
+
+    def conditional(req: Request) -> Route:
+        etag, route = current[-1]
+        if req.headers.get("if-none-match") == etag:
+            return Route(status=304, body=b"", headers={"ETag": etag})
+        return dataclasses.replace(route, headers={"ETag": etag})
+
+    url = web.route(PARTNER, "/campaign", conditional)
+    cfg = config(tmp_path, watch("Campaign", url))
+    days = Days(cfg)
+    assert [link.url for link in days.check().links] == [target]
+    current.append(next(versions))
+    assert days.check().links == []
+    third = days.check()  # 304: the links are those of the last read, i.e. none
+    assert page_of(third, "Campaign").content is ContentState.UNCHANGED
+    assert third.links == []
