@@ -527,18 +527,39 @@ class Store:
 
     @staticmethod
     def _prune_versions(db: sqlite3.Connection, page_id: int, keep: int) -> None:
-        # Versions still referenced by a page check are kept so history and diffs stay whole;
-        # the text of older ones is what retention frees.
-        db.execute(
-            "DELETE FROM versions WHERE page_id=? AND id NOT IN ("
-            " SELECT id FROM versions WHERE page_id=? ORDER BY last_seen DESC, id DESC LIMIT ?)"
-            " AND id NOT IN (SELECT version_id FROM page_checks WHERE version_id IS NOT NULL"
-            "  AND page_id=? AND run_id > (SELECT COALESCE(MAX(last_run), 0) FROM digests))"
-            " AND id NOT IN (SELECT prev_version_id FROM page_checks"
-            "  WHERE prev_version_id IS NOT NULL"
-            "  AND page_id=? AND run_id > (SELECT COALESCE(MAX(last_run), 0) FROM digests))",
-            (page_id, page_id, keep, page_id, page_id),
+        # Versions still referenced by a page check newer than what every digest kind
+        # (file, mail) has delivered are kept, so a pending digest or a retried e-mail
+        # can still show its diffs; the text of older ones is what retention frees.
+        # A failed delivery (error set) does not count as delivered.
+        delivered = (
+            "(SELECT COALESCE(MIN(m), 0) FROM (SELECT COALESCE(MAX(CASE WHEN error IS NULL"
+            " THEN last_run END), 0) AS m FROM digests GROUP BY kind))"
         )
+        doomed = [
+            int(r[0])
+            for r in db.execute(
+                "SELECT id FROM versions WHERE page_id=? AND id NOT IN ("
+                " SELECT id FROM versions WHERE page_id=? ORDER BY last_seen DESC, id DESC"
+                " LIMIT ?)"
+                " AND id NOT IN (SELECT version_id FROM page_checks WHERE version_id IS NOT NULL"
+                f"  AND page_id=? AND run_id > {delivered})"
+                " AND id NOT IN (SELECT prev_version_id FROM page_checks"
+                "  WHERE prev_version_id IS NOT NULL"
+                f"  AND page_id=? AND run_id > {delivered})",
+                (page_id, page_id, keep, page_id, page_id),
+            )
+        ]
+        if not doomed:
+            return
+        marks = ",".join("?" * len(doomed))
+        # Older checks keep their status and change summary but lose the link to a text
+        # that is no longer kept (the foreign keys would refuse the delete otherwise).
+        db.execute(f"UPDATE page_checks SET version_id=NULL WHERE version_id IN ({marks})", doomed)
+        db.execute(
+            f"UPDATE page_checks SET prev_version_id=NULL WHERE prev_version_id IN ({marks})",
+            doomed,
+        )
+        db.execute(f"DELETE FROM versions WHERE id IN ({marks})", doomed)
 
     @staticmethod
     def _first_failed(

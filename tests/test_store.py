@@ -107,3 +107,39 @@ def test_schema_version_is_recorded(tmp_path: Path) -> None:
         pass
     con = sqlite3.connect(tmp_path / "m.db")
     assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
+
+
+@pytest.mark.parametrize(
+    ("mail", "kept"),
+    [
+        # day 3's change (b → c) is not in a digest yet when it is stored: b and c stay
+        pytest.param(None, 2, id="no-mail-the-undigested-change-is-kept"),
+        pytest.param("sent", 2, id="mail-sent-the-undigested-change-is-kept"),
+        # the e-mail of day 2 failed: the next one must still show a → b
+        pytest.param("failed", 3, id="mail-failed-the-changes-it-must-show-are-kept"),
+    ],
+)
+def test_retention_keeps_the_versions_a_pending_e_mail_still_has_to_show(
+    tmp_path: Path, mail: str | None, kept: int
+) -> None:
+    with Store(tmp_path / "m.db") as store:
+        page = store.page_id("https://example.org/p", "P", None)
+        run = store.begin_run("d1")
+        first = PageRecord(page, "d1", "ok", 200, None, None, "x", version_lines=("a",))
+        store.record_page(run, first)
+        store.record_digest("d1", "digest-1.html", run, run)
+        if mail is not None:
+            store.record_digest("d1", "mail", run, run, kind="mail")
+        for day, text in ((2, "b"), (3, "c")):
+            run = store.begin_run(f"d{day}")
+            prev = store.recent_versions(page, 1)[0].id
+            rec = PageRecord(
+                page, f"d{day}", "ok", 200, None, None, "x", version_lines=(text,),
+                prev_version_id=prev,
+            )  # fmt: skip
+            store.record_page(run, rec, keep_versions=1)
+            store.record_digest(f"d{day}", f"digest-{day}.html", run, run)
+            if mail is not None:
+                error = "SMTP refused" if mail == "failed" else None
+                store.record_digest(f"d{day}", "mail", run, run, kind="mail", error=error)
+        assert len(store.versions(page)) == kept
