@@ -15,11 +15,14 @@ It owns two things:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import smtplib
+import socket
 import ssl
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -67,6 +70,51 @@ def _password(email: EmailSettings) -> str:
     return value
 
 
+def _reply_within(client: smtplib.SMTP, read: Callable[[], tuple[int, bytes]]) -> tuple[int, bytes]:
+    """Read one SMTP reply, giving up when the whole reply takes longer than the timeout.
+
+    Why: smtplib's timeout bounds each socket read, not a reply. A server that keeps
+    sending a little (a greeting of endless ``220-`` continuation lines, a byte at a
+    time) held ``monitor run``, and with it every later scheduled run, forever
+    (tests/hostile/test_faults.py, greets-forever-a-line-at-a-time). A watchdog shuts the
+    socket down when the reply is not complete in time; the read then fails as a timeout.
+    """
+    sock = client.sock
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # socket.socket's own shutdown: on a TLS socket, SSLSocket.shutdown would
+                # also drop the TLS state under the reading thread.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    timer = threading.Timer(client.timeout, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        return read()
+    except smtplib.SMTPServerDisconnected:
+        if expired.is_set():
+            raise smtplib.SMTPServerDisconnected(
+                "Connection unexpectedly closed: timed out"
+            ) from None
+        raise
+    finally:
+        timer.cancel()
+
+
+class _SMTP(smtplib.SMTP):
+    def getreply(self) -> tuple[int, bytes]:
+        return _reply_within(self, super().getreply)
+
+
+class _SMTP_SSL(smtplib.SMTP_SSL):
+    def getreply(self) -> tuple[int, bytes]:
+        return _reply_within(self, super().getreply)
+
+
 def _message(email: EmailSettings, subject: str, html: str, text: str) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = _one_line(subject)
@@ -106,11 +154,11 @@ def send(
     client: smtplib.SMTP | None = None
     try:
         if email.ssl:
-            client = smtplib.SMTP_SSL(
+            client = _SMTP_SSL(
                 email.smtp_host, email.smtp_port, timeout=email.timeout_s, context=tls
             )
         else:
-            client = smtplib.SMTP(email.smtp_host, email.smtp_port, timeout=email.timeout_s)
+            client = _SMTP(email.smtp_host, email.smtp_port, timeout=email.timeout_s)
         client.ehlo_or_helo_if_needed()
         if email.starttls and not email.ssl:
             client.starttls(context=tls)
