@@ -1360,6 +1360,74 @@ def _atomic_write(path: Path, data: str) -> None:
         raise
 
 
+def _write_temp(out_dir: Path, name: str, data: str) -> Path:
+    """Write ``data`` completely (fsynced) to a hidden temp file; returns its path."""
+    tmp = out_dir / f".{name}.{os.getpid()}.tmp"
+    _atomic_write(tmp, data)
+    return tmp
+
+
+def _publish(out_dir: Path, day: str, page: str, plain: str | None) -> tuple[Path, Path | None]:
+    """Give the finished digest the next free ``digest-DAY[-N].html`` (and ``.txt``) name.
+
+    The files are written in full first and then hard-linked to their names: a link
+    fails when the name exists (an earlier digest is never overwritten, even by another
+    process at the same moment), and a kill at any point leaves either no digest file or
+    a complete one, never an empty one. Where the filesystem has no hard links, falls
+    back to claiming the names with O_EXCL and writing through ``os.replace``.
+    Returns the paths; raises ``OSError``.
+    """
+    temps = [_write_temp(out_dir, f"digest-{day}.html", page)]
+    try:
+        if plain is not None:
+            temps.append(_write_temp(out_dir, f"digest-{day}.txt", plain))
+        n = 1
+        while True:
+            stem = f"digest-{day}" if n == 1 else f"digest-{day}-{n}"
+            finals = [out_dir / f"{stem}.html", out_dir / f"{stem}.txt"][: len(temps)]
+            linked: list[Path] = []
+            try:
+                for tmp, final in zip(temps, finals, strict=True):
+                    os.link(tmp, final)
+                    linked.append(final)
+            except FileExistsError:
+                for final in linked:  # keep the pair's names together: try the next number
+                    os.unlink(final)
+                n += 1
+                continue
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                    raise
+                for final in linked:
+                    os.unlink(final)
+                html_path, txt_path = _claim(out_dir, day, plain is not None)
+                _atomic_write(html_path, page)
+                if txt_path is not None and plain is not None:
+                    _atomic_write(txt_path, plain)
+                return html_path, txt_path
+            return finals[0], finals[1] if len(finals) > 1 else None
+    finally:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _remove_stale_temp_files(out_dir: Path) -> None:
+    """Remove ``.NAME.PID.tmp`` files left by a writer that was killed (its PID is gone)."""
+    with contextlib.suppress(OSError):
+        for tmp in out_dir.glob(".*.tmp"):
+            pid = tmp.name.rsplit(".", 2)[-2]
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            except OSError:
+                pass  # alive, owned by someone else: not ours to remove
+
+
 def _claim(out_dir: Path, day: str, text: bool) -> tuple[Path, Path | None]:
     """Create the next free ``digest-DAY[-N].html`` (and ``.txt``) with O_EXCL.
 
@@ -1461,18 +1529,15 @@ def write(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _fail(out_dir, exc) from None
+    _remove_stale_temp_files(out_dir)
     try:
-        html_path, txt_path = _claim(out_dir, day, text)
+        html_path, txt_path = _publish(out_dir, day, page, plain)
     except OSError as exc:
         raise _fail(out_dir, exc) from None
     latest = out_dir / "latest.html"
     index = out_dir / "index.html"
     target = html_path
     try:
-        _atomic_write(html_path, page)
-        if txt_path is not None and plain is not None:
-            target = txt_path
-            _atomic_write(txt_path, plain)
         target = latest
         _atomic_write(latest, page)
         target = index

@@ -716,6 +716,28 @@ def test_a_full_disk_leaves_earlier_digests_latest_and_index_intact(
     assert (d.first_run, where(d, LINK)) == (2, {"fixed"})
 
 
+def test_a_writer_killed_before_naming_its_digest_leaves_no_empty_digest_behind(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.run({LINK: "broken"})
+
+    def killed(*_: object) -> None:
+        raise KeyboardInterrupt  # stands in for SIGKILL between writing and naming
+
+    monkeypatch.setattr(os, "link", killed)
+    with pytest.raises(KeyboardInterrupt):
+        world.write()
+    monkeypatch.undo()
+    assert not list(world.out.glob("digest-*")), "no empty or partial digest file"
+    # What a real SIGKILL leaves on top: a finished temp file of a process now gone.
+    stale = world.out / ".digest-2026-03-30.html.999999999.tmp"
+    stale.write_text("<html>half")
+    written = world.write()
+    assert written.html.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert not stale.exists()
+    assert not list(world.out.glob(".*.tmp"))
+
+
 # -- hostile text from partner pages ------------------------------------------------------
 
 PAYLOADS = [
