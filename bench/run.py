@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -172,6 +173,7 @@ class Row:
     reported: dict[str, str] = field(default_factory=dict)  # url -> "problem" | "fine" | status
     statuses: dict[str, str] = field(default_factory=dict)  # ours only: url -> status word
     note: str = ""
+    cap: int | None = None  # the requests in flight its settings allow
 
 
 def run_pm(sw: ScaleWeb, a: argparse.Namespace, tmp: Path) -> Row:
@@ -181,6 +183,7 @@ def run_pm(sw: ScaleWeb, a: argparse.Namespace, tmp: Path) -> Row:
         f"timeout {a.timeout:g} s, retries {a.retries}",
         sw.n_links,
         sw.n_hosts,
+        cap=a.concurrency,
     )
     cfg = tmp / "watchlist.yaml"
     watch = "".join(f"  - name: Index {i + 1}\n    url: {u}\n" for i, u in enumerate(sw.index_urls))
@@ -218,7 +221,11 @@ def run_pm(sw: ScaleWeb, a: argparse.Namespace, tmp: Path) -> Row:
 def run_lc(sw: ScaleWeb, a: argparse.Namespace, tmp: Path, threads: int | None) -> Row:
     label = "defaults (10 threads)" if threads is None else f"{threads} threads"
     row = Row(
-        "LinkChecker", f"{label}, --check-extern, timeout {a.timeout:g} s", sw.n_links, sw.n_hosts
+        "LinkChecker",
+        f"{label}, --check-extern, timeout {a.timeout:g} s",
+        sw.n_links,
+        sw.n_hosts,
+        cap=10 if threads is None else threads,
     )
     if (why := ensure_linkchecker()) is not None:
         row.note = why
@@ -243,9 +250,14 @@ def run_lc(sw: ScaleWeb, a: argparse.Namespace, tmp: Path, threads: int | None) 
     row.server = sw.counters()
     lines = [ln for ln in row.m.stdout.splitlines() if ln and not ln.startswith("#")]
     for rec in csv.DictReader(io.StringIO("\n".join(lines)), delimiter=";"):
-        url = rec.get("url") or rec.get("urlname") or ""
+        # "urlname" is the link as written on the page (relative to "parentname");
+        # "url" is where LinkChecker ended up, i.e. the redirect target for a 301/302,
+        # which is not the URL the manifest (or a page editor) knows the link by.
+        name = (rec.get("urlname") or "").strip()
+        url = urljoin(rec.get("parentname") or "", name) if name else rec.get("url") or ""
         bad = (rec.get("valid") or "").strip().lower() not in ("true", "1")
-        row.reported[url] = "problem" if bad else "fine"
+        if row.reported.get(url) != "problem":  # one row per parent: any bad one counts
+            row.reported[url] = "problem" if bad else "fine"
     if not row.reported:
         row.note = f"no CSV rows (exit {row.m.rc}): {row.m.stderr.strip()[-300:]}"
     return row
@@ -258,14 +270,18 @@ def run_li(sw: ScaleWeb, a: argparse.Namespace, tmp: Path) -> Row:
         f"--retry-errors x{a.retries}",
         sw.n_links,
         sw.n_hosts,
+        cap=a.concurrency,
     )
     if (why := ensure_linkinator()) is not None:
         row.note = why
         return row
+    # The index pages themselves, like ours, without --recurse: linkinator GETs and
+    # parses the pages it is given and checks (does not crawl) the links on them.
+    # (--recurse from the root would also do, it follows same-host links only, but it
+    # adds the index host's navigation links, which are not in the manifest.)
     cmd = [
         str(LI_BIN),
-        sw.root_url,
-        "--recurse",
+        *sw.index_urls,
         "--format",
         "json",
         "--concurrency",
@@ -273,8 +289,11 @@ def run_li(sw: ScaleWeb, a: argparse.Namespace, tmp: Path) -> Row:
         "--timeout",
         str(int(a.timeout * 1000)),
         "--retry",
+        # The JSON report keeps only the links the verbosity would print: "none" drops
+        # every one of them, "info" keeps OK, BROKEN and SKIPPED (logging itself is off
+        # in JSON mode, so stdout stays one JSON document).
         "--verbosity",
-        "none",
+        "info",
     ]
     if a.retries > 0:
         cmd += ["--retry-errors", "--retry-errors-count", str(a.retries)]
@@ -335,15 +354,28 @@ def score(sw: ScaleWeb, row: Row) -> dict[str, object]:
 
 
 def bounds(sw: ScaleWeb, a: argparse.Namespace) -> dict[str, float]:
+    """Lower bounds of the wall time of any checker, by what limits it (seconds).
+
+    Each holds for every order of checking: ``slots`` is the slot time every link needs
+    at least (a latency; ``attempts`` timeouts for a hanging one) spread over all the
+    global slots. The bound is ``index`` (the links are unknown before an index page
+    arrives) plus the largest of the others.
+    """
     per_host_links = max(sum(e.host == h for e in sw.manifest) for h in sw.partners)
     hang_attempts = 1 + a.retries
+    hangs = sum(e.kind == "hang" for e in sw.manifest)
+    slot_s = (sw.n_links - hangs) * a.latency + hangs * hang_attempts * a.timeout
     return {
         "global": a.latency * sw.n_links / a.concurrency,
         "per_host": per_host_links * a.latency / a.per_host,
         "hang": a.timeout * hang_attempts,
+        "slots": slot_s / a.concurrency,
         "throttle": 2 * a.latency + 1.0,  # 429 + Retry-After: 1 + the retried answer
-        "index": a.latency,  # the index pages come first
     }
+
+
+def lower_bound(sw: ScaleWeb, a: argparse.Namespace) -> float:
+    return a.latency + max(bounds(sw, a).values())
 
 
 HEADER = (
@@ -369,6 +401,11 @@ def table_row(sw: ScaleWeb, row: Row, b: float) -> str:
         note = (note + "; " if note else "") + f"{m.wall_s / b:.2f}× the lower bound ({b:.1f} s)"
     if s["unseen"]:
         note = (note + "; " if note else "") + f"{s['unseen']} manifest URLs not in its output"
+    peak = row.server.get("max_in_flight_total")
+    if row.cap is not None and isinstance(peak, int) and peak > row.cap:
+        note = (note + "; " if note else "") + (
+            f"{peak} requests in flight at once although its concurrency is {row.cap}"
+        )
     exact = f"{s['exact']}/{sw.n_links}" if row.statuses else "n/a"
     srv = row.server
     return (
@@ -449,7 +486,7 @@ def main() -> int:
             if r.m:
                 print(f"  {t}: {r.m.wall_s:.1f} s wall, exit {r.m.rc}", file=sys.stderr, flush=True)
         b = bounds(sw, a)
-        bound = max(b.values())
+        bound = lower_bound(sw, a)
         lines = [table_row(sw, r, bound) for r in rows]
         wrong = [score(sw, r)["wrong"] for r in rows if r.tool == "partner-monitor"]
         kinds = {k: sum(e.kind == k for e in sw.manifest) for k, _, _ in KINDS}
@@ -476,9 +513,11 @@ def main() -> int:
         f"per_host {a.per_host} (ours), {len(sw.index_urls)} index pages "
         f"of ≤{a.links_per_index} links.",
         f"Mix: {', '.join(f'{k} {n}' for k, n in kinds.items())}.",
-        f"Lower bound: global {b['global']:.2f} s (latency × links ÷ concurrency), per host "
-        f"{b['per_host']:.2f} s (links per host × latency ÷ per_host), hang {b['hang']:.1f} s "
-        f"(timeout × attempts) → {bound:.2f} s.",
+        f"Lower bound: index page {a.latency:.2f} s, then the largest of global "
+        f"{b['global']:.2f} s (latency × links ÷ concurrency), per host {b['per_host']:.2f} s "
+        f"(links per host × latency ÷ per_host), hang {b['hang']:.1f} s (timeout × attempts), "
+        f"slots {b['slots']:.2f} s (latency per link and timeout × attempts per hanging link, "
+        f"÷ concurrency) → {bound:.2f} s.",
         "",
         HEADER,
         RULE,
