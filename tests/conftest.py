@@ -17,3 +17,12 @@ def simweb() -> Iterator[SimWeb]:
     """A started ``SimWeb`` serving ``SIM_HOSTS``, each with a real 404 for unknown paths."""
     with SimWeb(hosts=SIM_HOSTS) as web:
         yield web
+
+
+# Property tests: CI runs a fixed, reproducible set of examples (a red CI is a real
+# regression, never bad luck); `pytest --hypothesis-profile=explore` searches fresh ones.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+_hypothesis_settings.register_profile("explore", max_examples=2000)
+_hypothesis_settings.load_profile("ci")
