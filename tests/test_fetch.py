@@ -363,6 +363,33 @@ def test_a_localhost_name_is_not_fetched(url: str) -> None:
     assert "loopback" in (result.error_detail or "")
 
 
+@pytest.mark.parametrize(
+    ("answer", "kind"),
+    [
+        pytest.param(["10.1.2.3"], "private", id="private"),
+        pytest.param(["169.254.169.254"], "link-local", id="cloud-metadata"),
+        pytest.param(["93.184.215.14", "127.0.0.1"], "loopback", id="one-of-two-answers"),
+        pytest.param(["::ffff:192.168.1.1"], "private", id="ipv4-mapped-ipv6"),
+    ],
+)
+def test_a_name_whose_dns_answer_is_not_public_is_not_fetched(
+    monkeypatch: pytest.MonkeyPatch, answer: list[str], kind: str
+) -> None:
+    asked: list[str] = []
+
+    async def resolver(host: str) -> list[str]:
+        asked.append(host)
+        return answer
+
+    # The resolver stands in for a DNS server that answers a private address for a
+    # public-looking name; the guard must judge the answer, not the name.
+    monkeypatch.setattr(Fetcher, "_addresses", staticmethod(resolver))
+    result = probe("http://intranet.partner.example/admin", allow_private_links=False)
+    assert result.error is FetchError.PRIVATE_REDIRECT
+    assert "resolves to" in (result.error_detail or "") and kind in (result.error_detail or "")
+    assert asked == ["intranet.partner.example"]
+
+
 def test_a_public_link_redirecting_to_a_private_address_is_stopped_at_that_hop() -> None:
     asked: list[str] = []
 
