@@ -655,20 +655,9 @@ class Fetcher:
             # A bug or an input nobody foresaw must cost one URL its status, not the whole
             # run: it is logged with its traceback and reported as a plain failure.
             log.warning("unexpected error fetching %s", url, exc_info=True)
+            detail = f"unexpected error: {type(exc).__name__}: {exc}"[:300]
             return FetchResult(
-                url=url,
-                final_url=url,
-                status_code=None,
-                hops=(),
-                headers={},
-                body=b"",
-                truncated=False,
-                method=method,
-                error=FetchError.OTHER,
-                error_detail=f"unexpected error: {type(exc).__name__}: {exc}"[:300],
-                attempts=1,
-                elapsed_s=0.0,
-                not_modified=False,
+                url, url, None, method=method, error=FetchError.OTHER, error_detail=detail
             )
 
     async def _follow(

@@ -259,6 +259,28 @@ def _unpack(blob: bytes) -> tuple[str, ...]:
     return tuple(text.split("\n")) if text else ()
 
 
+def _page_check_row(r: sqlite3.Row) -> PageCheckRow:
+    """A ``PageCheckRow`` from a page_checks row joined with its page (url, name, partner)."""
+    return PageCheckRow(
+        run_id=r["run_id"],
+        page_id=r["page_id"],
+        url=r["url"],
+        name=r["name"],
+        partner=r["partner"],
+        checked_at=r["checked_at"],
+        status=r["status"],
+        http_status=r["http_status"],
+        final_url=r["final_url"],
+        error=r["error"],
+        first_failed_at=r["first_failed_at"],
+        content=r["content"],
+        version_id=r["version_id"],
+        prev_version_id=r["prev_version_id"],
+        change=json.loads(r["change"]) if r["change"] else None,
+        note=r["note"],
+    )
+
+
 class Store:
     """An open history database. Use as a context manager, or call ``close``.
 
@@ -681,27 +703,7 @@ class Store:
             sql += " AND p.url = ?"
             args.append(url)
         rows = self._db.execute(sql + " ORDER BY pc.run_id, p.id", args).fetchall()
-        return [
-            PageCheckRow(
-                run_id=r["run_id"],
-                page_id=r["page_id"],
-                url=r["url"],
-                name=r["name"],
-                partner=r["partner"],
-                checked_at=r["checked_at"],
-                status=r["status"],
-                http_status=r["http_status"],
-                final_url=r["final_url"],
-                error=r["error"],
-                first_failed_at=r["first_failed_at"],
-                content=r["content"],
-                version_id=r["version_id"],
-                prev_version_id=r["prev_version_id"],
-                change=json.loads(r["change"]) if r["change"] else None,
-                note=r["note"],
-            )
-            for r in rows
-        ]
+        return [_page_check_row(r) for r in rows]
 
     def link_checks(self, *, after: int = 0, upto: int | None = None) -> list[CheckRow]:
         """Link checks of runs ``after < run_id <= upto``, in run order."""
@@ -853,26 +855,7 @@ class Store:
         ).fetchall()
         out: dict[str, list[PageCheckRow]] = {}
         for r in rows:
-            out.setdefault(r["url"], []).append(
-                PageCheckRow(
-                    run_id=r["run_id"],
-                    page_id=r["page_id"],
-                    url=r["url"],
-                    name=r["name"],
-                    partner=r["partner"],
-                    checked_at=r["checked_at"],
-                    status=r["status"],
-                    http_status=r["http_status"],
-                    final_url=r["final_url"],
-                    error=r["error"],
-                    first_failed_at=r["first_failed_at"],
-                    content=r["content"],
-                    version_id=r["version_id"],
-                    prev_version_id=r["prev_version_id"],
-                    change=json.loads(r["change"]) if r["change"] else None,
-                    note=r["note"],
-                )
-            )
+            out.setdefault(r["url"], []).append(_page_check_row(r))
         return out
 
     def digest_failures(self, kind: str = "mail") -> list[DigestRow]:
