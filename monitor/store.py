@@ -259,6 +259,23 @@ def _unpack(blob: bytes) -> tuple[str, ...]:
     return tuple(text.split("\n")) if text else ()
 
 
+# The run that last *read* each watched page (status ok or moved). Its page check and its
+# occurrences are written in one transaction, so a page that lost all its links has none
+# there; "the last run with occurrences" would bring an older run's links back.
+_LAST_READ = (
+    "SELECT page_id, MAX(run_id) AS r FROM page_checks "
+    "WHERE run_id {cmp} ? AND status IN ('ok', 'moved') GROUP BY page_id"
+)
+
+
+def _by_link(found: list[Occurrence]) -> dict[str, list[Occurrence]]:
+    """Occurrences grouped by link URL, each group in the order given."""
+    out: dict[str, list[Occurrence]] = {}
+    for o in found:
+        out.setdefault(o.link_url, []).append(o)
+    return out
+
+
 def _page_check_row(r: sqlite3.Row) -> PageCheckRow:
     """A ``PageCheckRow`` from a page_checks row joined with its page (url, name, partner)."""
     return PageCheckRow(
@@ -419,16 +436,12 @@ class Store:
 
         Used when a page answered 304 Not Modified: its links are the same as last time.
         """
-        # The last run that *read* the page (its page check and occurrences are one
-        # transaction), not the last run with occurrences: a page that lost all its links
-        # must not get an older run's links back.
-        rows = self._db.execute(
-            "SELECT l.url, o.text, o.tag FROM occurrences o JOIN links l ON l.id = o.link_id "
-            "WHERE o.page_id=? AND o.run_id = (SELECT MAX(run_id) FROM page_checks "
-            "  WHERE page_id=? AND run_id < ? AND status IN ('ok', 'moved')) ORDER BY o.rowid",
-            (page_id, page_id, before_run),
-        ).fetchall()
-        return tuple((r["url"], r["text"], r["tag"]) for r in rows)
+        found = self._occurrences(
+            f"JOIN ({_LAST_READ.format(cmp='<')}) last "
+            "ON o.page_id = last.page_id AND o.run_id = last.r WHERE o.page_id = ?",
+            (before_run, page_id),
+        )
+        return tuple((o.link_url, o.text, o.tag) for o in found)
 
     def find_page(self, url: str) -> tuple[int, str, str | None] | None:
         """(id, name, partner) of a watched page by URL, or None."""
@@ -726,20 +739,7 @@ class Store:
 
     def occurrences(self, run_id: int) -> dict[str, list[Occurrence]]:
         """Where each link was found in one run: link url -> occurrences."""
-        rows = self._db.execute(
-            "SELECT l.url AS link_url, p.url AS page_url, p.name, p.partner, o.text, o.tag "
-            "FROM occurrences o JOIN links l ON l.id = o.link_id JOIN pages p ON p.id = o.page_id "
-            "WHERE o.run_id=? ORDER BY p.id, o.rowid",
-            (run_id,),
-        ).fetchall()
-        out: dict[str, list[Occurrence]] = {}
-        for r in rows:
-            out.setdefault(r["link_url"], []).append(
-                Occurrence(
-                    r["link_url"], r["page_url"], r["name"], r["partner"], r["text"], r["tag"]
-                )
-            )
-        return out
+        return _by_link(self._occurrences("WHERE o.run_id = ?", (run_id,)))
 
     def latest_occurrences(self, upto: int) -> dict[str, list[Occurrence]]:
         """Where each link was last found, per page, as of run ``upto``.
@@ -747,22 +747,26 @@ class Store:
         A page checked in an earlier run than ``upto`` (``--only``, or a failed fetch) keeps
         the occurrences of the last run that read it.
         """
+        return _by_link(
+            self._occurrences(
+                f"JOIN ({_LAST_READ.format(cmp='<=')}) last "
+                "ON o.page_id = last.page_id AND o.run_id = last.r",
+                (upto,),
+            )
+        )
+
+    def _occurrences(self, where: str, args: tuple[object, ...]) -> list[Occurrence]:
+        """Occurrences joined with their link and page, filtered by ``where``, in page order."""
         rows = self._db.execute(
             "SELECT l.url AS link_url, p.url AS page_url, p.name, p.partner, o.text, o.tag "
             "FROM occurrences o JOIN links l ON l.id = o.link_id JOIN pages p ON p.id = o.page_id "
-            "JOIN (SELECT page_id, MAX(run_id) AS r FROM occurrences WHERE run_id <= ? "
-            "      GROUP BY page_id) last ON o.page_id = last.page_id AND o.run_id = last.r "
-            "ORDER BY p.id, o.rowid",
-            (upto,),
+            f"{where} ORDER BY p.id, o.rowid",
+            args,
         ).fetchall()
-        out: dict[str, list[Occurrence]] = {}
-        for r in rows:
-            out.setdefault(r["link_url"], []).append(
-                Occurrence(
-                    r["link_url"], r["page_url"], r["name"], r["partner"], r["text"], r["tag"]
-                )
-            )
-        return out
+        return [
+            Occurrence(r["link_url"], r["page_url"], r["name"], r["partner"], r["text"], r["tag"])
+            for r in rows
+        ]
 
     @staticmethod
     def _check(r: sqlite3.Row) -> CheckRow:

@@ -143,3 +143,29 @@ def test_retention_keeps_the_versions_a_pending_e_mail_still_has_to_show(
                 error = "SMTP refused" if mail == "failed" else None
                 store.record_digest(f"d{day}", "mail", run, run, kind="mail", error=error)
         assert len(store.versions(page)) == kept
+
+
+@pytest.mark.parametrize(
+    ("second_day", "expected"),
+    [
+        pytest.param("ok", [], id="read-again-without-links-has-none"),
+        pytest.param("server_error", ["https://x.example/a"], id="failed-fetch-keeps-the-last"),
+    ],
+)
+def test_where_links_were_last_found_follows_the_last_read_of_each_page(
+    tmp_path: Path, second_day: str, expected: list[str]
+) -> None:
+    with Store(tmp_path / "m.db") as store:
+        page = store.page_id("https://p.example/", "P", None)
+        first = store.begin_run("d1")
+        store.record_page(
+            first,
+            PageRecord(
+                page, "d1", "ok", 200, None, None, "x",
+                occurrences=(("https://x.example/a", "A partner", "a"),),
+            ),
+        )  # fmt: skip
+        second = store.begin_run("d2")
+        store.record_page(second, PageRecord(page, "d2", second_day, 200, None, None, "x"))
+        assert list(store.latest_occurrences(second)) == expected
+        assert [u for u, _, _ in store.last_occurrences(page, second + 1)] == expected
