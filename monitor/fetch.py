@@ -75,10 +75,11 @@ import ssl
 import uuid
 import zlib
 from collections import Counter, OrderedDict, deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Concatenate, ParamSpec
 from urllib.parse import urldefrag, urlsplit
 
 import httpx
@@ -434,6 +435,33 @@ class _HostPools(httpx.AsyncBaseTransport):
             await pool.aclose()
 
 
+_P = ParamSpec("_P")
+
+
+def _never_raises(
+    fetch: Callable[Concatenate[Fetcher, str, str, _P], Awaitable[FetchResult]],
+) -> Callable[Concatenate[Fetcher, str, str, _P], Awaitable[FetchResult]]:
+    """Wrap ``Fetcher._fetch(url, method, ...)`` so an unforeseen exception becomes data.
+
+    A bug or an input nobody foresaw must cost one URL its status, not the whole run: it
+    is logged with its traceback and returned as an OTHER failure of that URL.
+    """
+
+    async def safe(
+        self: Fetcher, url: str, method: str, /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> FetchResult:
+        try:
+            return await fetch(self, url, method, *args, **kwargs)
+        except Exception as exc:
+            log.warning("unexpected error fetching %s", url, exc_info=True)
+            detail = f"unexpected error: {type(exc).__name__}: {exc}"[:300]
+            return FetchResult(
+                url, url, None, method=method, error=FetchError.OTHER, error_detail=detail
+            )
+
+    return safe
+
+
 class Fetcher:
     """One run's HTTP client. Use as ``async with Fetcher(user_agent=...) as fetcher:``.
 
@@ -627,6 +655,7 @@ class Fetcher:
 
     # -- one URL: redirects hop by hop -----------------------------------------------
 
+    @_never_raises
     async def _fetch(
         self,
         url: str,
@@ -639,40 +668,10 @@ class Fetcher:
         retries: int | None = None,
         urgent: bool = False,
     ) -> FetchResult:
-        """Follow ``url``'s redirects; never raises for anything a server or page sends."""
-        try:
-            return await self._follow(
-                url,
-                method,
-                cap=cap,
-                link=link,
-                guard=guard,
-                headers=headers,
-                retries=retries,
-                urgent=urgent,
-            )
-        except Exception as exc:
-            # A bug or an input nobody foresaw must cost one URL its status, not the whole
-            # run: it is logged with its traceback and reported as a plain failure.
-            log.warning("unexpected error fetching %s", url, exc_info=True)
-            detail = f"unexpected error: {type(exc).__name__}: {exc}"[:300]
-            return FetchResult(
-                url, url, None, method=method, error=FetchError.OTHER, error_detail=detail
-            )
+        """Follow ``url``'s redirects one hop at a time; every hop gets its own retries.
 
-    async def _follow(
-        self,
-        url: str,
-        method: str,
-        *,
-        cap: int,
-        link: bool,
-        guard: bool,
-        headers: Mapping[str, str] | None = None,
-        retries: int | None = None,
-        urgent: bool = False,
-    ) -> FetchResult:
-        """Follow ``url``'s redirects one hop at a time; every hop gets its own retries."""
+        Never raises for anything a server or page sends (see ``_never_raises``).
+        """
         loop = asyncio.get_running_loop()
         started = loop.time()
         url = _strip_fragment(url)

@@ -546,3 +546,15 @@ def test_idle_host_pools_beyond_the_limit_are_closed(simweb: SimWeb) -> None:
     asyncio.run(main())
     assert [simweb.stats(h).connections for h in (A, B, C)] == [2, 1, 1]
     assert simweb.stats(A).requests == 3
+
+
+def test_an_unforeseen_error_on_one_url_is_that_url_s_failure_not_the_run_s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def bug(*_: object, **__: object) -> object:
+        raise RuntimeError("a bug nobody foresaw")
+
+    monkeypatch.setattr(Fetcher, "_request", bug)
+    result = probe("http://partner.example/page", allow_private_links=True)
+    assert result.error is FetchError.OTHER
+    assert result.error_detail == "unexpected error: RuntimeError: a bug nobody foresaw"
