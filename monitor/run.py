@@ -190,7 +190,6 @@ class _Run:
         self.now = now
         self.progress = progress
         self.profiles: dict[str, asyncio.Task[HostProfile]] = {}
-        self._unstable: set[str] = set()  # watched URLs whose text differed between two looks
         self.ignore_links = [re.compile(p) for p in self.settings.ignore_links]
 
     # -- helpers ----------------------------------------------------------------------
@@ -329,8 +328,10 @@ class _Run:
                 return report, links
             change = compare.change([v.lines for v in recent], normal, keywords=watch.keywords)
             if change.state is ContentState.CHANGED:
-                change, normal = await self._confirm(watch, recent, normal, change, ignores)
-                if watch.url in self._unstable:
+                change, normal, unstable = await self._confirm(
+                    watch, recent, normal, change, ignores
+                )
+                if unstable:
                     report.note = (
                         "the text differed between two looks seconds apart, so no change is "
                         "reported; if this repeats, add an `ignore` rule for the part that moves"
@@ -369,8 +370,11 @@ class _Run:
         first: tuple[str, ...],
         change: Change,
         ignores: Sequence[re.Pattern[str]],
-    ) -> tuple[Change, tuple[str, ...]]:
-        """Fetch a changed page once more; believe the change only if it is there again."""
+    ) -> tuple[Change, tuple[str, ...], bool]:
+        """Fetch a changed page once more; believe the change only if it is there again.
+
+        Returns the change to report, the text to store, and whether the two looks differed.
+        """
         await asyncio.sleep(self.settings.confirm_delay_s)
         again = await self.fetcher.get(watch.url)
         if (
@@ -378,7 +382,7 @@ class _Run:
             or again.status_code is None
             or not 200 <= again.status_code < 300
         ):
-            return change, first  # the second look failed; the first answer stands
+            return change, first, False  # the second look failed; the first answer stands
         if "html" in again.content_type:
             parsed = extract.page(
                 again.body,
@@ -391,12 +395,11 @@ class _Run:
         else:
             lines = first if _sha(again.body) in first[0] else ("(different bytes)",)
         if lines == first:
-            return change, first
+            return change, first, False
         # The page differed between two looks seconds apart: a rotating block, a live
         # counter or a page in mid-edit. Nothing is reported this run (the stored version
         # stays current); a real edit is seen again, and confirmed, by the next run.
-        self._unstable.add(watch.url)
-        return Change(ContentState.UNCHANGED, matched_recent=0), recent[0].lines
+        return Change(ContentState.UNCHANGED, matched_recent=0), recent[0].lines, True
 
     def _not_modified(
         self, run_id: int, page_id: int, watch: Watch, result: FetchResult, seen: Version, at: str
