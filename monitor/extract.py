@@ -1149,19 +1149,16 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
     # Scripts, styles and templates are never content; removing them first keeps their
     # text out of the size comparisons below and saves trafilatura the work.
     etree.strip_elements(root, "script", "style", "template", "noscript", with_tail=False)
+    # Only the recursion-free, linear walker is safe on a very deep tree, and fast enough
+    # on a huge one.
+    why = None
     if too_deep and not _max_depth_ok(root):
-        # Only the recursion-free walker is safe (and linear) on such a tree.
+        why = "page nested too deeply for main-content detection"
+    elif (elements := sum(1 for _ in root.iter())) > _MAX_ELEMENTS:
+        why = f"page too large for main-content detection ({elements:,} elements)"
+    if why is not None:
         lines = _without_noise(_html_lines(root, _skip_furniture))
-        note = "page nested too deeply for main-content detection; whole page text used"
-        return lines or _html_lines(root, _skip_never_text), note
-    elements = sum(1 for _ in root.iter())
-    if elements > _MAX_ELEMENTS:
-        lines = _without_noise(_html_lines(root, _skip_furniture))
-        note = (
-            f"page too large for main-content detection ({elements:,} elements); "
-            "whole page text used"
-        )
-        return lines or _html_lines(root, _skip_never_text), note
+        return lines or _html_lines(root, _skip_never_text), f"{why}; whole page text used"
     body = root.find("body")
     total = _text_len(body if body is not None else root)
     _demote_wrappers(root, total)

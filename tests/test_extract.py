@@ -613,3 +613,13 @@ def test_two_hundred_thousand_links_are_all_returned() -> None:
     found = extract.links(html, BASE)
     assert len(found) == 200_000
     assert found[-1] == Link("https://partner.example/p/199999", "l199999", "a")
+
+
+def test_a_page_over_the_element_limit_uses_the_whole_text_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(extract, "_MAX_ELEMENTS", 50)
+    paragraphs = "".join(f"<p>Update number {i} on the case.</p>" for i in range(60))
+    page = extract.page(f"<title>Big</title><main>{paragraphs}</main>", "https://x.example/")
+    assert page.note is not None and "too large for main-content detection" in page.note
+    assert "Update number 59 on the case." in page.lines
