@@ -431,6 +431,19 @@ def _state(checks: Sequence[CheckRow | PageCheckRow] | None) -> _Tracked:
     return _Tracked(last, confirmed, True)
 
 
+def _problem_section(now: _Tracked, then: _Tracked, told: bool) -> str:
+    """Where a current problem goes: "watching" until a second run confirms a transient
+    one, "still" when the last digest (``told``) showed this same failing streak, else "new".
+    """
+    if not now.confirmed:
+        return "watching"
+    assert now.last is not None
+    same_streak = (
+        told and then.last is not None and then.last.first_failed_at == now.last.first_failed_at
+    )
+    return "still" if same_streak else "new"
+
+
 @dataclass
 class _Lists:
     """Items by section, one per URL: a watched page and links to it become one item."""
@@ -582,15 +595,9 @@ class _Builder:
             told = then.confirmed and url in occ_then
             places = self.places(occ_now.get(url) or occ_then.get(url) or [])
             if linked and now.problem:
-                same_streak = (
-                    told
-                    and then.last is not None
-                    and then.last.first_failed_at == row.first_failed_at
-                )
-                if not now.confirmed:
-                    out.add("watching", self.item(row, places=places, badge=_watch(row)))
-                else:
-                    out.add("still" if same_streak else "new", self.item(row, places=places))
+                section = _problem_section(now, then, told)
+                badge = _watch(row) if section == "watching" else None
+                out.add(section, self.item(row, places=places, badge=badge))
             elif told and not (linked and row.status == "blocked"):
                 if not linked:
                     note = "No longer linked: the link was removed or replaced"
@@ -655,15 +662,9 @@ class _Builder:
                 self.group_of(url, row.name, row.partner),
             )
             if now.problem:
-                same = (
-                    then.confirmed
-                    and then.last is not None
-                    and then.last.first_failed_at == row.first_failed_at
-                )
-                if not now.confirmed:
-                    out.add("watching", self.item(row, page=page, badge=_watch(row)))
-                else:
-                    out.add("still" if same else "new", self.item(row, page=page))
+                section = _problem_section(now, then, then.confirmed)
+                badge = _watch(row) if section == "watching" else None
+                out.add(section, self.item(row, page=page, badge=badge))
             elif then.confirmed:
                 note = f"The watched page answers again (was: {self._was(then, url)})."
                 out.add("fixed", self.item(row, page=page, badge=_BADGES["ok"], note=note))
