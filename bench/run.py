@@ -43,6 +43,10 @@ RESULTS = HERE / "results"
 LC_VENV = WORK / "lc-venv"
 LC_BIN = LC_VENV / "bin" / "linkchecker"
 LI_BIN = WORK / "node_modules" / ".bin" / "linkinator"
+# The peers' versions are pinned: how their output is parsed (linkinator's --verbosity,
+# LinkChecker's CSV columns) is version-specific, and results must compare run to run.
+LINKCHECKER = "linkchecker==10.6.0"
+LINKINATOR = "linkinator@7.6.1"
 
 
 # -- installing the peers -----------------------------------------------------------
@@ -56,7 +60,7 @@ def ensure_linkchecker() -> str | None:
         WORK.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", str(LC_VENV)], check=True, timeout=120)
         subprocess.run(
-            [str(LC_VENV / "bin" / "pip"), "install", "-q", "linkchecker"],
+            [str(LC_VENV / "bin" / "pip"), "install", "-q", LINKCHECKER],
             check=True,
             timeout=300,
             capture_output=True,
@@ -76,7 +80,7 @@ def ensure_linkinator() -> str | None:
         if not (WORK / "package.json").exists():
             (WORK / "package.json").write_text('{"name": "bench-work", "private": true}\n')
         subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "linkinator"],
+            ["npm", "install", "--no-audit", "--no-fund", LINKINATOR],
             cwd=WORK,
             check=True,
             timeout=300,
