@@ -1337,6 +1337,19 @@ def _fail(path: Path, exc: OSError) -> DigestError:
     )
 
 
+def _write_fully(path: Path, data: str) -> None:
+    """Write ``data`` to ``path`` (created or truncated) and fsync it; raises ``OSError``."""
+    raw = data.encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(raw)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _atomic_write(path: Path, data: str) -> None:
     """Write ``data`` to ``path`` through a temp file in the same folder and ``os.replace``.
 
@@ -1344,16 +1357,8 @@ def _atomic_write(path: Path, data: str) -> None:
     Raises ``OSError``; the temp file is removed.
     """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    raw = data.encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        try:
-            view = memoryview(raw)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_fully(tmp, data)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -1364,7 +1369,12 @@ def _atomic_write(path: Path, data: str) -> None:
 def _write_temp(out_dir: Path, name: str, data: str) -> Path:
     """Write ``data`` completely (fsynced) to a hidden temp file; returns its path."""
     tmp = out_dir / f".{name}.{os.getpid()}.tmp"
-    _atomic_write(tmp, data)
+    try:
+        _write_fully(tmp, data)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return tmp
 
 
