@@ -10,10 +10,11 @@ Limits. Every HTTP request holds a slot of its host (``scheme://netloc``, ``per_
 slots) and then a global slot (``concurrency`` slots) from sending the request until the
 body is read or abandoned. The host slot is taken first so a task queuing for a busy
 host never sits on a global slot; no slot is held while sleeping for a backoff or a
-host's ``Retry-After``. Waiters get slots first come, first served, except host-profile
-requests (``missing_path``), which go before the links queued for the same slots (see
-``_Slots``). ``timeout_s`` is one ``asyncio.timeout`` around each attempt
-(connect, headers and body), so a server that trickles bytes forever still times out.
+host's ``Retry-After``. Waiters get slots first come, first served within three lanes
+(``Lane``): watched pages and host profiles first, then the retries of timed-out
+attempts and the links that timed out the day before, then the rest. ``timeout_s`` is
+one ``asyncio.timeout`` around each attempt (connect, headers and body), so a server that
+trickles bytes forever still times out.
 
 Retries. Up to ``retries`` extra attempts per request for timeouts, resets, 429 and 5xx
 (except 501/505, which do not change by asking again), sleeping
@@ -65,9 +66,11 @@ import asyncio
 import contextlib
 import dataclasses
 import email.utils
+import enum
 import ipaddress
 import json
 import logging
+import math
 import random
 import re
 import socket
@@ -86,7 +89,7 @@ import httpx
 
 from monitor.models import FetchError, FetchResult, Hop
 
-__all__ = ["MAX_REDIRECTS", "FetchStats", "Fetcher"]
+__all__ = ["MAX_REDIRECTS", "FetchStats", "Fetcher", "Lane"]
 
 log = logging.getLogger(__name__)
 
@@ -307,50 +310,93 @@ def _failure_from(exc: Exception, timeout_s: float) -> _Failure:
     return _Failure(FetchError.OTHER, f"{type(exc).__name__}: {message}")
 
 
-class _Slots:
-    """A counting semaphore with an urgent lane: urgent waiters are served first.
+class Lane(enum.IntEnum):
+    """Which queue a request waits in for its slots; a lower lane is served first.
 
-    Within each lane waiters are served in arrival order (like ``asyncio.Semaphore``); a
-    released slot is handed straight to the next waiter. The urgent lane exists for host
-    profiles: a profile is asked when the first 2xx HTML answer of a host comes in, when
-    every other link to that host is already queued. Behind them it came last, and every
-    answer waiting for it (body included) was held until the host's queue had drained:
-    bench/run.py at 10 000 links peaked at 354 MB, 154 MB with the urgent lane. The limits
-    are the same for both lanes.
+    ``FIRST``: watched pages and host profiles. A page unlocks hundreds of links, and a
+    host profile is asked when the host's first 2xx HTML answer comes in, when every
+    other link to that host is already queued; behind them it came last, and every answer
+    waiting for it (body included) was held until the host's queue had drained
+    (bench/run.py at 10 000 links peaked at 354 MB, 154 MB with a lane of its own).
+
+    ``SLOW``: the retry of a timed-out attempt, and a link whose last check (the day
+    before) timed out. Each costs a slot for ``timeout_s`` per attempt, so it is the
+    longest job and goes first: at the back of the queue a retry of a timed-out link ran
+    after thousands of links, at the end of the run, and a link that hangs, started last,
+    is what the whole run waits for. (bench/run.py, 2000 links of which 20 hang, on the
+    second run: 1.16× the lower bound instead of 1.35×.)
+
+    ``NORMAL``: everything else, first come, first served: new links, redirect hops and
+    the other retries. Short jobs stay behind the links queued before them on purpose:
+    served first, they pushed back the first attempt of every link not yet tried, hanging
+    ones included (0.6 s more at 2000 links).
     """
 
-    def __init__(self, value: int) -> None:
-        self._free = value
-        self._lanes: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
-            deque(),  # urgent
-            deque(),  # normal
-        )
+    FIRST = 0
+    SLOW = 1
+    NORMAL = 2
 
-    async def acquire(self, *, urgent: bool = False) -> None:
-        if self._free > 0 and not (self._lanes[0] or self._lanes[1]):
-            self._free -= 1
+
+class _Slots:
+    """A counting semaphore with one queue per ``Lane``; lower lanes are served first.
+
+    Within each lane waiters are served in arrival order (like ``asyncio.Semaphore``); a
+    released slot is handed straight to the next waiter. The limit is the same for all
+    lanes, and ``slow_cap`` (when given) bounds how many slots the ``SLOW`` lane may hold
+    at once: past it, a slot goes to the next lane instead (see ``Fetcher._slow_cap``).
+    """
+
+    def __init__(self, value: int, slow_cap: Callable[[], int] | None = None) -> None:
+        self._free = value
+        self._lanes: tuple[deque[asyncio.Future[None]], ...] = tuple(deque() for _ in Lane)
+        self._slow_cap = slow_cap
+        self._slow_held = 0
+
+    def _may_take(self, lane: Lane) -> bool:
+        return lane is not Lane.SLOW or self._slow_cap is None or self._slow_held < self._slow_cap()
+
+    async def acquire(self, lane: Lane = Lane.NORMAL) -> None:
+        if self._free > 0 and not any(self._lanes) and self._may_take(lane):
+            self._take(lane)
             return
-        lane = self._lanes[0 if urgent else 1]
+        queue = self._lanes[lane]
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        lane.append(waiter)
+        queue.append(waiter)
+        self._dispatch()  # a slot may be free for this lane although others wait
         try:
             await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():
-                self.release()  # handed a slot while being cancelled: pass it on
+                self.release(lane)  # handed a slot while being cancelled: pass it on
             else:
                 with contextlib.suppress(ValueError):
-                    lane.remove(waiter)
+                    queue.remove(waiter)
             raise
 
-    def release(self) -> None:
-        for lane in self._lanes:
-            while lane:
-                waiter = lane.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)
-                    return
+    def release(self, lane: Lane = Lane.NORMAL) -> None:
         self._free += 1
+        if lane is Lane.SLOW:
+            self._slow_held -= 1
+        self._dispatch()
+
+    def _take(self, lane: Lane) -> None:
+        self._free -= 1
+        if lane is Lane.SLOW:
+            self._slow_held += 1
+
+    def _dispatch(self) -> None:
+        """Hand free slots to waiters, lowest lane first, within the SLOW lane's cap."""
+        while self._free > 0:
+            for lane, queue in zip(Lane, self._lanes, strict=True):
+                if not queue or not self._may_take(lane):
+                    continue
+                waiter = queue.popleft()
+                if not waiter.done():
+                    self._take(lane)
+                    waiter.set_result(None)
+                break  # look again from the first lane
+            else:
+                return
 
 
 class _ClosingStream(httpx.AsyncByteStream):
@@ -499,8 +545,13 @@ class Fetcher:
         self.backoff_base_s = backoff_base_s
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
-        self._global_slots = _Slots(concurrency)
+        self._global_slots = _Slots(concurrency, self._slow_cap)
         self._host_slots: dict[str, _Slots] = {}
+        # Work waiting or under way, in slot-seconds, behind _slow_cap: SLOW attempts count
+        # timeout_s for each attempt they may still make, the others their typical hold.
+        self._slow_work = 0.0
+        self._normal_attempts = 0
+        self._normal_hold_s = 0.1  # running mean of a NORMAL attempt's slot time
         self._not_before: dict[str, float] = {}  # host -> loop time its Retry-After ends
         self._dns: dict[str, asyncio.Future[list[str]]] = {}  # host -> one shared lookup
         # counters behind stats()
@@ -556,11 +607,19 @@ class Fetcher:
         """
         return self._counted(
             await self._fetch(
-                url, "GET", headers=headers, cap=self.max_page_bytes, link=False, guard=False
+                url,
+                "GET",
+                headers=headers,
+                cap=self.max_page_bytes,
+                link=False,
+                guard=False,
+                lane=Lane.FIRST,
             )
         )
 
-    async def probe(self, url: str, *, method: str = "GET") -> FetchResult:
+    async def probe(
+        self, url: str, *, method: str = "GET", expect_slow: bool = False
+    ) -> FetchResult:
         """Check a link found on a page.
 
         ``GET`` streams the answer and keeps at most ``max_link_bytes`` of a 2xx HTML
@@ -569,23 +628,29 @@ class Fetcher:
         (405, 501, any other 4xx/5xx, or a transport error other than DNS). Unless
         ``allow_private_links``, a link whose host is or resolves to a non-public
         address, first or at any hop, is not fetched (``PRIVATE_REDIRECT``).
-        Raises ValueError for a method other than GET or HEAD.
+        ``expect_slow`` (its last check timed out) queues it ahead of the other links (see
+        ``Lane``). Raises ValueError for a method other than GET or HEAD.
         """
+        lane = Lane.SLOW if expect_slow else Lane.NORMAL
         method = method.upper()
         if method not in ("GET", "HEAD"):
             raise ValueError(f"probe method must be GET or HEAD, not {method!r}")
         guard = not self.allow_private_links
         if method == "GET":
             return self._counted(
-                await self._fetch(url, "GET", cap=self.max_link_bytes, link=True, guard=guard)
+                await self._fetch(
+                    url, "GET", cap=self.max_link_bytes, link=True, guard=guard, lane=lane
+                )
             )
-        head = await self._fetch(url, "HEAD", cap=0, link=True, guard=guard, retries=0)
+        head = await self._fetch(url, "HEAD", cap=0, link=True, guard=guard, retries=0, lane=lane)
         if head.error is None and head.status_code is not None and head.status_code < 400:
             return self._counted(head)
         if head.error in (FetchError.PRIVATE_REDIRECT, FetchError.DNS):
             return self._counted(head)  # GET would meet the same wall
         self._head_fallbacks += 1
-        got = await self._fetch(url, "GET", cap=self.max_link_bytes, link=True, guard=guard)
+        got = await self._fetch(
+            url, "GET", cap=self.max_link_bytes, link=True, guard=guard, lane=lane
+        )
         return self._counted(dataclasses.replace(got, elapsed_s=head.elapsed_s + got.elapsed_s))
 
     async def missing_path(self, url: str) -> FetchResult:
@@ -599,7 +664,7 @@ class Fetcher:
         guard = not self.allow_private_links
         return self._counted(
             await self._fetch(
-                probe_url, "GET", cap=self.max_link_bytes, link=True, guard=guard, urgent=True
+                probe_url, "GET", cap=self.max_link_bytes, link=True, guard=guard, lane=Lane.FIRST
             )
         )
 
@@ -666,7 +731,7 @@ class Fetcher:
         guard: bool,
         headers: Mapping[str, str] | None = None,
         retries: int | None = None,
-        urgent: bool = False,
+        lane: Lane = Lane.NORMAL,
     ) -> FetchResult:
         """Follow ``url``'s redirects one hop at a time; every hop gets its own retries.
 
@@ -715,7 +780,7 @@ class Fetcher:
                 if blocked is not None:
                     return finish(failure=blocked)
             outcome, attempts = await self._request(
-                method, current, headers, cap=cap, link=link, retries=retries, urgent=urgent
+                method, current, headers, cap=cap, link=link, retries=retries, lane=lane
             )
             if isinstance(outcome, _Failure):
                 return finish(failure=outcome, attempts=attempts)
@@ -795,18 +860,29 @@ class Fetcher:
         cap: int,
         link: bool,
         retries: int | None,
-        urgent: bool = False,
+        lane: Lane = Lane.NORMAL,
     ) -> tuple[_Answer | _Failure, int]:
         """Send one request with retries; return the last outcome and the attempts made."""
         allowed = self.retries if retries is None else retries
         attempt = 0
         while True:
             attempt += 1
-            outcome = await self._attempt(method, url, headers, cap=cap, link=link, urgent=urgent)
+            # Bookkeeping for _slow_cap: a SLOW attempt may cost timeout_s for itself and
+            # for each retry it may still need.
+            slow_work = self.timeout_s * (allowed + 2 - attempt) if lane is Lane.SLOW else 0.0
+            self._slow_work += slow_work
+            self._normal_attempts += lane is not Lane.SLOW
+            try:
+                outcome = await self._attempt(method, url, headers, cap=cap, link=link, lane=lane)
+            finally:
+                self._slow_work -= slow_work
+                self._normal_attempts -= lane is not Lane.SLOW
             delay = self._retry_delay(url, outcome, attempt)
             if delay is None or attempt > allowed:
                 return outcome, attempt
             self._retries_done += 1
+            if isinstance(outcome, _Failure) and outcome.kind is FetchError.TIMEOUT:
+                lane = min(lane, Lane.SLOW)  # known slow now: its retry is the long job
             if delay > 0:
                 await asyncio.sleep(delay)  # holding no slot
 
@@ -839,8 +915,22 @@ class Fetcher:
 
     # -- one attempt: limits, timeout, body ------------------------------------------
 
+    def _slow_cap(self) -> int:
+        """How many global slots the ``SLOW`` lane may hold now.
+
+        Its share of the slots is its share of the work left, so the long jobs and the
+        short ones end together: all slots to the slow jobs first (longest job first) left
+        the short ones to run after them on a CPU-bound event loop (bench/run.py, 10 000
+        links of which 100 hang, second run: 31.4 s without the cap, 30.4 s with it).
+        """
+        normal = self._normal_attempts * self._normal_hold_s
+        if normal <= 0:
+            return self.concurrency
+        share = self._slow_work / (self._slow_work + normal)
+        return max(1, math.ceil(self.concurrency * share))
+
     @contextlib.asynccontextmanager
-    async def _slot(self, key: str, *, urgent: bool = False) -> AsyncIterator[None]:
+    async def _slot(self, key: str, *, lane: Lane = Lane.NORMAL) -> AsyncIterator[None]:
         """Hold a slot of ``key``'s host, then a global one (in that order, see module doc)."""
         wait = self._not_before.get(key, 0.0) - asyncio.get_running_loop().time()
         if wait > 0:
@@ -848,12 +938,14 @@ class Fetcher:
         host_slots = self._host_slots.get(key)
         if host_slots is None:
             host_slots = self._host_slots[key] = _Slots(self.per_host)
-        await host_slots.acquire(urgent=urgent)
+        await host_slots.acquire(lane)
         try:
-            await self._global_slots.acquire(urgent=urgent)
+            await self._global_slots.acquire(lane)
         except BaseException:
-            host_slots.release()
+            host_slots.release(lane)
             raise
+        loop = asyncio.get_running_loop()
+        held_from = loop.time()
         self._in_flight += 1
         self._in_flight_host[key] += 1
         self._max_in_flight = max(self._max_in_flight, self._in_flight)
@@ -865,8 +957,10 @@ class Fetcher:
         finally:
             self._in_flight -= 1
             self._in_flight_host[key] -= 1
-            self._global_slots.release()
-            host_slots.release()
+            if lane is not Lane.SLOW:
+                self._normal_hold_s += 0.05 * (loop.time() - held_from - self._normal_hold_s)
+            self._global_slots.release(lane)
+            host_slots.release(lane)
 
     async def _attempt(
         self,
@@ -877,13 +971,13 @@ class Fetcher:
         cap: int,
         link: bool,
         timeout_s: float | None = None,
-        urgent: bool = False,
+        lane: Lane = Lane.NORMAL,
     ) -> _Answer | _Failure:
         """Send one request and read its body within the timeout; never raises."""
         if self._client is None:
             raise RuntimeError("use the Fetcher as `async with Fetcher(...) as fetcher`")
         limit = self.timeout_s if timeout_s is None else timeout_s
-        async with self._slot(_host_key(url), urgent=urgent):
+        async with self._slot(_host_key(url), lane=lane):
             try:
                 async with asyncio.timeout(limit):
                     return await self._exchange(self._client, method, url, headers, cap, link)

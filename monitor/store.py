@@ -689,6 +689,21 @@ class Store:
                 out[int(r["link_id"])] = (r["status"], r["first_failed_at"])
         return out
 
+    def timed_out_links(self, before_run: int) -> set[str]:
+        """URLs of the links whose last check before run ``before_run`` was a timeout.
+
+        A run starts these first: each costs a slot for ``timeout_s`` × attempts, and
+        started last it is what the whole run waits for (see ``fetch.Lane``).
+        """
+        rows = self._db.execute(
+            "SELECT l.url FROM link_checks lc JOIN links l ON l.id = lc.link_id "
+            "JOIN (SELECT link_id, MAX(run_id) AS r FROM link_checks WHERE run_id < ? "
+            "      GROUP BY link_id) last ON lc.link_id = last.link_id AND lc.run_id = last.r "
+            "WHERE lc.status = 'timeout'",
+            (before_run,),
+        )
+        return {str(r["url"]) for r in rows}
+
     # -- reading history (history command, digest) ------------------------------------
 
     def link_history(self, url: str) -> list[CheckRow]:

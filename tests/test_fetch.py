@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from monitor.demo.web import Request, Route, SimWeb
-from monitor.fetch import Fetcher, _HostPools, _retry_after
+from monitor.fetch import Fetcher, Lane, _HostPools, _retry_after, _Slots
 from monitor.models import FetchError, FetchResult, Hop
 
 A, B, C, D = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
@@ -108,6 +108,77 @@ def test_the_server_sees_our_user_agent_and_no_fragment(simweb: SimWeb) -> None:
     request = simweb.requests(A)[-1]
     assert request.target == "/page"
     assert request.headers["user-agent"] == UA
+
+
+# -- lanes: which waiting request gets the next slot --------------------------------------
+
+
+def served_order(simweb: SimWeb, host: str) -> list[str]:
+    return [r.path for r in simweb.requests(host)]
+
+
+def test_a_link_that_timed_out_last_time_is_sent_before_the_links_queued_ahead_of_it(
+    simweb: SimWeb,
+) -> None:
+    urls = [simweb.route(A, f"/n{i}", Route(body="ok", delay_s=0.05)) for i in range(4)]
+    slow = simweb.route(A, "/was-slow", Route(body="ok"))
+
+    async def job(fetcher: Fetcher) -> None:
+        queued = [asyncio.create_task(fetcher.probe(u)) for u in urls]
+        await asyncio.sleep(0)  # the four are queued (one holds the only slot)
+        await fetcher.probe(slow, expect_slow=True)
+        await asyncio.gather(*queued)
+
+    with_fetcher(job, concurrency=1, per_host=1)
+    assert served_order(simweb, A) == ["/n0", "/was-slow", "/n1", "/n2", "/n3"]
+
+
+def test_the_retry_of_a_timed_out_attempt_does_not_wait_behind_the_queue(simweb: SimWeb) -> None:
+    once = simweb.route(A, "/hangs-once", Route(sequence=[Route(hang=True), Route.page("Ok")]))
+    urls = [simweb.route(A, f"/n{i}", Route(body="ok", delay_s=0.05)) for i in range(6)]
+    results, _ = probe_many([once, *urls], concurrency=1, per_host=1, timeout_s=0.3, retries=1)
+    assert results[0].status_code == 200
+    order = served_order(simweb, A)
+    # Sent again as soon as its short backoff ends, not after the six links behind it.
+    assert order.index("/hangs-once", 1) <= 2, order
+
+
+def test_watched_pages_are_fetched_before_queued_links(simweb: SimWeb) -> None:
+    urls = [simweb.route(A, f"/n{i}", Route(body="ok", delay_s=0.05)) for i in range(4)]
+    page = simweb.route(A, "/watched", Route.page("Watched"))
+
+    async def job(fetcher: Fetcher) -> None:
+        queued = [asyncio.create_task(fetcher.probe(u)) for u in urls]
+        await asyncio.sleep(0)
+        await fetcher.get(page)
+        await asyncio.gather(*queued)
+
+    with_fetcher(job, concurrency=1, per_host=1)
+    assert served_order(simweb, A)[:2] == ["/n0", "/watched"]
+
+
+def test_slow_work_holds_no_more_slots_than_its_cap_and_others_get_the_rest() -> None:
+    async def main() -> list[str]:
+        slots = _Slots(3, slow_cap=lambda: 1)
+        got: list[str] = []
+
+        async def take(name: str, lane: Lane) -> None:
+            await slots.acquire(lane)
+            got.append(name)
+
+        waiting = [
+            asyncio.create_task(take(name, lane))
+            for name, lane in [("slow1", Lane.SLOW), ("slow2", Lane.SLOW), ("link", Lane.NORMAL)]
+        ]
+        await asyncio.sleep(0.01)
+        assert got == ["slow1", "link"]  # slow2 waits although a slot is free
+        slots.release(Lane.SLOW)  # slow1 done: slow2 may go
+        await asyncio.sleep(0.01)
+        for task in waiting:
+            task.cancel()
+        return got
+
+    assert asyncio.run(main()) == ["slow1", "link", "slow2"]
 
 
 # -- retries ---------------------------------------------------------------------------

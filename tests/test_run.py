@@ -228,6 +228,22 @@ def test_links_matching_ignore_links_are_never_fetched(web: SimWeb, tmp_path: Pa
     assert link_of(report, kept).status is Status.OK
 
 
+def test_a_link_that_timed_out_yesterday_is_checked_first_today(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    links = [web.route(OTHER, f"/report-{i}", Route.page(f"Report {i}")) for i in range(5)]
+    slow = web.route(OTHER, "/slow-archive", Route(hang=True))
+    url = web.route(PARTNER, "/hub", Route.page("Hub", links=[*links, slow]))
+    cfg = config(tmp_path, watch("Hub", url), timeout_s=0.5, concurrency=1, per_host=1)
+    days = Days(cfg)
+    assert link_of(days.check(), slow).status is Status.TIMEOUT
+    web.route(OTHER, "/slow-archive", Route.page("Archive"))
+    web.reset_stats()
+    assert link_of(days.check(), slow).status is Status.OK
+    # Started first, a link that hangs is not what the whole run waits for at its end.
+    assert web.requests(OTHER)[0].path == "/slow-archive"
+
+
 # -- the CLI over the recorded history -------------------------------------------------
 
 

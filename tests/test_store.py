@@ -42,6 +42,24 @@ def test_first_failed_at_is_the_start_of_the_current_failing_streak(
         assert store.link_history("https://x.example/a")[-1].first_failed_at == expected
 
 
+def test_links_whose_last_check_timed_out_are_known_to_the_next_run(tmp_path: Path) -> None:
+    days = {
+        "https://x.example/hangs": ["timeout", "timeout"],
+        "https://x.example/recovered": ["timeout", "ok"],
+        "https://x.example/fine": ["ok", "ok"],
+        "https://x.example/newly-slow": ["ok", "timeout"],
+    }
+    with Store(tmp_path / "m.db") as store:
+        for day in (0, 1):
+            run = store.begin_run(f"d{day}")
+            store.record_links(run, [link(u, s[day], f"d{day}") for u, s in days.items()])
+        next_run = store.begin_run("d2")
+        assert store.timed_out_links(next_run) == {
+            "https://x.example/hangs",
+            "https://x.example/newly-slow",
+        }
+
+
 def test_an_unchanged_page_adds_no_copy_and_a_new_text_adds_a_version(tmp_path: Path) -> None:
     with Store(tmp_path / "m.db") as store:
         page = store.page_id("https://p.example/", "P", None)
