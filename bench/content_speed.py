@@ -1,17 +1,30 @@
-"""Content path throughput: extraction + comparison of 1,000 realistic pages, profiled.
+"""Content path throughput: what one fetch of a changed watched page costs, profiled.
 
-    python bench/content_speed.py                 # 1,000 pages of 10 KB–1 MB
-    python bench/content_speed.py --pages 200 --profile 15
+    python bench/content_speed.py                 # 1,000 pages of 10 KB–1 MB, both mixes
+    python bench/content_speed.py --pages 200 --mix text --profile 15
 
 The pages are the labelled real-page fixtures (tests/fixtures/extract) grown to a
-log-uniform size between 10 KB and 1 MB: their main content is repeated with varied
-sentences inside the original markup, so navigation, sidebars, footers and widgets
-stay as on the real page. For each page, what a run does with a watched page is timed:
-``extract.page`` (parse, links, main-content text) on yesterday's version, then on
-today's (one sentence edited), ``compare.normalise`` and ``compare.change`` between
-them. Prints pages/s, ms per page (p50/p95) and ms per MB by size band, and with
-``--profile N`` the N functions where the time goes (cProfile, cumulative).
-Appends the same to bench/results/<UTC date>-content.md.
+log-uniform size between 10 KB and 1 MB, in two ways, reported in separate tables:
+
+* ``text`` (the worst case): the page's main content repeated with varied sentences
+  inside the original markup, so a 1 MB page is ~1 MB of article DOM (12,000–18,000
+  elements, 400–800 KB of visible text); navigation, sidebars, footers and widgets stay
+  as on the real page.
+* ``heavy`` (the shape of real pages near 1 MB): a fifth of the added bytes is more of
+  the page's own content as above, the rest what makes real pages heavy: an inline JSON
+  state blob (35%), inline scripts (20%), inline CSS (15%) and an inline SVG icon
+  sprite (10%).
+
+For each page, what a run does when it fetches a watched page that changed is timed:
+``extract.page`` (parse, links, main-content text) of today's version, then
+``compare.normalise`` and ``compare.change`` against yesterday's lines, which a run
+reads from the database (so they are extracted beforehand, untimed).  Today's version
+has one sentence of the source page edited before growing.  A change that shows is
+confirmed by a second look (``run._confirm``: one more ``extract.page`` without links,
+and ``normalise``); its cost is reported on its own line.  Prints ms per MB, ms per
+page (p50/p95) by size band and, with ``--profile N``, the N functions where the time
+goes on the text mix (cProfile, cumulative).  Appends the same to
+bench/results/<UTC date>-content.md.
 """
 
 from __future__ import annotations
@@ -19,6 +32,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import math
 import pstats
 import random
@@ -26,6 +40,7 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from monitor import compare, extract  # noqa: E402
+from monitor.models import ContentState  # noqa: E402
 
 FIXTURES = HERE.parent / "tests" / "fixtures" / "extract"
 RESULTS = HERE / "results"
@@ -42,6 +58,11 @@ WORDS = [
     "freedom", "expression", "assembly", "court", "judgment", "appeal", "statement",
     "solidarity", "network", "volunteers", "defenders", "colony", "sentence", "verdict",
 ]  # fmt: skip
+BANDS = [(10_000, 50_000), (50_000, 200_000), (200_000, 600_000), (600_000, 900_000),
+         (900_000, 1_000_001)]  # fmt: skip
+EDIT = "Verdict: ten years in a high-security colony. "
+
+Grower = Callable[[str, int, random.Random], str]
 
 
 def _sentence(rng: random.Random) -> str:
@@ -69,16 +90,111 @@ def grow(html: str, size: int, rng: random.Random) -> str:
     return html[:at] + "".join(parts) + html[at:]
 
 
+def _ident(rng: random.Random) -> str:
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(1, 3)))
+
+
+def _json_blob(size: int, rng: random.Random) -> str:
+    """An inline state blob as frameworks embed it (Next.js ``__NEXT_DATA__`` and alike)."""
+    items: list[dict[str, object]] = []
+    got = 0
+    while got < size:
+        item: dict[str, object] = {
+            "id": rng.randrange(10**6),
+            "slug": "-".join(rng.choice(WORDS) for _ in range(4)),
+            "title": _sentence(rng),
+            "summary": " ".join(_sentence(rng) for _ in range(3)),
+            "image": {"url": f"/uploads/{rng.randrange(10**5)}.jpg", "width": 1200},
+            "tags": [rng.choice(WORDS) for _ in range(3)],
+        }
+        items.append(item)
+        got += len(json.dumps(item)) + 1
+    state = {"props": {"pageProps": {"items": items}}, "page": "/[slug]", "buildId": "x1"}
+    return f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script>'
+
+
+def _scripts(size: int, rng: random.Random) -> str:
+    """Minified-looking inline scripts in blocks of ~50 KB (bundles, tag managers)."""
+    blocks: list[str] = []
+    got = 0
+    while got < size:
+        code: list[str] = []
+        n = 0
+        while n < 50_000 and got + n < size:
+            f, a, b = _ident(rng), _ident(rng), _ident(rng)
+            stmt = (
+                f"function {f}{rng.randrange(999)}({a},{b}){{return {a}.map(function(x){{"
+                f'return x*{b}+{rng.randrange(99)}}}).join("{rng.choice(WORDS)}")}};'
+                f'var {a}{rng.randrange(999)}={{k:"{rng.choice(WORDS)}",v:[{rng.randrange(99)},'
+                f"{rng.randrange(99)}]}};"
+            )
+            code.append(stmt)
+            n += len(stmt)
+        blocks.append(f"<script>{''.join(code)}</script>")
+        got += n
+    return "\n".join(blocks)
+
+
+def _css(size: int, rng: random.Random) -> str:
+    """Inline CSS as page builders emit it."""
+    rules: list[str] = []
+    got = 0
+    while got < size:
+        rule = (
+            f".c-{_ident(rng)}{rng.randrange(9999)}{{display:flex;margin:0 auto;padding:"
+            f"{rng.randrange(40)}px {rng.randrange(40)}px;color:#{rng.randrange(16**6):06x};"
+            f"font-size:{rng.randrange(10, 40)}px}}"
+        )
+        rules.append(rule)
+        got += len(rule)
+    return f"<style>{''.join(rules)}</style>"
+
+
+def _svg_sprite(size: int, rng: random.Random) -> str:
+    """An inline SVG icon sprite (hidden, referenced by ``<use>``)."""
+    symbols: list[str] = []
+    got = 0
+    while got < size:
+        points = " ".join(
+            f"L{rng.randrange(24)}.{rng.randrange(99)} {rng.randrange(24)}.{rng.randrange(99)}"
+            for _ in range(rng.randint(10, 60))
+        )
+        sym = (
+            f'<symbol id="icon-{len(symbols)}" viewBox="0 0 24 24">'
+            f'<path d="M12 2 {points} Z"/></symbol>'
+        )
+        symbols.append(sym)
+        got += len(sym)
+    return f'<svg xmlns="http://www.w3.org/2000/svg" style="display:none">{"".join(symbols)}</svg>'
+
+
+def grow_heavy(html: str, size: int, rng: random.Random) -> str:
+    """``html`` grown to about ``size`` bytes the way real pages near 1 MB are heavy: a
+    fifth of the added bytes more of its own content (:func:`grow`), the rest an inline
+    JSON blob (35%), scripts (20%), CSS (15%) and an SVG sprite (10%)."""
+    extra = max(0, size - len(html.encode()))
+    html = grow(html, len(html.encode()) + extra // 5, rng)
+    css = _css(extra * 15 // 100, rng)
+    svg = _svg_sprite(extra * 10 // 100, rng)
+    tail = _scripts(extra * 20 // 100, rng) + _json_blob(extra * 35 // 100, rng)
+    html = re.sub(r"</head>", lambda _: css + "</head>", html, count=1, flags=re.I)
+    html = re.sub(r"<body\b[^>]*>", lambda m: m.group(0) + svg, html, count=1, flags=re.I)
+    i = html.lower().rfind("</body>")
+    return html[:i] + tail + html[i:] if i >= 0 else html + tail
+
+
 def edit(html: str, rng: random.Random) -> str:
-    """Today's version: one sentence of one paragraph replaced."""
+    """Today's version: one sentence put at the start of one paragraph."""
     spans = [m.span(1) for m in re.finditer(r"<p>([^<]{40,})</p>", html)]
     if not spans:
         return html.replace("</body>", "<p>A verdict was announced today.</p></body>")
-    a, b = rng.choice(spans)
-    return html[:a] + "Verdict: ten years in a high-security colony. " + html[a:b] + html[b:]
+    a, _b = rng.choice(spans)
+    return html[:a] + EDIT + html[a:]
 
 
-def build(n: int, seed: int) -> list[tuple[str, str, str]]:
+def build(n: int, seed: int, grower: Grower) -> list[tuple[str, str, str]]:
+    """``n`` (yesterday, today, url) pages; both versions grown identically, today's from
+    the edited source page."""
     rng = random.Random(seed)
     sources = [
         (p.read_text("utf-8", "replace"), f"https://partner.example/{p.stem}")
@@ -89,71 +205,126 @@ def build(n: int, seed: int) -> list[tuple[str, str, str]]:
     for _ in range(n):
         html, url = rng.choice(sources)
         size = int(math.exp(rng.uniform(math.log(10_000), math.log(1_000_000))))
-        old = grow(html, size, rng)
-        pages.append((old, edit(old, rng), url))
+        page_seed = rng.getrandbits(32)
+        edited = edit(html, rng)
+        old = grower(html, size, random.Random(page_seed))
+        # Same growth for both versions: the edit is the only difference.
+        new_size = size + len(edited.encode()) - len(html.encode())
+        pages.append((old, grower(edited, new_size, random.Random(page_seed)), url))
     return pages
 
 
-def process(old: str, new: str, url: str) -> None:
-    """What a run does with one changed watched page (the second look aside)."""
-    before = extract.page(old.encode(), url)
-    after = extract.page(new.encode(), url)
-    a = compare.normalise(before.lines, [])
-    b = compare.normalise(after.lines, [])
-    compare.change([a], b)
+def stored_lines(old: str, url: str) -> tuple[str, ...]:
+    """Yesterday's lines as a run reads them from the database."""
+    return compare.normalise(extract.page(old.encode(), url).lines, [])
+
+
+def fetch(body: bytes, url: str, stored: tuple[str, ...]) -> bool:
+    """What a run does with one fetched watched page; True when a change shows."""
+    today = extract.page(body, url)
+    lines = compare.normalise(today.lines, [])
+    return compare.change([stored], lines).state is ContentState.CHANGED
+
+
+def confirm(body: bytes, url: str) -> None:
+    """The second look at a changed page (``run._confirm``)."""
+    compare.normalise(extract.page(body, url, want_links=False).lines, [])
+
+
+def measure(pages: list[tuple[str, str, str]], label: str, about: str) -> list[str]:
+    """Time every page and return the report section as Markdown lines."""
+    rows: list[tuple[int, float, float]] = []  # (bytes, fetch s, confirm s)
+    changed = 0
+    for old, new, url in pages:
+        stored = stored_lines(old, url)
+        body = new.encode()
+        t = time.perf_counter()
+        changed += fetch(body, url, stored)
+        t1 = time.perf_counter()
+        confirm(body, url)
+        rows.append((len(body), t1 - t, time.perf_counter() - t1))
+    total_mb = sum(b for b, _, _ in rows) / 1e6
+    fetch_s = sum(s for _, s, _ in rows)
+    confirm_s = sum(c for _, _, c in rows)
+    per_page = sorted(s * 1000 for _, s, _ in rows)
+    out = [
+        f"### {label}: {len(rows)} pages, {total_mb:.0f} MB",
+        "",
+        about,
+        "",
+        f"- per fetch (extract today's version, normalise, diff against stored lines): "
+        f"**{fetch_s * 1000 / total_mb:.0f} ms per MB**; per page p50 "
+        f"{statistics.median(per_page):.1f} ms, p95 {per_page[int(0.95 * (len(per_page) - 1))]:.1f}"
+        f" ms, max {per_page[-1]:.1f} ms",
+        f"- the edit showed as a change on {changed} of {len(rows)} pages (elsewhere it fell "
+        "outside the main content)",
+        f"- confirming a change (second look: extract without links, normalise): "
+        f"{confirm_s * 1000 / total_mb:.0f} ms per MB more",
+        "",
+        "| page size | pages | ms per fetch (mean) | p95 | ms per MB |",
+        "|---|---|---|---|---|",
+    ]
+    for lo, hi in BANDS:
+        band = [(b, s) for b, s, _ in rows if lo <= b < hi]
+        if band:
+            ms = sorted(s * 1000 for _, s in band)
+            mb = sum(b for b, _ in band) / 1e6
+            out.append(
+                f"| {lo // 1000}–{hi // 1000} KB | {len(band)} | {statistics.fmean(ms):.1f} "
+                f"| {ms[int(0.95 * (len(ms) - 1))]:.1f} | {sum(ms) / mb:.0f} |"
+            )
+    return [*out, ""]
+
+
+MIXES: dict[str, tuple[Grower, str, str]] = {
+    "text": (
+        grow,
+        "Text-heavy pages (worst case)",
+        "Main-content markup repeated to size: a 1 MB page is ~1 MB of article DOM.",
+    ),
+    "heavy": (
+        grow_heavy,
+        "Heavy pages as real ones are",
+        "A fifth of the added bytes is more content as above; the rest inline JSON (35%), "
+        "scripts (20%), CSS (15%) and an SVG sprite (10%).",
+    ),
+}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pages", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--mix", choices=["text", "heavy", "both"], default="both")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="top N functions")
     a = ap.parse_args()
 
-    pages = build(a.pages, a.seed)
-    rows: list[tuple[int, float]] = []  # (bytes of one version, seconds for the pair)
-    t0 = time.perf_counter()
-    for old, new, url in pages:
-        t = time.perf_counter()
-        process(old, new, url)
-        rows.append((len(old.encode()), time.perf_counter() - t))
-    wall = time.perf_counter() - t0
-
-    total_mb = sum(b for b, _ in rows) * 2 / 1e6  # two versions per page
-    per_page = sorted(s * 1000 for _, s in rows)
-    bands = [(10_000, 50_000), (50_000, 200_000), (200_000, 600_000), (600_000, 1_000_001)]
     out = [
-        f"## Content path: {len(rows)} pages, 10 KB–1 MB — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"## Content path: {a.pages} pages per mix, 10 KB–1 MB — "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        "Per page: extract yesterday's and today's version (parse, links, main content), "
-        "normalise, diff. One process, one core.",
+        "Per fetch of a changed watched page: extract.page of today's version (parse, links, "
+        "main content), compare.normalise, compare.change against yesterday's stored lines. "
+        "One process, one core.",
         "",
-        f"- {len(rows) / wall:.1f} pages/s ({2 * len(rows) / wall:.1f} versions/s), "
-        f"{total_mb:.0f} MB of HTML in {wall:.1f} s: **{wall * 1000 / total_mb:.0f} ms per MB**",
-        f"- per page (two versions + diff): p50 {statistics.median(per_page):.1f} ms, "
-        f"p95 {per_page[int(0.95 * (len(per_page) - 1))]:.1f} ms, max {per_page[-1]:.1f} ms",
-        "",
-        "| page size | pages | ms per version (mean) | ms per MB |",
-        "|---|---|---|---|",
     ]
-    for lo, hi in bands:
-        band = [(b, s) for b, s in rows if lo <= b < hi]
-        if band:
-            mean_ms = statistics.fmean(s for _, s in band) * 1000 / 2
-            mb = sum(b for b, _ in band) * 2 / 1e6
-            out.append(
-                f"| {lo // 1000}–{hi // 1000} KB | {len(band)} | {mean_ms:.1f} "
-                f"| {sum(s for _, s in band) * 1000 / mb:.0f} |"
-            )
+    mixes = ["text", "heavy"] if a.mix == "both" else [a.mix]
+    for mix in mixes:
+        grower, label, about = MIXES[mix]
+        out += measure(build(a.pages, a.seed, grower), label, about)
     if a.profile:
+        mix = mixes[0]
+        pages = build(max(50, a.pages // 5), a.seed, MIXES[mix][0])
+        work = [(new.encode(), url, stored_lines(old, url)) for old, new, url in pages]
         prof = cProfile.Profile()
         prof.enable()
-        for old, new, url in pages[: max(50, len(pages) // 5)]:
-            process(old, new, url)
+        for body, url, stored in work:
+            fetch(body, url, stored)
         prof.disable()
         buf = io.StringIO()
         pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(a.profile)
-        out += ["", "Profile (cumulative, a fifth of the pages):", "", "```", buf.getvalue(), "```"]
+        out += [f"Profile of the fetch ({mix} mix, {len(work)} pages, cumulative):", "", "```"]
+        out += [buf.getvalue().strip(), "```", ""]
     text = "\n".join(out) + "\n"
     print(text)
     RESULTS.mkdir(exist_ok=True)

@@ -199,9 +199,25 @@ _MAX_DEPTH = 256
 _MAX_ELEMENTS = 100_000
 
 
+# Every element is an ``lxml.html.HtmlElement`` (trafilatura accepts only those, and
+# ``text_content()`` comes with it), but chosen by libxml2-side default lookup instead of
+# lxml.html's Python ``lookup()`` method, which ran each time Python touched an element
+# (7 million calls, 13% of the time on big pages).  What that lookup adds, the form
+# classes (``FormElement.inputs`` and so on), nothing here or in trafilatura uses.
+_ELEMENT_CLASSES = etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement,
+    comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity,
+)
+
+
 def _html_parser(**extra: Any) -> Any:
-    # One parser per call: lxml parser objects must not be shared between threads.
-    return lxml.html.HTMLParser(
+    """A new libxml2 HTML parser building ``HtmlElement`` trees; ``extra`` are parser options.
+
+    One parser per call: lxml parser objects must not be shared between threads.
+    """
+    parser = etree.HTMLParser(
         encoding="utf-8",
         remove_comments=True,
         remove_pis=True,
@@ -209,6 +225,8 @@ def _html_parser(**extra: Any) -> Any:
         default_doctype=False,
         **extra,
     )
+    parser.set_element_class_lookup(_ELEMENT_CLASSES)
+    return parser
 
 
 # What HTML allows in <head>. libxml2's HTML parser predates HTML5: with <body> omitted
@@ -268,7 +286,7 @@ def _parse_raw(text: str) -> tuple[Any, bool]:
         return root, False
     # libxml2 stops building the tree at the depth limit and drops the rest of the page.
     # Its SAX interface has no such limit, so build the tree from events instead.
-    builder = etree.TreeBuilder(parser=lxml.html.HTMLParser())
+    builder = etree.TreeBuilder(parser=_html_parser())
     sax = _html_parser(target=builder, huge_tree=True)
     try:
         deep_root = etree.fromstring(data, sax)
@@ -479,7 +497,9 @@ def _base_url(root: Any, page_url: str) -> str:
 
 def _links_from_root(root: Any, base_url: str) -> tuple[Link, ...]:
     base = _base_url(root, base_url)
-    found: dict[Link, None] = {}
+    # Keyed by plain tuples and turned into Links once: a page repeats most of its links
+    # (menus, footers, "read more"), and a dataclass's hash and equality run in Python.
+    found: dict[tuple[str, str, str, str | None], None] = {}
     for el in root.iter(*_LINK_ATTRS):
         tag = el.tag
         if tag == "link":
@@ -500,8 +520,8 @@ def _links_from_root(root: Any, base_url: str) -> tuple[Link, ...]:
             seen_here.add(resolved[0])
             if text is None:
                 text = _anchor_text(el) if tag in ("a", "area") else _cap(_label(el), _TEXT_CAP)
-            found.setdefault(Link(resolved[0], text, tag, resolved[1]), None)
-    return tuple(found)
+            found[(resolved[0], text, tag, resolved[1])] = None
+    return tuple(Link(url, text, tag, reason) for url, text, tag, reason in found)
 
 
 def links(html_or_soup: Any, base_url: str) -> tuple[Link, ...]:
@@ -538,7 +558,8 @@ _TRANSLATE: dict[int, str | None] = {**_INVISIBLE, **_SPACES}
 
 
 def _clean_line(text: str) -> str:
-    text = unicodedata.normalize("NFC", text.translate(_TRANSLATE))
+    if not text.isascii():  # O(1) in CPython; ASCII has nothing to translate or normalise
+        text = unicodedata.normalize("NFC", text.translate(_TRANSLATE))
     return " ".join(text.split())
 
 
@@ -766,9 +787,11 @@ def _drop(el: Any) -> None:
 
 # Layout and icon elements without any text (``<div><span><i class="icon"></i></span></div>``)
 # make up much of a modern page; trafilatura prunes them late, after expensive passes.
+# (Tested as "no non-blank text node below", which libxml2 stops looking for at the
+# first one, rather than as the normalised string value of the whole subtree.)
 _EMPTY = etree.XPath(
     "//body//*[self::div or self::span or self::i or self::p or self::section]"
-    "[not(normalize-space())][not(.//img)]"
+    "[not(descendant::text()[normalize-space()][1])][not(descendant::img[1])]"
 )
 
 
@@ -778,7 +801,8 @@ def _drop_empty(root: Any) -> None:
 
 
 # Class/id vocabulary of campaign-page widgets that trafilatura's own boilerplate list
-# (share, social, newsletter, cookie, tags, related, author, sidebar...) does not know.
+# (share, social, newsletter, cookie, tags, related, author, sidebar...) does not know,
+# plus "teaser" anywhere in a class or id (see _is_widget).
 # Compared per class token: against the token with "-"/"_" removed, or against its parts.
 _WIDGET_TOKENS = frozenset(
     {
@@ -796,7 +820,12 @@ _WIDGET_MAX_SHARE = 0.4
 
 
 def _is_widget(el: Any) -> bool:
-    for token in f"{el.get('class') or ''} {el.get('id') or ''}".lower().split():
+    hint = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    if "teaser" in hint:
+        # Teasers of other articles or campaigns; trafilatura drops them only in its
+        # balanced mode, and we run it in recall mode (see _main_content).
+        return True
+    for token in hint.split():
         if token.replace("-", "").replace("_", "") in _WIDGET_TOKENS:
             return True
         if not _WIDGET_PARTS.isdisjoint(_TOKEN_SPLIT.split(token)):
@@ -888,6 +917,14 @@ def _main_content(root: Any, url: str) -> list[str]:
             fast=True,
             with_metadata=False,
             deduplicate=False,
+            # Recall mode directly. In its default "balanced" mode trafilatura re-runs the
+            # whole extraction in recall mode whenever the first result is short (under
+            # 3,000 characters and a fifth of the page's text, measured by a further
+            # whole-page pass): that is most campaign pages, a short petition or article
+            # amid big furniture, and it cost a third of the time on big pages.  Recall
+            # mode gave the same lines on every fixture and benchmark page; the one thing
+            # it keeps that balanced mode drops, "teaser" boxes, _strip_widgets removes.
+            favor_recall=True,
         )
     except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError):
         # trafilatura raises an assortment of errors on malformed trees; for us that is
@@ -1146,15 +1183,17 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
 
     Prunes ``root`` in place (scripts, furniture, widgets), so links must be read first.
     """
-    # Scripts, styles and templates are never content; removing them first keeps their
-    # text out of the size comparisons below and saves trafilatura the work.
-    etree.strip_elements(root, "script", "style", "template", "noscript", with_tail=False)
+    # Scripts, styles, templates and form controls are never content on any path (the
+    # controls are _NEVER_TEXT, and trafilatura deletes them too); removing them first
+    # keeps their text out of the size comparisons below and saves trafilatura the work:
+    # each element costs it several microseconds, removal here a fraction of one.
+    etree.strip_elements(root, *_INERT, with_tail=False)
     # Only the recursion-free, linear walker is safe on a very deep tree, and fast enough
     # on a huge one.
     why = None
     if too_deep and not _max_depth_ok(root):
         why = "page nested too deeply for main-content detection"
-    elif (elements := sum(1 for _ in root.iter())) > _MAX_ELEMENTS:
+    elif (elements := int(_COUNT_ELEMENTS(root))) > _MAX_ELEMENTS:
         why = f"page too large for main-content detection ({elements:,} elements)"
     if why is not None:
         lines = _without_noise(_html_lines(root, _skip_furniture))
@@ -1176,6 +1215,14 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
     if not lines:
         return [], "page has no visible text"
     return lines, "main content not found; whole page text used"
+
+
+# Removed with their subtrees before any text is measured or extracted (tails kept).
+_INERT = (
+    "script", "style", "template", "noscript",
+    "input", "select", "option", "optgroup", "datalist", "textarea",
+)  # fmt: skip
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
 
 
 def _without_noise(lines: list[str]) -> list[str]:
