@@ -6,8 +6,9 @@
 
 One ``ScaleWeb`` (bench/simweb_scale.py) serves every tool in turn, on loopback only;
 its routes are re-installed and its counters zeroed before each tool. Each tool runs as
-a child process; wall time is measured around it, CPU time and peak RSS come from
-``os.wait4`` (the child and every descendant it reaped), requests and in-flight maxima
+a child process, started by the small bench/spawner.py (so its peak RSS is not this
+process's); wall time is measured around it, CPU time and peak RSS come from ``os.wait4``
+(the child and every descendant it reaped), requests and in-flight maxima
 from the server's own counters, accuracy from the tool's output against the manifest.
 LinkChecker and linkinator are installed into bench/work/ (gitignored) when missing.
 Writes bench/results/<UTC date>[-N].md and prints the same table.
@@ -16,7 +17,7 @@ Writes bench/results/<UTC date>[-N].md and prints the same table.
 from __future__ import annotations
 
 import argparse
-import contextlib
+import atexit
 import csv
 import io
 import json
@@ -24,15 +25,14 @@ import os
 import platform
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 HERE = Path(__file__).resolve().parent
@@ -119,52 +119,62 @@ class Measured:
     killed: bool = False
 
 
+_spawner: subprocess.Popen[str] | None = None
+
+
+def _spawn(job: dict[str, object]) -> dict[str, Any]:
+    """Have bench/spawner.py run one tool; started once, stopped when the bench ends.
+
+    The tools are started from that small process, not from this one: a child started
+    from here carried this process's peak RSS (the simulated web and the reports read)
+    as its own ``ru_maxrss`` whenever that was the larger, see spawner.py.
+    """
+    global _spawner
+    if _spawner is None:
+        _spawner = subprocess.Popen(
+            [sys.executable, str(HERE / "spawner.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        atexit.register(_spawner.kill)
+    assert _spawner.stdin is not None and _spawner.stdout is not None
+    _spawner.stdin.write(json.dumps(job) + "\n")
+    _spawner.stdin.flush()
+    reply = _spawner.stdout.readline()
+    if not reply:
+        raise RuntimeError(f"bench/spawner.py stopped (exit {_spawner.wait()})")
+    result: dict[str, Any] = json.loads(reply)
+    return result
+
+
 def measure(
     cmd: list[str], *, cwd: Path, limit_s: float, env: dict[str, str] | None = None
 ) -> Measured:
     """Run ``cmd``; wall time, user+sys CPU and peak RSS of it and its reaped descendants."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as outdir:
+        out, err = Path(outdir) / "stdout", Path(outdir) / "stderr"
         self0 = resource.getrusage(resource.RUSAGE_SELF)
-        p = subprocess.Popen(
-            cmd,
-            cwd=cwd,
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
+        r = _spawn(
+            {
+                "cmd": [str(c) for c in cmd],
+                "cwd": str(cwd),
+                "env": env,
+                "limit_s": limit_s,
+                "stdout": str(out),
+                "stderr": str(err),
+            }
         )
-        killed = threading.Event()
-
-        def kill() -> None:
-            killed.set()
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGKILL)
-
-        timer = threading.Timer(limit_s, kill)
-        timer.start()
-        try:
-            _, status, ru = os.wait4(p.pid, 0)
-        finally:
-            timer.cancel()
-        wall = time.perf_counter() - t0
         self1 = resource.getrusage(resource.RUSAGE_SELF)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        # Grandchildren left behind (none expected) must not outlive the measurement.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(p.pid, signal.SIGKILL)
-        out.seek(0)
-        err.seek(0)
         return Measured(
-            rc=p.returncode,
-            wall_s=wall,
-            cpu_s=ru.ru_utime + ru.ru_stime,
-            maxrss_mb=ru.ru_maxrss / 1024,
+            rc=r["rc"],
+            wall_s=r["wall_s"],
+            cpu_s=r["cpu_s"],
+            maxrss_mb=r["maxrss_kb"] / 1024,
             server_cpu_s=(self1.ru_utime + self1.ru_stime) - (self0.ru_utime + self0.ru_stime),
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
-            killed=killed.is_set(),
+            stdout=out.read_bytes().decode("utf-8", "replace"),
+            stderr=err.read_bytes().decode("utf-8", "replace"),
+            killed=r["killed"],
         )
 
 

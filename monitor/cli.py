@@ -13,11 +13,10 @@ Thin on purpose: every command is a few lines over ``config``, ``run``, ``store`
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -222,23 +221,30 @@ def cmd_check(args: argparse.Namespace) -> int:
         finally:
             stop()
     if args.json:
-        _write_json(report.to_json(), args.json)
+        _write_json(report.json_text(), args.json)
     if not args.quiet:
         _summary_table(report, human)
     return EXIT_PROBLEMS if report.problems else EXIT_OK
 
 
-def _write_json(data: dict[str, Any], target: str) -> None:
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+def _write_json(text: Iterable[str], target: str) -> None:
+    """Write the report's JSON text (``RunReport.json_text``) piece by piece, and a newline."""
     if target == "-":
-        sys.stdout.write(text)
+        sys.stdout.writelines(text)
+        sys.stdout.write("\n")
         return
     path = Path(target)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            with tmp.open("w", encoding="utf-8") as out:
+                out.writelines(text)
+                out.write("\n")
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # no half-written report left beside the real one
+            raise
     except OSError as exc:
         raise Failure(f"cannot write the JSON report to {path}: {exc}") from None
 

@@ -352,6 +352,10 @@ class _Slots:
         self._slow_cap = slow_cap
         self._slow_held = 0
 
+    def waiting(self, lane: Lane) -> int:
+        """How many wait for a slot in ``lane``."""
+        return len(self._lanes[lane])
+
     def _may_take(self, lane: Lane) -> bool:
         return lane is not Lane.SLOW or self._slow_cap is None or self._slow_held < self._slow_cap()
 
@@ -552,6 +556,9 @@ class Fetcher:
         self._slow_work = 0.0
         self._normal_attempts = 0
         self._normal_hold_s = 0.1  # running mean of a NORMAL attempt's slot time
+        # Link probes a caller has queued but not asked for yet (see ``expect``).
+        self._expected_normal = 0
+        self._expected_slow = 0
         self._not_before: dict[str, float] = {}  # host -> loop time its Retry-After ends
         self._dns: dict[str, asyncio.Future[list[str]]] = {}  # host -> one shared lookup
         # counters behind stats()
@@ -695,6 +702,25 @@ class Fetcher:
         except Exception as exc:  # by contract: an archive problem only loses a suggestion
             log.debug("archive lookup for %s failed: %r", url, exc)
         return None
+
+    def expect(self, probes: int, *, slow: bool = False) -> None:
+        """Count ``probes`` link probes that will be asked for later (negative: asked now).
+
+        A caller that queues its links and asks for a few at a time (``run._LinkQueue``)
+        declares the rest here, so the ``SLOW`` lane's share of the slots (``_slow_cap``)
+        is its share of all the work left, as when every link waited here. Counted from
+        the requests under way only (a few hundred), the slow work would look like most
+        of what is left and take most of the slots while thousands of links wait.
+        ``slow``: probes that will be asked with ``expect_slow``.
+        """
+        if slow:
+            self._expected_slow += probes
+        else:
+            self._expected_normal += probes
+
+    def slow_waiting(self) -> int:
+        """``SLOW`` requests waiting for a global slot now (over their share, see ``Lane``)."""
+        return self._global_slots.waiting(Lane.SLOW)
 
     def stats(self) -> FetchStats:
         """A snapshot of the counters (see ``FetchStats``)."""
@@ -923,10 +949,12 @@ class Fetcher:
         the short ones to run after them on a CPU-bound event loop (bench/run.py, 10 000
         links of which 100 hang, second run: 31.4 s without the cap, 30.4 s with it).
         """
-        normal = self._normal_attempts * self._normal_hold_s
+        normal = (self._normal_attempts + self._expected_normal) * self._normal_hold_s
         if normal <= 0:
             return self.concurrency
-        share = self._slow_work / (self._slow_work + normal)
+        # A probe still to come, expected slow, may cost timeout_s for each of its attempts.
+        slow = self._slow_work + self._expected_slow * self.timeout_s * (self.retries + 1)
+        share = slow / (slow + normal)
         return max(1, math.ceil(self.concurrency * share))
 
     @contextlib.asynccontextmanager

@@ -244,6 +244,50 @@ def test_a_link_that_timed_out_yesterday_is_checked_first_today(
     assert web.requests(OTHER)[0].path == "/slow-archive"
 
 
+def test_a_page_with_more_links_than_are_checked_at_once_gets_every_link_checked_once(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    # With concurrency 1 and per_host 1, far fewer links are checked at once than the
+    # page lists: the others wait their turn, host by host.
+    slow = dataclasses.replace(Route.page("Report"), delay_s=0.005)
+    fine = [web.route(PARTNER, f"/report-{i}", slow) for i in range(30)]
+    gone = [web.route(OTHER, f"/gone-{i}", Route(status=404, delay_s=0.005)) for i in range(30)]
+    hub = web.route(PARTNER, "/hub", Route.page("Hub", links=[*fine, *gone]))
+    cfg = config(tmp_path, watch("Hub", hub), concurrency=1, per_host=1)
+    report = Days(cfg).check()
+    assert {link.url: link.status for link in report.links} == {
+        **dict.fromkeys(fine, Status.OK),
+        **dict.fromkeys(gone, Status.BROKEN),
+    }
+    asked = [f"{r.host} {r.path}" for r in web.requests() if "-pm-probe" not in r.path]
+    assert sorted(asked) == sorted({*asked})  # each link (and the hub) fetched once
+    assert len(asked) == 61
+    assert web.stats(PARTNER).max_in_flight == 1
+    assert web.stats(OTHER).max_in_flight == 1
+
+
+def test_the_json_report_is_written_as_indented_utf8_json_with_a_final_newline(
+    web: SimWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gone = web.route(OTHER, "/gone", Route(status=404))
+    fine = web.route(OTHER, "/ok", Route.page("Ок"))
+    hub = web.route(PARTNER, "/hub", Route.page("Хаб", "Свабоду!", links=[gone, fine]))
+    cfg = config(tmp_path, watch("Праваабаронцы", hub))
+    out = tmp_path / "out" / "report.json"
+    assert cli.main(["check", "--config", str(cfg.path), "--json", str(out), "-q"]) == 1
+    text = out.read_text(encoding="utf-8")
+    report = json.loads(text)
+    assert text == json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    assert [link["url"] for link in report["links"]] == sorted([gone, fine])
+    assert report["pages"][0]["name"] == "Праваабаронцы"
+    capsys.readouterr()
+    assert cli.main(["check", "--config", str(cfg.path), "--json", "-", "-q"]) == 1
+    stdout = capsys.readouterr().out
+    again = json.loads(stdout)
+    assert stdout == json.dumps(again, indent=2, ensure_ascii=False) + "\n"
+    assert again["summary"] == {"pages": 1, "links": 2, "problems": 1, "changed": 0}
+
+
 # -- the CLI over the recorded history -------------------------------------------------
 
 
