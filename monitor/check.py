@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
-from monitor.models import FetchError, FetchResult, HostProfile, LinkVerdict, Status
+from monitor.models import FetchError, FetchResult, HostProfile, LinkVerdict, Status, host_key
 
 __all__ = ["classify", "host_profile", "page_signals"]
 
@@ -301,18 +301,13 @@ def host_profile(result: FetchResult) -> HostProfile:
     doc = None if result.error else _parse_window(result)
     shingles, length = doc.fingerprint() if doc else (frozenset[str](), 0)
     return HostProfile(
-        host=_host_key(result.url),
+        host=host_key(result.url),
         status_code=None if result.error else result.status_code,
         final_url=None if result.error else result.final_url,
         title=doc.title if doc else "",
         fingerprint=shingles,
         length=length,
     )
-
-
-def _host_key(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 def _says_not_found(text: str) -> bool:
@@ -359,7 +354,7 @@ def _looks_like_profile(result: FetchResult, doc: _Doc | None, profile: HostProf
     """Signal (c): the link answers what its host answers for any missing path."""
     if profile.status_code is None or not 200 <= profile.status_code < 300:
         return False  # the host gives real errors for missing paths: nothing to compare
-    if profile.host not in (_host_key(result.url), _host_key(result.final_url)):
+    if profile.host not in (host_key(result.url), host_key(result.final_url)):
         return False
     if result.hops and profile.final_url == result.final_url:
         return True  # redirected to where every missing path is redirected

@@ -87,7 +87,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import httpx
 
-from monitor.models import FetchError, FetchResult, Hop
+from monitor.models import FetchError, FetchResult, Hop, host_key
 
 __all__ = ["MAX_REDIRECTS", "FetchStats", "Fetcher", "Lane"]
 
@@ -181,12 +181,6 @@ def _strip_fragment(url: str) -> str:
     return urldefrag(url.strip()).url
 
 
-def _host_key(url: str) -> str:
-    """``scheme://netloc`` in lower case: the unit of the per-host limit."""
-    parts = urlsplit(url)
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
-
-
 # What a host name (IDNA-encoded) or an IP literal may contain. httpx accepts a space
 # or other junk in a host and leaves it to DNS, which would report "does not exist"
 # (unreachable) for what is really a malformed address (broken).
@@ -197,7 +191,7 @@ def _invalid_url(url: str) -> _Failure | None:
     """An OTHER failure ("invalid URL: ...") unless ``url`` is an absolute http(s) URL."""
     try:
         parsed = httpx.URL(url)
-        urlsplit(url)  # _host_key parses with urllib: it must agree the URL is sound
+        urlsplit(url)  # host_key parses with urllib: it must agree the URL is sound
         host = parsed.raw_host
     except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
         return _Failure(FetchError.OTHER, f"invalid URL: {exc}")
@@ -935,7 +929,7 @@ class Fetcher:
             return backoff
         wait = min(asked, self.retry_after_cap_s)
         until = asyncio.get_running_loop().time() + wait
-        key = _host_key(url)
+        key = host_key(url)
         self._not_before[key] = max(self._not_before.get(key, 0.0), until)
         return max(backoff, wait)
 
@@ -1005,7 +999,7 @@ class Fetcher:
         if self._client is None:
             raise RuntimeError("use the Fetcher as `async with Fetcher(...) as fetcher`")
         limit = self.timeout_s if timeout_s is None else timeout_s
-        async with self._slot(_host_key(url), lane=lane):
+        async with self._slot(host_key(url), lane=lane):
             try:
                 async with asyncio.timeout(limit):
                     return await self._exchange(self._client, method, url, headers, cap, link)

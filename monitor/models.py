@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 
 class Status(enum.StrEnum):
@@ -123,7 +124,7 @@ class HostProfile:
     one is "the same page the host serves for a random missing path".
     """
 
-    host: str  # scheme://netloc
+    host: str  # host_key() of the links it stands for
     status_code: int | None
     final_url: str | None
     title: str = ""
@@ -216,3 +217,13 @@ class Change:
     # lines; in order, non-overlapping.  compare.apply() replays it; a renderer can use
     # the positions for context.  Empty unless state is CHANGED.
     edits: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
+
+
+def host_key(url: str) -> str:
+    """``scheme://netloc`` of ``url`` in lower case: the unit of ``per_host`` and of
+    ``HostProfile.host``; "" for a URL that cannot be split (its fetch reports it)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"

@@ -35,7 +35,16 @@ from monitor import check as checker
 from monitor import compare, extract
 from monitor.config import Config, Watch
 from monitor.fetch import Fetcher
-from monitor.models import Change, ContentState, FetchResult, HostProfile, Link, LinkVerdict, Status
+from monitor.models import (
+    Change,
+    ContentState,
+    FetchResult,
+    HostProfile,
+    Link,
+    LinkVerdict,
+    Status,
+    host_key,
+)
 from monitor.store import LinkRecord, PageRecord, Store, Version
 
 Clock = Callable[[], datetime]
@@ -314,7 +323,7 @@ class _LinkQueue:
             else:
                 return
             url = self._pending[lane].popleft()
-            host = _host_key(url)
+            host = host_key(url)
             if self._running[host] < self._per_host:
                 self._start(host, url, lane)
             else:
@@ -747,15 +756,6 @@ class _Run:
         finally:
             self.parser.shutdown(wait=False, cancel_futures=True)
         return page_reports, link_reports
-
-
-def _host_key(url: str) -> str:
-    """``scheme://netloc`` in lower case, the unit of ``per_host`` (as ``fetch`` counts it)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # the fetch reports the bad URL; here it only needs a queue
-        return ""
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 def _charset(result: FetchResult) -> str | None:
