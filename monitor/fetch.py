@@ -1,4 +1,4 @@
-"""The only module that touches the network: one ``httpx.AsyncClient`` per run.
+"""The only module that touches the network: one httpx transport per run.
 
 ``Fetcher`` owns everything between a URL and a ``FetchResult``: the connection pool,
 the global and per-host limits, retries with backoff and ``Retry-After``, redirects
@@ -100,7 +100,6 @@ _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})  # "" = unde
 _DRAIN_LIMIT = 16_384  # unwanted bodies up to this size are read so the connection is reused
 _ARCHIVE_MAX_BYTES = 1_000_000
 _KEEPALIVE_S = 15.0  # idle connections kept this long for the next link on the same host
-_LOCATION = "x-partner-monitor-location"  # where _hide_location parks the Location header
 _ACCEPT_ENCODING = "gzip, deflate"  # only what _Decoder decodes with a bounded output
 
 
@@ -165,16 +164,6 @@ class _Decoder:
             out = self._zlib.decompress(data, limit)
         self._retry_raw_deflate = False
         return out
-
-
-async def _hide_location(response: httpx.Response) -> None:
-    """Response hook: keep httpx away from ``Location``; ``_fetch`` judges it hop by hop.
-
-    Even with ``follow_redirects=False`` httpx builds the next request from Location and
-    raises on a garbage one (``javascript:...``), which would lose the answer.
-    """
-    if "location" in response.headers:
-        response.headers[_LOCATION] = response.headers.pop("location")
 
 
 def _strip_fragment(url: str) -> str:
@@ -542,7 +531,19 @@ class Fetcher:
         self.retry_after_cap_s = retry_after_cap_s
         self.backoff_base_s = backoff_base_s
         self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._send: httpx.AsyncBaseTransport | None = None  # set while open (async with)
+        self._cookies = httpx.Cookies()  # one jar for the run, as a browser session keeps
+        self._headers = httpx.Headers(
+            {
+                "User-Agent": user_agent,
+                "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+                "Accept-Encoding": _ACCEPT_ENCODING,
+                "Connection": "keep-alive",
+            }
+        )
+        # httpcore's own connect/read/write/pool timeouts, inside the asyncio.timeout of
+        # each attempt (what httpx.AsyncClient(timeout=timeout_s) would pass on).
+        self._timeouts = httpx.Timeout(timeout_s).as_dict()
         self._global_slots = _Slots(concurrency, self._slow_cap)
         self._host_slots: dict[str, _Slots] = {}
         # Work waiting or under way, in slot-seconds, behind _slow_cap: SLOW attempts count
@@ -569,21 +570,10 @@ class Fetcher:
         self._errors: Counter[str] = Counter()
 
     async def __aenter__(self) -> Fetcher:
-        self._client = httpx.AsyncClient(
-            headers={
-                "User-Agent": self.user_agent,
-                "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
-                "Accept-Encoding": _ACCEPT_ENCODING,
-            },
-            timeout=httpx.Timeout(self.timeout_s),
-            follow_redirects=False,  # hop by hop, so every hop is recorded and checked
-            transport=self._transport
-            or _HostPools(
-                per_host=self.per_host,
-                max_pools=max(16, self.concurrency),
-                keepalive_expiry=_KEEPALIVE_S,
-            ),
-            event_hooks={"response": [_hide_location]},
+        self._send = self._transport or _HostPools(
+            per_host=self.per_host,
+            max_pools=max(16, self.concurrency),
+            keepalive_expiry=_KEEPALIVE_S,
         )
         return self
 
@@ -593,9 +583,9 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._send is not None:
+            await self._send.aclose()
+            self._send = None
 
     # -- public API -------------------------------------------------------------------
 
@@ -996,32 +986,48 @@ class Fetcher:
         lane: Lane = Lane.NORMAL,
     ) -> _Answer | _Failure:
         """Send one request and read its body within the timeout; never raises."""
-        if self._client is None:
+        if self._send is None:
             raise RuntimeError("use the Fetcher as `async with Fetcher(...) as fetcher`")
         limit = self.timeout_s if timeout_s is None else timeout_s
         async with self._slot(host_key(url), lane=lane):
             try:
                 async with asyncio.timeout(limit):
-                    return await self._exchange(self._client, method, url, headers, cap, link)
+                    return await self._exchange(self._send, method, url, headers, cap, link)
             except Exception as exc:  # failures are data; _failure_from logs surprises
                 return _failure_from(exc, limit)
 
     async def _exchange(
         self,
-        client: httpx.AsyncClient,
+        transport: httpx.AsyncBaseTransport,
         method: str,
         url: str,
         headers: Mapping[str, str] | None,
         cap: int,
         link: bool,
     ) -> _Answer:
-        request = client.build_request(method, url, headers=headers)
+        """One request and its answer, straight through the transport.
+
+        Not through ``httpx.AsyncClient.send``: we follow redirects ourselves and need
+        none of its auth or redirect machinery, and per request it parsed the URL three
+        times and ran the cookie jar's ``extract_cookies`` (a ``urllib.request`` round
+        trip) on every answer, Set-Cookie or not: a third of our CPU per link in
+        bench/run.py, where the event loop is the limit of a first run. Cookies are kept
+        as the client would keep them, in one jar for the run.
+        """
+        sent = self._headers
+        if headers:
+            sent = self._headers.copy()
+            sent.update(headers)
+        request = httpx.Request(method, url, headers=sent, extensions={"timeout": self._timeouts})
+        if self._cookies.jar:
+            self._cookies.set_cookie_header(request)
         self._requests += 1
-        response = await client.send(request, stream=True)
+        response = await transport.handle_async_request(request)
+        response.request = request
         try:
+            if "set-cookie" in response.headers:
+                self._cookies.extract_cookies(response)
             answer_headers = {k.lower(): v for k, v in response.headers.items()}
-            if _LOCATION in answer_headers:
-                answer_headers["location"] = answer_headers.pop(_LOCATION)
             status = response.status_code
             wanted = (
                 method != "HEAD"
