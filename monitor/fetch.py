@@ -1008,11 +1008,11 @@ class Fetcher:
         """One request and its answer, straight through the transport.
 
         Not through ``httpx.AsyncClient.send``: we follow redirects ourselves and need
-        none of its auth or redirect machinery, and per request it parsed the URL three
-        times and ran the cookie jar's ``extract_cookies`` (a ``urllib.request`` round
-        trip) on every answer, Set-Cookie or not: a third of our CPU per link in
-        bench/run.py, where the event loop is the limit of a first run. Cookies are kept
-        as the client would keep them, in one jar for the run.
+        none of its auth or redirect machinery, and per request it parsed the URL again
+        and ran the cookie jar's ``extract_cookies`` (a ``urllib.request`` round trip)
+        on every answer, Set-Cookie or not: 15% of the CPU of a probe (0.78 -> 0.66 ms,
+        4,000 probes over 50 hosts), and a first run's event loop is CPU-bound while it
+        starts links. Cookies are kept as the client kept them, in one jar for the run.
         """
         sent = self._headers
         if headers:
