@@ -532,7 +532,7 @@ class Fetcher:
         self.backoff_base_s = backoff_base_s
         self._transport = transport
         self._send: httpx.AsyncBaseTransport | None = None  # set while open (async with)
-        self._cookies = httpx.Cookies()  # one jar for the run, as a browser session keeps
+        self._cookies = httpx.Cookies()  # one jar per opening, as a browser session keeps
         self._headers = httpx.Headers(
             {
                 "User-Agent": user_agent,
@@ -570,6 +570,7 @@ class Fetcher:
         self._errors: Counter[str] = Counter()
 
     async def __aenter__(self) -> Fetcher:
+        self._cookies = httpx.Cookies()
         self._send = self._transport or _HostPools(
             per_host=self.per_host,
             max_pools=max(16, self.concurrency),
