@@ -10,9 +10,11 @@ Limits. Every HTTP request holds a slot of its host (``scheme://netloc``, ``per_
 slots) and then a global slot (``concurrency`` slots) from sending the request until the
 body is read or abandoned. The host slot is taken first so a task queuing for a busy
 host never sits on a global slot; no slot is held while sleeping for a backoff or a
-host's ``Retry-After``. Waiters get slots first come, first served within three lanes
-(``Lane``): watched pages and host profiles first, then the retries of timed-out
-attempts and the links that timed out the day before, then the rest. ``timeout_s`` is
+host's ``Retry-After``. Waiters get slots in three lanes (``Lane``): watched pages and
+host profiles first, then the retries of timed-out attempts and the links that timed
+out the day before, then the rest, first come, first served, except that a caller who
+declares how many links each host has left (``prefer_hosts``) has the rest served host
+by host, the host with the most left first. ``timeout_s`` is
 one ``asyncio.timeout`` around each attempt (connect, headers and body), so a server that
 trickles bytes forever still times out.
 
@@ -67,7 +69,9 @@ import contextlib
 import dataclasses
 import email.utils
 import enum
+import heapq
 import ipaddress
+import itertools
 import json
 import logging
 import math
@@ -82,7 +86,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Concatenate, ParamSpec
+from typing import Concatenate, ParamSpec, Protocol
 from urllib.parse import urldefrag, urlsplit
 
 import httpx
@@ -309,10 +313,10 @@ class Lane(enum.IntEnum):
     is what the whole run waits for. (bench/run.py, 2000 links of which 20 hang, on the
     second run: 1.16× the lower bound instead of 1.35×.)
 
-    ``NORMAL``: everything else, first come, first served: new links, redirect hops and
-    the other retries. Short jobs stay behind the links queued before them on purpose:
-    served first, they pushed back the first attempt of every link not yet tried, hanging
-    ones included (0.6 s more at 2000 links).
+    ``NORMAL``: everything else: new links, redirect hops and the other retries. Short
+    jobs stay behind the links queued before them on purpose: served first, they pushed
+    back the first attempt of every link not yet tried, hanging ones included (0.6 s
+    more at 2000 links). First come, first served, or by host (``prefer_hosts``).
     """
 
     FIRST = 0
@@ -320,20 +324,139 @@ class Lane(enum.IntEnum):
     NORMAL = 2
 
 
+class _Waiters(Protocol):
+    """The waiters of one lane of ``_Slots``: who asked, and whose turn is next."""
+
+    def __len__(self) -> int: ...
+
+    def add(self, waiter: asyncio.Future[None], key: str) -> None: ...
+
+    def drop(self, waiter: asyncio.Future[None], key: str) -> None:
+        """Forget a waiter that gave up; ValueError when it is not waiting."""
+
+    def take(self) -> asyncio.Future[None]:
+        """The next waiter to serve, removed (the lane is not empty)."""
+
+
+class _Fifo(deque[asyncio.Future[None]]):
+    """Waiters served in arrival order, whatever their host."""
+
+    def add(self, waiter: asyncio.Future[None], key: str) -> None:
+        self.append(waiter)
+
+    def drop(self, waiter: asyncio.Future[None], key: str) -> None:
+        self.remove(waiter)
+
+    def take(self) -> asyncio.Future[None]:
+        return self.popleft()
+
+
+class _ByBacklog:
+    """Waiters served host by host, the host with the most links left first.
+
+    With first come, first served, a host got global slots in proportion to its own
+    slots that were free to ask for them, so the hosts whose slots were held by hanging
+    links or idle through ``Retry-After`` pauses fell behind and ended the run alone
+    (bench/run.py, 10 000 links, daily run: the last seconds were a handful of hosts
+    working through their queues). Served by links left, the hosts end together.
+
+    ``backlog`` maps a host key to the links it has left (the caller keeps it current).
+    Hosts wait in a heap under the count read when they were pushed; a host at the top
+    whose count changed goes back in under its new count. A count that grew while the
+    host sat lower (its links were still being found) would leave it there, starved,
+    until every other host fell below it, as all its slots already wait here and no new
+    request of it comes to push it again: so the heap is rebuilt from the counts once
+    per round of the hosts waiting (amortised O(1) per request).
+    """
+
+    def __init__(self, backlog: Mapping[str, int]) -> None:
+        self._backlog = backlog
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
+        self._heap: list[tuple[int, int, str]] = []  # (-links left when pushed, order, host)
+        self._pushed: dict[str, int] = {}  # host -> links left of its current heap entry
+        self._order = itertools.count()  # among equal counts, the host waiting longest first
+        self._len = 0
+        self._takes = 0  # since the heap was last rebuilt
+
+    def __len__(self) -> int:
+        return self._len
+
+    def add(self, waiter: asyncio.Future[None], key: str) -> None:
+        queue = self._waiting.get(key)
+        if queue is None:
+            queue = self._waiting[key] = deque()
+        queue.append(waiter)
+        self._len += 1
+        left = self._backlog.get(key, 0)
+        pushed = self._pushed.get(key)
+        if pushed is None or left > pushed:
+            self._pushed[key] = left
+            heapq.heappush(self._heap, (-left, next(self._order), key))
+
+    def drop(self, waiter: asyncio.Future[None], key: str) -> None:
+        queue = self._waiting.get(key)
+        if queue is None:
+            raise ValueError("not waiting")
+        queue.remove(waiter)
+        self._len -= 1
+        if not queue:
+            del self._waiting[key]  # its heap entry is dropped when it comes to the top
+
+    def take(self) -> asyncio.Future[None]:
+        self._takes += 1
+        if self._takes > len(self._waiting):
+            self._rebuild()
+        heap = self._heap
+        while True:
+            pushed, _, key = heap[0]
+            if self._pushed.get(key) != -pushed:  # an older entry of a host pushed again
+                heapq.heappop(heap)
+                continue
+            queue = self._waiting.get(key)
+            if queue is None:  # nobody of this host waits any more
+                heapq.heappop(heap)
+                del self._pushed[key]
+                continue
+            left = self._backlog.get(key, 0)
+            if left != -pushed:  # its count fell since: back in under the new one
+                self._pushed[key] = left
+                heapq.heapreplace(heap, (-left, next(self._order), key))
+                continue
+            waiter = queue.popleft()
+            self._len -= 1
+            if not queue:
+                del self._waiting[key]
+            return waiter
+
+    def _rebuild(self) -> None:
+        backlog, order = self._backlog, self._order
+        self._pushed = {key: backlog.get(key, 0) for key in self._waiting}
+        self._heap = [(-left, next(order), key) for key, left in self._pushed.items()]
+        heapq.heapify(self._heap)
+        self._takes = 0
+
+
 class _Slots:
     """A counting semaphore with one queue per ``Lane``; lower lanes are served first.
 
-    Within each lane waiters are served in arrival order (like ``asyncio.Semaphore``); a
-    released slot is handed straight to the next waiter. The limit is the same for all
-    lanes, and ``slow_cap`` (when given) bounds how many slots the ``SLOW`` lane may hold
-    at once: past it, a slot goes to the next lane instead (see ``Fetcher._slow_cap``).
+    Within each lane waiters are served in arrival order (like ``asyncio.Semaphore``), or
+    for the ``NORMAL`` lane by host (``serve_by_backlog``); a released slot is handed
+    straight to the next waiter. The limit is the same for all lanes, and ``slow_cap``
+    (when given) bounds how many slots the ``SLOW`` lane may hold at once: past it, a
+    slot goes to the next lane instead (see ``Fetcher._slow_cap``).
     """
 
     def __init__(self, value: int, slow_cap: Callable[[], int] | None = None) -> None:
         self._free = value
-        self._lanes: tuple[deque[asyncio.Future[None]], ...] = tuple(deque() for _ in Lane)
+        self._lanes: list[_Waiters] = [_Fifo() for _ in Lane]
         self._slow_cap = slow_cap
         self._slow_held = 0
+
+    def serve_by_backlog(self, backlog: Mapping[str, int]) -> None:
+        """From now on serve the ``NORMAL`` lane host by host (``_ByBacklog``)."""
+        if len(self._lanes[Lane.NORMAL]):
+            raise RuntimeError("serve_by_backlog while requests wait")
+        self._lanes[Lane.NORMAL] = _ByBacklog(backlog)
 
     def waiting(self, lane: Lane) -> int:
         """How many wait for a slot in ``lane``."""
@@ -342,13 +465,14 @@ class _Slots:
     def _may_take(self, lane: Lane) -> bool:
         return lane is not Lane.SLOW or self._slow_cap is None or self._slow_held < self._slow_cap()
 
-    async def acquire(self, lane: Lane = Lane.NORMAL) -> None:
+    async def acquire(self, lane: Lane = Lane.NORMAL, key: str = "") -> None:
+        """Wait for a slot in ``lane``; ``key``: the request's host."""
         if self._free > 0 and not any(self._lanes) and self._may_take(lane):
             self._take(lane)
             return
         queue = self._lanes[lane]
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        queue.append(waiter)
+        queue.add(waiter, key)
         self._dispatch()  # a slot may be free for this lane although others wait
         try:
             await waiter
@@ -357,7 +481,7 @@ class _Slots:
                 self.release(lane)  # handed a slot while being cancelled: pass it on
             else:
                 with contextlib.suppress(ValueError):
-                    queue.remove(waiter)
+                    queue.drop(waiter, key)
             raise
 
     def release(self, lane: Lane = Lane.NORMAL) -> None:
@@ -377,7 +501,7 @@ class _Slots:
             for lane, queue in zip(Lane, self._lanes, strict=True):
                 if not queue or not self._may_take(lane):
                     continue
-                waiter = queue.popleft()
+                waiter = queue.take()
                 if not waiter.done():
                     self._take(lane)
                     waiter.set_result(None)
@@ -703,6 +827,17 @@ class Fetcher:
         else:
             self._expected_normal += probes
 
+    def prefer_hosts(self, backlog: Mapping[str, int]) -> None:
+        """Serve link requests host by host, the host with the most in ``backlog`` first.
+
+        ``backlog``: host key (``models.host_key``) -> links it has left, kept current by
+        the caller (``run._LinkQueue``); hosts not in it count 0. Without it requests of
+        the ``NORMAL`` lane get global slots first come, first served, and a host whose own
+        slots are mostly held (hanging links, ``Retry-After``) falls behind the others
+        (see ``_ByBacklog``). Call before the first request waits for a slot.
+        """
+        self._global_slots.serve_by_backlog(backlog)
+
     def slow_waiting(self) -> int:
         """``SLOW`` requests waiting for a global slot now (over their share, see ``Lane``)."""
         return self._global_slots.waiting(Lane.SLOW)
@@ -953,7 +1088,7 @@ class Fetcher:
             host_slots = self._host_slots[key] = _Slots(self.per_host)
         await host_slots.acquire(lane)
         try:
-            await self._global_slots.acquire(lane)
+            await self._global_slots.acquire(lane, key)
         except BaseException:
             host_slots.release(lane)
             raise

@@ -7,6 +7,7 @@ import gzip
 import json
 import socket
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -17,7 +18,7 @@ import pytest
 
 from monitor.demo.web import Request, Route, SimWeb
 from monitor.fetch import Fetcher, Lane, _HostPools, _retry_after, _Slots
-from monitor.models import FetchError, FetchResult, Hop
+from monitor.models import FetchError, FetchResult, Hop, host_key
 
 A, B, C, D = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
 UA = "partner-monitor-test/1 (+https://example.org/monitor)"
@@ -179,6 +180,64 @@ def test_slow_work_holds_no_more_slots_than_its_cap_and_others_get_the_rest() ->
         return got
 
     assert asyncio.run(main()) == ["slow1", "link", "slow2"]
+
+
+def test_links_of_the_host_with_the_most_links_left_are_sent_first(simweb: SimWeb) -> None:
+    a = [simweb.route(A, f"/a{i}", Route(body="ok", delay_s=0.05)) for i in range(3)]
+    b = [simweb.route(B, f"/b{i}", Route(body="ok")) for i in range(2)]
+    left = Counter({host_key(a[0]): 3, host_key(b[0]): 10})
+
+    async def job(fetcher: Fetcher) -> None:
+        fetcher.prefer_hosts(left)
+        await asyncio.gather(*(fetcher.probe(u) for u in a + b))
+
+    with_fetcher(job, concurrency=1, per_host=4)
+    sent = sorted(simweb.requests(A) + simweb.requests(B), key=lambda r: r.at)
+    # /a0 found the only slot free; then B, ten links behind, goes before A's other two.
+    assert [r.path for r in sent] == ["/a0", "/b0", "/b1", "/a1", "/a2"]
+
+
+def test_a_host_whose_links_are_found_while_it_waits_is_not_left_until_the_end() -> None:
+    async def main() -> list[str]:
+        left = Counter({"a": 1, "b": 4})
+        slots = _Slots(1)
+        slots.serve_by_backlog(left)
+        await slots.acquire(Lane.NORMAL, "b")  # holds the only slot
+        got: list[str] = []
+
+        async def take(name: str, key: str) -> None:
+            await slots.acquire(Lane.NORMAL, key)
+            got.append(name)
+
+        order = [("a1", "a"), ("b1", "b"), ("b2", "b"), ("b3", "b"), ("b4", "b")]
+        waiting = [asyncio.create_task(take(name, key)) for name, key in order]
+        await asyncio.sleep(0)
+        left["a"] = 10  # a's page was parsed: it is now the host furthest behind
+        for _ in waiting:
+            slots.release()
+            await asyncio.sleep(0)
+        return got
+
+    got = asyncio.run(main())
+    assert sorted(got) == ["a1", "b1", "b2", "b3", "b4"]
+    assert got.index("a1") < got.index("b4"), got
+
+
+def test_a_request_that_stops_waiting_passes_its_turn_to_the_next_host() -> None:
+    async def main() -> bool:
+        slots = _Slots(1)
+        slots.serve_by_backlog(Counter({"a": 5, "b": 1}))
+        await slots.acquire(Lane.NORMAL, "a")
+        first = asyncio.create_task(slots.acquire(Lane.NORMAL, "a"))
+        second = asyncio.create_task(slots.acquire(Lane.NORMAL, "b"))
+        await asyncio.sleep(0)
+        first.cancel()
+        await asyncio.sleep(0)
+        slots.release()
+        await asyncio.sleep(0)
+        return second.done()
+
+    assert asyncio.run(main())
 
 
 # -- retries ---------------------------------------------------------------------------
