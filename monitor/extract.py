@@ -19,6 +19,8 @@ Parsing stack (a deliberate choice, measured): the normal path parses once with
 BeautifulSoup (with the lxml parser) plus soupsieve is used only for a watch's CSS
 ``selector``, so that selector validation (:func:`compile_selector`) and matching are
 the same engine.  (On a 1 MB page bs4 takes ~240 ms just to parse; lxml ~16 ms.)
+Both are imported on first use: their import (~60 ms, soupsieve compiling its
+grammar) is a tenth of a run's start-up, and most watch lists have no selector.
 libxml2 stops parsing at nesting depth 256; such documents are re-parsed through a
 recursion-free SAX-style tree builder so no content after the deep part is lost, and
 trafilatura (whose recursion can crash the interpreter on very deep trees) is skipped.
@@ -32,6 +34,7 @@ import codecs
 import functools
 import logging
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
@@ -42,9 +45,7 @@ import charset_normalizer
 import idna
 import lxml.etree as etree  # type: ignore[import-untyped, unused-ignore]
 import lxml.html  # type: ignore[import-untyped, unused-ignore]
-import soupsieve
 import trafilatura
-from bs4 import BeautifulSoup, Tag
 
 from monitor.models import Link, Page
 
@@ -301,7 +302,8 @@ def _root_of(html: Any) -> Any:
         return _parse(decode(html))[0]
     if isinstance(html, str):
         return _parse(html)[0]
-    if isinstance(html, Tag):  # BeautifulSoup is a Tag too
+    bs4 = sys.modules.get("bs4")  # a caller holding a bs4 tag has imported bs4
+    if bs4 is not None and isinstance(html, bs4.Tag):  # BeautifulSoup is a Tag too
         return _parse(str(html))[0]
     if isinstance(html, etree._ElementTree):
         return html.getroot()
@@ -1091,6 +1093,8 @@ def _title(root: Any) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _compiled(selector: str) -> Any:
+    import soupsieve  # on first use: see the module docstring
+
     return soupsieve.compile(selector)
 
 
@@ -1102,6 +1106,8 @@ def compile_selector(selector: str) -> None:
     """
     if not selector or not selector.strip():
         raise ValueError("the CSS selector is empty")
+    import soupsieve
+
     try:
         _compiled(selector)
     except soupsieve.SelectorSyntaxError as err:
@@ -1114,6 +1120,8 @@ def _selected_lines(text: str, selector: str) -> list[str] | None:
 
     Returns None when nothing matches.  Nested matches are counted once (the outer one).
     """
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(text, "lxml")
     matched = _compiled(selector).select(soup)
     if not matched:
