@@ -302,13 +302,13 @@ def _root_of(html: Any) -> Any:
         return _parse(decode(html))[0]
     if isinstance(html, str):
         return _parse(html)[0]
-    bs4 = sys.modules.get("bs4")  # a caller holding a bs4 tag has imported bs4
-    if bs4 is not None and isinstance(html, bs4.Tag):  # BeautifulSoup is a Tag too
-        return _parse(str(html))[0]
     if isinstance(html, etree._ElementTree):
         return html.getroot()
     if isinstance(html, etree._Element):
         return html
+    bs4 = sys.modules.get("bs4")  # a caller holding a bs4 tag has imported bs4
+    if bs4 is not None and isinstance(html, bs4.Tag):  # BeautifulSoup is a Tag too
+        return _parse(str(html))[0]
     raise TypeError(f"cannot extract links from {type(html).__name__}")
 
 

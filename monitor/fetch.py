@@ -366,7 +366,7 @@ class _ByBacklog:
     host sat lower (its links were still being found) would leave it there, starved,
     until every other host fell below it, as all its slots already wait here and no new
     request of it comes to push it again: so the heap is rebuilt from the counts once
-    per round of the hosts waiting (amortised O(1) per request).
+    per round of the hosts waiting (O(hosts) every hosts + 1 requests).
     """
 
     def __init__(self, backlog: Mapping[str, int]) -> None:
@@ -374,7 +374,7 @@ class _ByBacklog:
         self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
         self._heap: list[tuple[int, int, str]] = []  # (-links left when pushed, order, host)
         self._pushed: dict[str, int] = {}  # host -> links left of its current heap entry
-        self._order = itertools.count()  # among equal counts, the host waiting longest first
+        self._order = itertools.count()  # among equal counts, the host pushed first
         self._len = 0
         self._takes = 0  # since the heap was last rebuilt
 
@@ -794,7 +794,13 @@ class Fetcher:
         try:
             request_url = str(httpx.URL(api, params={"url": url}))
             outcome = await self._attempt(
-                "GET", request_url, None, cap=_ARCHIVE_MAX_BYTES, link=False, timeout_s=timeout_s
+                "GET",
+                request_url,
+                None,
+                cap=_ARCHIVE_MAX_BYTES,
+                link=False,
+                timeout_s=timeout_s,
+                rank=host_key(url),  # made for that link: it ranks as the link's host
             )
             if isinstance(outcome, _Failure) or outcome.status != 200:
                 return None
@@ -831,7 +837,9 @@ class Fetcher:
         """Serve link requests host by host, the host with the most in ``backlog`` first.
 
         ``backlog``: host key (``models.host_key``) -> links it has left, kept current by
-        the caller (``run._LinkQueue``); hosts not in it count 0. Without it requests of
+        the caller (``run._LinkQueue``); hosts not in it count 0. A request counts for the
+        host of the URL it was asked for: a redirect hop to another host, or the archive
+        lookup for a broken link, waits as one of that link's host. Without it requests of
         the ``NORMAL`` lane get global slots first come, first served, and a host whose own
         slots are mostly held (hanging links, ``Retry-After``) falls behind the others
         (see ``_ByBacklog``). Call before the first request waits for a slot.
@@ -887,6 +895,9 @@ class Fetcher:
         started = loop.time()
         url = _strip_fragment(url)
         current = url
+        # Every hop waits for its global slot as a request of the link's own host: the
+        # host whose links are left to check (``prefer_hosts``), wherever a hop leads.
+        rank = host_key(url)
         hops: list[Hop] = []
         # URL -> (visits, cookie epoch at the last visit). Coming back to a URL is a loop,
         # unless a cookie was set since: the "set cookie, then come back" dance of real sites.
@@ -926,7 +937,7 @@ class Fetcher:
                 if blocked is not None:
                     return finish(failure=blocked)
             outcome, attempts = await self._request(
-                method, current, headers, cap=cap, link=link, retries=retries, lane=lane
+                method, current, headers, cap=cap, link=link, retries=retries, lane=lane, rank=rank
             )
             if isinstance(outcome, _Failure):
                 return finish(failure=outcome, attempts=attempts)
@@ -1007,8 +1018,12 @@ class Fetcher:
         link: bool,
         retries: int | None,
         lane: Lane = Lane.NORMAL,
+        rank: str = "",
     ) -> tuple[_Answer | _Failure, int]:
-        """Send one request with retries; return the last outcome and the attempts made."""
+        """Send one request with retries; return the last outcome and the attempts made.
+
+        ``rank``: the host the request counts for in ``prefer_hosts`` (see ``_slot``).
+        """
         allowed = self.retries if retries is None else retries
         attempt = 0
         while True:
@@ -1019,7 +1034,9 @@ class Fetcher:
             self._slow_work += slow_work
             self._normal_attempts += lane is not Lane.SLOW
             try:
-                outcome = await self._attempt(method, url, headers, cap=cap, link=link, lane=lane)
+                outcome = await self._attempt(
+                    method, url, headers, cap=cap, link=link, lane=lane, rank=rank
+                )
             finally:
                 self._slow_work -= slow_work
                 self._normal_attempts -= lane is not Lane.SLOW
@@ -1078,8 +1095,14 @@ class Fetcher:
         return max(1, math.ceil(self.concurrency * share))
 
     @contextlib.asynccontextmanager
-    async def _slot(self, key: str, *, lane: Lane = Lane.NORMAL) -> AsyncIterator[None]:
-        """Hold a slot of ``key``'s host, then a global one (in that order, see module doc)."""
+    async def _slot(
+        self, key: str, *, lane: Lane = Lane.NORMAL, rank: str = ""
+    ) -> AsyncIterator[None]:
+        """Hold a slot of ``key``'s host, then a global one (in that order, see module doc).
+
+        ``rank``: the host whose links this request serves, for ``prefer_hosts`` (default
+        ``key``); a redirect hop or an archive lookup made for a link ranks as its host.
+        """
         wait = self._not_before.get(key, 0.0) - asyncio.get_running_loop().time()
         if wait > 0:
             await asyncio.sleep(wait)  # the host asked for a pause (Retry-After)
@@ -1088,7 +1111,7 @@ class Fetcher:
             host_slots = self._host_slots[key] = _Slots(self.per_host)
         await host_slots.acquire(lane)
         try:
-            await self._global_slots.acquire(lane, key)
+            await self._global_slots.acquire(lane, rank or key)
         except BaseException:
             host_slots.release(lane)
             raise
@@ -1120,12 +1143,13 @@ class Fetcher:
         link: bool,
         timeout_s: float | None = None,
         lane: Lane = Lane.NORMAL,
+        rank: str = "",
     ) -> _Answer | _Failure:
         """Send one request and read its body within the timeout; never raises."""
         if self._send is None:
             raise RuntimeError("use the Fetcher as `async with Fetcher(...) as fetcher`")
         limit = self.timeout_s if timeout_s is None else timeout_s
-        async with self._slot(host_key(url), lane=lane):
+        async with self._slot(host_key(url), lane=lane, rank=rank):
             try:
                 async with asyncio.timeout(limit):
                     return await self._exchange(self._send, method, url, headers, cap, link)

@@ -197,6 +197,24 @@ def test_links_of_the_host_with_the_most_links_left_are_sent_first(simweb: SimWe
     assert [r.path for r in sent] == ["/a0", "/b0", "/b1", "/a1", "/a2"]
 
 
+def test_a_redirect_to_another_host_waits_as_a_request_of_the_links_own_host(
+    simweb: SimWeb,
+) -> None:
+    target = simweb.route(B, "/moved-here", Route(body="ok"))
+    link = simweb.route(A, "/old", Route(status=301, headers={"Location": target}))
+    c = [simweb.route(C, f"/c{i}", Route(body="ok", delay_s=0.02)) for i in range(3)]
+    # B has no links of its own to check; the hop there serves A's, and A is furthest behind.
+    left = Counter({host_key(link): 5, host_key(c[0]): 2})
+
+    async def job(fetcher: Fetcher) -> None:
+        fetcher.prefer_hosts(left)
+        await asyncio.gather(*(fetcher.probe(u) for u in [link, *c]))
+
+    with_fetcher(job, concurrency=1, per_host=4)
+    sent = sorted(simweb.requests(A) + simweb.requests(B) + simweb.requests(C), key=lambda r: r.at)
+    assert [r.path for r in sent] == ["/old", "/c0", "/moved-here", "/c1", "/c2"]
+
+
 def test_a_host_whose_links_are_found_while_it_waits_is_not_left_until_the_end() -> None:
     async def main() -> list[str]:
         left = Counter({"a": 1, "b": 4})
@@ -233,6 +251,7 @@ def test_a_request_that_stops_waiting_passes_its_turn_to_the_next_host() -> None
         await asyncio.sleep(0)
         first.cancel()
         await asyncio.sleep(0)
+        assert slots.waiting(Lane.NORMAL) == 1  # forgotten, not served later
         slots.release()
         await asyncio.sleep(0)
         return second.done()
