@@ -364,7 +364,10 @@ class SimWeb:
             pass  # unparseable request line / headers
         except asyncio.CancelledError:
             writer.transport.abort()  # stop(): do not wait to flush to a slow client
-            raise
+            # Ended, not re-raised: only stop() cancels us, and Python 3.11's start_server
+            # asks a cancelled handler task for its exception, which raises and is logged
+            # as "Exception in callback ..." with a traceback (fixed in 3.12).
+            return
         finally:
             self._tasks.discard(task)
             writer.close()
