@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -623,3 +624,41 @@ def test_a_page_over_the_element_limit_uses_the_whole_text_and_says_so(
     page = extract.page(f"<title>Big</title><main>{paragraphs}</main>", "https://x.example/")
     assert page.note is not None and "too large for main-content detection" in page.note
     assert "Update number 59 on the case." in page.lines
+
+
+def _normalised_the_long_way(url: str) -> str:
+    """``normalise_url`` with its shortcut for already-normal URLs switched off."""
+    shortcut = extract._NORMAL_URL
+    extract._NORMAL_URL = re.compile(r"(?!)")  # matches nothing
+    try:
+        return extract.normalise_url(url)
+    except ValueError:
+        return "ValueError"
+    finally:
+        extract._NORMAL_URL = shortcut
+
+
+_URL_CHARS = "abcXYZ019-._~/:@!$&'()*+,;=%?#[] é\\"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    scheme=st.sampled_from(["http://", "https://", "HTTP://"]),
+    host=st.sampled_from(
+        ["partner.example", "Partner.example", "a-b.example", "10.0.0.12", "bücher.de", "[::1]"]
+    ),
+    port=st.sampled_from(["", ":80", ":443", ":8080", ":080", ":65535", ":65536", ":0"]),
+    rest=st.lists(
+        st.sampled_from([*_URL_CHARS, "%4a", "%4A", "%2F", "%zz", "utm_source=x", "&", "="]),
+        max_size=12,
+    ).map("".join),
+)
+def test_a_url_that_is_already_normal_comes_back_exactly_as_normalising_would_make_it(
+    scheme: str, host: str, port: str, rest: str
+) -> None:
+    url = f"{scheme}{host}{port}/{rest}"
+    try:
+        quick = extract.normalise_url(url)
+    except ValueError:
+        quick = "ValueError"
+    assert quick == _normalised_the_long_way(url)
