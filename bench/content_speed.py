@@ -14,6 +14,10 @@ log-uniform size between 10 KB and 1 MB, in two ways, reported in separate table
   the page's own content as above, the rest what makes real pages heavy: an inline JSON
   state blob (35%), inline scripts (20%), inline CSS (15%) and an inline SVG icon
   sprite (10%).
+* ``links`` (a partner directory): the added bytes are a list of links to other
+  organisations' pages (``<li><a href>Name of an organisation</a></li>``, ~100 bytes
+  each, so a 1 MB page lists ~10,000 links) inside the main content. Not in ``both``:
+  ask for it with ``--mix links`` or ``--mix all``.
 
 For each page, what a run does when it fetches a watched page that changed is timed:
 ``extract.page`` (parse, links, main-content text) of today's version, then
@@ -183,6 +187,26 @@ def grow_heavy(html: str, size: int, rng: random.Random) -> str:
     return html[:i] + tail + html[i:] if i >= 0 else html + tail
 
 
+def grow_links(html: str, size: int, rng: random.Random) -> str:
+    """``html`` grown to about ``size`` bytes by a directory of links to other
+    organisations' pages, appended to its main content (``<main>``/``<article>``, else
+    the body): what a campaign's partner list or a coalition's member page looks like."""
+    need = max(0, size - len(html.encode()))
+    items: list[str] = []
+    got = 0
+    while got < need:
+        name = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 5))).title()
+        host = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}.example"
+        path = "/".join(rng.choice(WORDS) for _ in range(rng.randint(1, 3)))
+        item = f'<li><a href="https://{host}/{path}">{name}</a></li>'
+        items.append(item)
+        got += len(item)
+    block = "<ul>" + "".join(items) + "</ul>"
+    m = re.search(r"</(main|article)>", html, flags=re.I) or re.search(r"</body>", html, re.I)
+    at = m.start() if m else len(html)
+    return html[:at] + block + html[at:]
+
+
 def edit(html: str, rng: random.Random) -> str:
     """Today's version: one sentence put at the start of one paragraph."""
     spans = [m.span(1) for m in re.finditer(r"<p>([^<]{40,})</p>", html)]
@@ -288,6 +312,12 @@ MIXES: dict[str, tuple[Grower, str, str]] = {
         "A fifth of the added bytes is more content as above; the rest inline JSON (35%), "
         "scripts (20%), CSS (15%) and an SVG sprite (10%).",
     ),
+    "links": (
+        grow_links,
+        "Partner directories",
+        "The added bytes are a list of links to other organisations' pages, ~100 bytes "
+        "each, inside the main content: a 1 MB page lists ~10,000 links.",
+    ),
 }
 
 
@@ -295,7 +325,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pages", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--mix", choices=["text", "heavy", "both"], default="both")
+    ap.add_argument("--mix", choices=[*MIXES, "both", "all"], default="both")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="top N functions")
     a = ap.parse_args()
 
@@ -308,7 +338,7 @@ def main() -> int:
         "One process, one core.",
         "",
     ]
-    mixes = ["text", "heavy"] if a.mix == "both" else [a.mix]
+    mixes = {"both": ["text", "heavy"], "all": list(MIXES)}.get(a.mix, [a.mix])
     for mix in mixes:
         grower, label, about = MIXES[mix]
         out += measure(build(a.pages, a.seed, grower), label, about)

@@ -388,6 +388,17 @@ _NORMAL_URL = re.compile(
 )
 
 
+def _already_normal(url: str) -> bool:
+    """True when ``normalise_url(url)`` is ``url`` itself (see ``_NORMAL_URL``)."""
+    normal = _NORMAL_URL.fullmatch(url)
+    if normal is None:
+        return False
+    scheme, port, query = normal.groups()
+    if port is not None and (int(port) > 65535 or int(port) == _DEFAULT_PORTS[scheme]):
+        return False
+    return query is None or _strip_tracking(query) == query
+
+
 def normalise_url(url: str) -> str:
     """Normalise an absolute http(s) URL so that one target is always one string.
 
@@ -397,12 +408,8 @@ def normalise_url(url: str) -> str:
     kept, hex upper-cased), and gives an empty path as ``/``.  Raises ``ValueError`` for
     a URL that cannot be split (bad IPv6 literal, non-numeric port) or has no host.
     """
-    normal = _NORMAL_URL.fullmatch(url)
-    if normal is not None:
-        scheme, port, query = normal.groups()
-        plain_port = port is None or (int(port) < 65536 and int(port) != _DEFAULT_PORTS[scheme])
-        if plain_port and (query is None or _strip_tracking(query) == query):
-            return url
+    if _already_normal(url):
+        return url
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = parts.hostname  # lower-cased, brackets of an IPv6 literal removed
@@ -436,6 +443,8 @@ def resolve(href: str, base_url: str) -> tuple[str, str | None] | None:
     links that are not checked: other schemes (``mailto:``, ``tel:``, ``javascript:``,
     ``data:``...) and malformed URLs.  Never raises.
     """
+    if _already_normal(href):  # most links on a page: nothing below would change it
+        return href, None
     # The URL standard strips leading/trailing spaces and controls and removes tabs and
     # newlines anywhere: templates often wrap long hrefs over several lines.
     cleaned = _TAB_NEWLINE.sub("", href.strip(" \t\n\r\f\v\x00"))

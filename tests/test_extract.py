@@ -638,6 +638,15 @@ def _normalised_the_long_way(url: str) -> str:
         extract._NORMAL_URL = shortcut
 
 
+def _resolved_the_long_way(href: str) -> tuple[str, str | None] | None:
+    shortcut = extract._NORMAL_URL
+    extract._NORMAL_URL = re.compile(r"(?!)")  # matches nothing
+    try:
+        return extract.resolve.__wrapped__(href, BASE)
+    finally:
+        extract._NORMAL_URL = shortcut
+
+
 _URL_CHARS = "abcXYZ019-._~/:@!$&'()*+,;=%?#[] é\\"
 
 
@@ -662,3 +671,5 @@ def test_a_url_that_is_already_normal_comes_back_exactly_as_normalising_would_ma
     except ValueError:
         quick = "ValueError"
     assert quick == _normalised_the_long_way(url)
+    # resolve() (uncached) takes the same shortcut for an href that is a normal URL.
+    assert extract.resolve.__wrapped__(url, BASE) == _resolved_the_long_way(url)
