@@ -379,8 +379,8 @@ def _strip_tracking(query: str) -> str:
 # An absolute URL that normalise_url returns unchanged: lower-case http(s), an ASCII
 # host name in lower case, a port other than 0 written without leading zeros, a path
 # and a query of characters quote() keeps (escapes in upper case), no fragment. Most
-# links on a page are so, and matching this costs a tenth of normalising: a 1 MB page
-# listing 10,000 links spent 0.38 s in normalise_url.
+# links on a page are so, and matching this costs a fifth of normalising (2.5 against
+# 11.5 us a URL; a 1 MB page lists 10,000 links).
 _NORMAL_URL = re.compile(
     r"(https?)://(?:[a-z0-9-]+\.)*[a-z0-9-]+(?::([1-9][0-9]{0,4}))?"
     r"/(?:[A-Za-z0-9_.~/:@!$&'()*+,;=-]|%[0-9A-F]{2}|%(?![0-9A-Fa-f]{2}))*"
@@ -1051,12 +1051,12 @@ def _is_dateline(line: str) -> bool:
     """
     if line.startswith("# ") or " | " in line or len(line) > 160:
         return False
-    # One pass (subn) rather than search, then sub: most lines with a date-like number
-    # are not datelines, and a link list whose text shows URLs has one on every line
-    # (a host such as 10.0.0.12 reads as a date): two passes were a third of the text
-    # time of such a page.
     if not _DIGIT.search(line):  # every form of _DATE has one: most lines end here
         return False
+    # One pass (subn), not search then sub: most lines with a date-like number are not
+    # datelines, and a link list whose text shows URLs has one on every line (a host
+    # such as 10.0.0.12 reads as a date): the second pass was 4 ms of such a 54 KB
+    # page's 56.
     rest, dates = _DATE.subn(" ", line)
     if not dates:
         return False

@@ -466,7 +466,7 @@ class _Slots:
         return lane is not Lane.SLOW or self._slow_cap is None or self._slow_held < self._slow_cap()
 
     async def acquire(self, lane: Lane = Lane.NORMAL, key: str = "") -> None:
-        """Wait for a slot in ``lane``; ``key``: the request's host."""
+        """Wait for a slot in ``lane``; ``key``: the host the request counts for."""
         if self._free > 0 and not any(self._lanes) and self._may_take(lane):
             self._take(lane)
             return
