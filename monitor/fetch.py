@@ -361,19 +361,19 @@ class _ByBacklog:
     working through their queues). Served by links left, the hosts end together.
 
     ``backlog`` maps a host key to the links it has left (the caller keeps it current).
-    Hosts wait in a heap under the count read when they were pushed; a host at the top
-    whose count changed goes back in under its new count. A count that grew while the
-    host sat lower (its links were still being found) would leave it there, starved,
-    until every other host fell below it, as all its slots already wait here and no new
-    request of it comes to push it again: so the heap is rebuilt from the counts once
-    per round of the hosts waiting (O(hosts) every hosts + 1 requests).
+    Each host with waiters has one heap entry, under the count read when it was pushed;
+    a host at the top whose count changed goes back in under its new count. A count that
+    grew while the host sat lower (its links were still being found) would leave it
+    there, starved, until every other host fell below it, as all its slots already wait
+    here and no new request of it comes: so the heap is rebuilt from the counts once per
+    round of the hosts waiting (O(hosts) every hosts + 1 requests).
     """
 
     def __init__(self, backlog: Mapping[str, int]) -> None:
         self._backlog = backlog
         self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
         self._heap: list[tuple[int, int, str]] = []  # (-links left when pushed, order, host)
-        self._pushed: dict[str, int] = {}  # host -> links left of its current heap entry
+        self._in_heap: set[str] = set()  # hosts with their entry (waiters or not)
         self._order = itertools.count()  # among equal counts, the host pushed first
         self._len = 0
         self._takes = 0  # since the heap was last rebuilt
@@ -387,11 +387,9 @@ class _ByBacklog:
             queue = self._waiting[key] = deque()
         queue.append(waiter)
         self._len += 1
-        left = self._backlog.get(key, 0)
-        pushed = self._pushed.get(key)
-        if pushed is None or left > pushed:
-            self._pushed[key] = left
-            heapq.heappush(self._heap, (-left, next(self._order), key))
+        if key not in self._in_heap:
+            self._in_heap.add(key)
+            heapq.heappush(self._heap, (-self._backlog.get(key, 0), next(self._order), key))
 
     def drop(self, waiter: asyncio.Future[None], key: str) -> None:
         queue = self._waiting.get(key)
@@ -409,17 +407,13 @@ class _ByBacklog:
         heap = self._heap
         while True:
             pushed, _, key = heap[0]
-            if self._pushed.get(key) != -pushed:  # an older entry of a host pushed again
-                heapq.heappop(heap)
-                continue
             queue = self._waiting.get(key)
             if queue is None:  # nobody of this host waits any more
                 heapq.heappop(heap)
-                del self._pushed[key]
+                self._in_heap.discard(key)
                 continue
             left = self._backlog.get(key, 0)
-            if left != -pushed:  # its count fell since: back in under the new one
-                self._pushed[key] = left
+            if left != -pushed:  # its count changed since: back in under the new one
                 heapq.heapreplace(heap, (-left, next(self._order), key))
                 continue
             waiter = queue.popleft()
@@ -430,9 +424,9 @@ class _ByBacklog:
 
     def _rebuild(self) -> None:
         backlog, order = self._backlog, self._order
-        self._pushed = {key: backlog.get(key, 0) for key in self._waiting}
-        self._heap = [(-left, next(order), key) for key, left in self._pushed.items()]
+        self._heap = [(-backlog.get(key, 0), next(order), key) for key in self._waiting]
         heapq.heapify(self._heap)
+        self._in_heap = set(self._waiting)
         self._takes = 0
 
 
