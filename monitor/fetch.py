@@ -1,4 +1,4 @@
-"""The only module that touches the network: one httpx transport per run.
+"""The network, as the pipeline sees it: URL in, ``FetchResult`` out (sockets: ``wire``).
 
 ``Fetcher`` owns everything between a URL and a ``FetchResult``: the connection pool,
 the global and per-host limits, retries with backoff and ``Retry-After``, redirects
@@ -58,7 +58,7 @@ error it is None. ``attempts`` counts the tries of the last request (1 + retries
 
 Private-address guard. For links, every hop's host is checked before it is asked: an IP
 literal directly, a name through ``loop.getaddrinfo`` (once per host per run, failures
-included, which is how a link's DNS failure is usually found). httpx resolves the name
+included, which is how a link's DNS failure is usually found). ``wire`` resolves the name
 again when it connects, so a DNS answer that changes in between (rebinding) slips by.
 """
 
@@ -81,7 +81,7 @@ import socket
 import ssl
 import uuid
 import zlib
-from collections import Counter, OrderedDict, deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -92,6 +92,7 @@ from urllib.parse import urldefrag, urlsplit
 import httpx
 
 from monitor.models import FetchError, FetchResult, Hop, host_key
+from monitor.wire import HostPools
 
 __all__ = ["MAX_REDIRECTS", "FetchStats", "Fetcher", "Lane"]
 
@@ -504,88 +505,6 @@ class _Slots:
                 return
 
 
-class _ClosingStream(httpx.AsyncByteStream):
-    """A response body stream that reports when it is closed (``_HostPools`` bookkeeping)."""
-
-    def __init__(self, stream: httpx.AsyncByteStream, on_close: Callable[[], None]) -> None:
-        self._stream = stream
-        self._on_close: Callable[[], None] | None = on_close
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._stream.aclose()
-        finally:
-            on_close, self._on_close = self._on_close, None  # report once
-            if on_close is not None:
-                on_close()
-
-
-class _HostPools(httpx.AsyncBaseTransport):
-    """One small connection pool per host instead of one big pool for the run.
-
-    httpcore's pool scans every waiting request against every connection on each event,
-    so one pool with 64 requests in flight over 64 connections spends O(64²) per request:
-    measured, that made our CPU, not the network, the limit of a large run. Pools of
-    ``per_host`` connections keep it O(per_host²). Pools nobody is using are closed,
-    least recently used first, once there are more than ``max_pools``, which bounds the
-    idle keep-alive sockets of a run over thousands of hosts.
-    """
-
-    def __init__(self, *, per_host: int, max_pools: int, keepalive_expiry: float) -> None:
-        self._limits = httpx.Limits(
-            max_connections=per_host,
-            max_keepalive_connections=per_host,
-            keepalive_expiry=keepalive_expiry,
-        )
-        self._max_pools = max_pools
-        self._ssl = httpx.create_ssl_context()  # one CA bundle load for all pools
-        self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = (
-            OrderedDict()
-        )
-        self._active: Counter[tuple[bytes, bytes, int | None]] = Counter()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
-        pool = self._pools.get(key)
-        if pool is None:
-            pool = httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits)
-            self._pools[key] = pool
-            await self._trim()
-        self._pools.move_to_end(key)
-        self._active[key] += 1
-        try:
-            response = await pool.handle_async_request(request)
-        except BaseException:
-            self._done(key)
-            raise
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        return httpx.Response(
-            status_code=response.status_code,
-            headers=response.headers,
-            stream=_ClosingStream(response.stream, lambda: self._done(key)),
-            extensions=response.extensions,
-        )
-
-    def _done(self, key: tuple[bytes, bytes, int | None]) -> None:
-        self._active[key] -= 1
-        if self._active[key] <= 0:
-            del self._active[key]
-
-    async def _trim(self) -> None:
-        idle = [key for key in self._pools if key not in self._active]  # oldest first
-        for key in idle[: max(0, len(self._pools) - self._max_pools)]:
-            await self._pools.pop(key).aclose()
-
-    async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), OrderedDict()
-        for pool in pools:
-            await pool.aclose()
-
-
 _P = ParamSpec("_P")
 
 
@@ -689,7 +608,7 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         self._cookies = httpx.Cookies()
-        self._send = self._transport or _HostPools(
+        self._send = self._transport or HostPools(
             per_host=self.per_host,
             max_pools=max(16, self.concurrency),
             keepalive_expiry=_KEEPALIVE_S,

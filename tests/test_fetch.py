@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import json
 import socket
 import time
@@ -17,8 +18,9 @@ import httpx
 import pytest
 
 from monitor.demo.web import Request, Route, SimWeb
-from monitor.fetch import Fetcher, Lane, _HostPools, _retry_after, _Slots
+from monitor.fetch import Fetcher, Lane, _retry_after, _Slots
 from monitor.models import FetchError, FetchResult, Hop, host_key
+from monitor.wire import HostPools
 
 A, B, C, D = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
 UA = "partner-monitor-test/1 (+https://example.org/monitor)"
@@ -687,7 +689,7 @@ def test_idle_host_pools_beyond_the_limit_are_closed(simweb: SimWeb) -> None:
     urls = {host: simweb.route(host, "/", Route.page(host)) for host in (A, B, C)}
 
     async def main() -> None:
-        pools = _HostPools(per_host=2, max_pools=2, keepalive_expiry=30)
+        pools = HostPools(per_host=2, max_pools=2, keepalive_expiry=30)
         async with httpx.AsyncClient(transport=pools) as client:
             for host in (A, A, B, C, A):  # C's pool pushes out A's, the least recently used
                 assert (await client.get(urls[host])).status_code == 200
@@ -695,6 +697,80 @@ def test_idle_host_pools_beyond_the_limit_are_closed(simweb: SimWeb) -> None:
     asyncio.run(main())
     assert [simweb.stats(h).connections for h in (A, B, C)] == [2, 1, 1]
     assert simweb.stats(A).requests == 3
+
+
+# -- the connection layer (monitor.wire): addresses in turn, dead idle connections, big bodies
+
+
+UNUSED = "127.0.0.9"  # a loopback address nothing listens on in these tests
+
+
+@pytest.fixture
+def resolve_partner(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Answers for names under ``.test``: set ``answers["partner.test"] = [ip, ...]``."""
+    answers: dict[str, list[str]] = {}
+    real = asyncio.base_events.BaseEventLoop.getaddrinfo
+
+    async def getaddrinfo(self: Any, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host in answers:
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, int(port))) for ip in answers[host]
+            ]
+        return await real(self, host, port, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+def _port(url: str) -> int:
+    return int(url.split(":")[2].split("/")[0])
+
+
+def test_a_name_whose_first_address_refuses_is_reached_at_the_next(
+    simweb: SimWeb, resolve_partner: dict[str, list[str]]
+) -> None:
+    url = simweb.route(A, "/petition", Route.page("Petition"))
+    resolve_partner["partner.test"] = [UNUSED, A]
+    result = probe(f"http://partner.test:{_port(url)}/petition")
+    assert (result.status_code, result.error) == (200, None)
+
+
+def test_a_name_whose_every_address_refuses_is_a_refused_connection(
+    simweb: SimWeb, resolve_partner: dict[str, list[str]]
+) -> None:
+    url = simweb.route(A, "/petition", Route.page("Petition"))
+    resolve_partner["partner.test"] = [UNUSED, "127.0.0.10"]
+    result = probe(f"http://partner.test:{_port(url)}/petition")
+    assert result.error is FetchError.REFUSED
+    assert result.error_detail == "connection refused"
+
+
+def test_an_idle_connection_the_server_closed_is_not_reused(simweb: SimWeb) -> None:
+    # Answers without "Connection: close", then the server hangs up: the client learns it
+    # only from the socket, and must not send the next request into the dead connection.
+    raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+    urls = [simweb.route(A, f"/p{i}", Route(raw=raw)) for i in range(3)]
+
+    async def job(fetcher: Any) -> Any:
+        results = []
+        for url in urls:
+            results.append(await fetcher.probe(url))
+            await asyncio.sleep(0.05)  # the server's FIN arrives while the connection idles
+        return results, fetcher.stats()
+
+    results, stats = with_fetcher(job)
+    assert [(r.status_code, r.error) for r in results] == [(200, None)] * 3
+    assert stats.retries == 0
+    assert simweb.stats(A).connections == 3
+
+
+def test_a_body_larger_than_the_read_buffer_arrives_whole(simweb: SimWeb) -> None:
+    # 3 MB: the connection pauses reading at 256 KB buffered and resumes as it is read.
+    body = b"".join(b"%07d partner report line\n" % i for i in range(120_000))
+    url = simweb.route(A, "/report.txt", Route(body=body, content_type="text/plain"))
+    result = with_fetcher(lambda f: f.get(url), max_page_bytes=10_000_000)
+    assert result.status_code == 200 and not result.truncated
+    assert hashlib.sha256(result.body).digest() == hashlib.sha256(body).digest()
 
 
 def test_an_unforeseen_error_on_one_url_is_that_url_s_failure_not_the_run_s(
