@@ -46,6 +46,23 @@ KINDS: list[tuple[str, int, str]] = [
     ("redirect_loop", 2, "broken"),
     ("refused", 2, "unreachable"),
 ]
+
+
+# The answers (each one latency) a checker needs to know a link's status, at ``retries``
+# extra attempts: a redirect and its target; a 5xx and a reset asked again, as the
+# settings say; a 429 and the answer after its Retry-After; a loop's two hops (the third
+# URL is the first again). A refused port answers at once; a hang costs timeouts, not
+# latencies (``bench/run.py`` counts those apart).
+def answers_needed(kind: str, retries: int) -> int:
+    if kind in ("moved_301", "temp_302", "soft404_home", "redirect_loop", "throttled_429_then_ok"):
+        return 2
+    if kind in ("error_500", "error_503", "reset"):
+        return 1 + retries
+    if kind in ("hang", "refused"):
+        return 0
+    return 1
+
+
 PROBLEM_STATUSES = frozenset(
     {"soft_404", "broken", "server_error", "timeout", "unreachable", "tls_error"}
 )
