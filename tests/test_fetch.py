@@ -160,6 +160,19 @@ def test_watched_pages_are_fetched_before_queued_links(simweb: SimWeb) -> None:
     assert served_order(simweb, A)[:2] == ["/n0", "/watched"]
 
 
+def test_retries_of_this_run_s_timeouts_let_the_untried_links_go_first(simweb: SimWeb) -> None:
+    # Four links hang and time out together while eight are still untried. A link not
+    # tried yet may be the one that hangs, and the run waits for its timeouts; the
+    # retries fit in the run's last timeout. So the untried links take the freed slots.
+    hangs = [simweb.route(A, f"/hang{i}", Route(hang=True)) for i in range(4)]
+    links = [simweb.route(A, f"/n{i}", Route(body="ok", delay_s=0.2)) for i in range(8)]
+    results, _ = probe_many([*hangs, *links], concurrency=4, per_host=12, timeout_s=0.3, retries=1)
+    assert [r.error for r in results[:4]] == [FetchError.TIMEOUT] * 4
+    order = served_order(simweb, A)
+    assert sorted(order[:4]) == sorted(order[12:]) == [f"/hang{i}" for i in range(4)]
+    assert order[4:12] == [f"/n{i}" for i in range(8)]
+
+
 def test_slow_work_holds_no_more_slots_than_its_cap_and_others_get_the_rest() -> None:
     async def main() -> list[str]:
         slots = _Slots(3, slow_cap=lambda: 1)
