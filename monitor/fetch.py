@@ -455,7 +455,8 @@ class _Slots:
         self._lanes: list[_Waiters] = [_Fifo() for _ in Lane]
         self._slow_cap = slow_cap
         self._slow_held = 0
-        self._on_release = on_release  # told after each release, its slot handed on
+        # Told when a slot was released (and handed on) or a waiter left its queue.
+        self._on_release = on_release
 
     def serve_by_backlog(self, backlog: Mapping[str, int]) -> None:
         """From now on serve the ``NORMAL`` lane host by host (``_ByBacklog``)."""
@@ -487,6 +488,8 @@ class _Slots:
             else:
                 with contextlib.suppress(ValueError):
                     queue.drop(waiter, key)
+                if self._on_release is not None:
+                    self._on_release()  # one waiter fewer: what waited behind it may go
             raise
 
     def release(self, lane: Lane = Lane.NORMAL) -> None:
