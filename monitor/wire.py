@@ -393,7 +393,7 @@ class HostPools(httpx.AsyncBaseTransport):
         self._pools: OrderedDict[_PoolKey, httpcore.AsyncConnectionPool] = OrderedDict()
         self._active: Counter[_PoolKey] = Counter()
 
-    def _pool(self, key: _PoolKey) -> httpcore.AsyncConnectionPool:
+    def _new_pool(self) -> httpcore.AsyncConnectionPool:
         return httpcore.AsyncConnectionPool(
             ssl_context=self._ssl,
             max_connections=self._per_host,
@@ -407,7 +407,7 @@ class HostPools(httpx.AsyncBaseTransport):
         key = (url.raw_scheme, url.raw_host, url.port)
         pool = self._pools.get(key)
         if pool is None:
-            pool = self._pools[key] = self._pool(key)
+            pool = self._pools[key] = self._new_pool()
             await self._trim()
         self._pools.move_to_end(key)
         assert isinstance(request.stream, httpx.AsyncByteStream)
