@@ -1,10 +1,11 @@
 """The network, as the pipeline sees it: URL in, ``FetchResult`` out (sockets: ``wire``).
 
-``Fetcher`` owns everything between a URL and a ``FetchResult``: the connection pool,
-the global and per-host limits, retries with backoff and ``Retry-After``, redirects
-followed one hop at a time, body caps (on decoded bytes, so a gzip bomb stops early),
-the private-address guard for links, and the mapping of every transport failure to a
-``FetchError``. It never raises for a network problem: failures are data.
+``Fetcher`` owns everything between a URL and a ``FetchResult``: the connection pools
+(``wire.HostPools``), the global and per-host limits, retries with backoff and
+``Retry-After``, redirects followed one hop at a time, body caps (on decoded bytes, so a
+gzip bomb stops early), the private-address guard for links, and the mapping of every
+transport failure to a ``FetchError``. It never raises for a network problem: failures
+are data.
 
 Limits. Every HTTP request holds a slot of its host (``scheme://netloc``, ``per_host``
 slots) and then a global slot (``concurrency`` slots) from sending the request until the
@@ -449,14 +450,14 @@ class _Slots:
         self,
         value: int,
         slow_cap: Callable[[], int] | None = None,
-        on_release: Callable[[], None] | None = None,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         self._free = value
         self._lanes: list[_Waiters] = [_Fifo() for _ in Lane]
         self._slow_cap = slow_cap
         self._slow_held = 0
         # Told when a slot was released (and handed on) or a waiter left its queue.
-        self._on_release = on_release
+        self._on_change = on_change
 
     def serve_by_backlog(self, backlog: Mapping[str, int]) -> None:
         """From now on serve the ``NORMAL`` lane host by host (``_ByBacklog``)."""
@@ -488,8 +489,8 @@ class _Slots:
             else:
                 with contextlib.suppress(ValueError):
                     queue.drop(waiter, key)
-                if self._on_release is not None:
-                    self._on_release()  # one waiter fewer: what waited behind it may go
+                if self._on_change is not None:
+                    self._on_change()  # one waiter fewer: what waited behind it may go
             raise
 
     def release(self, lane: Lane = Lane.NORMAL) -> None:
@@ -497,8 +498,8 @@ class _Slots:
         if lane is Lane.SLOW:
             self._slow_held -= 1
         self._dispatch()
-        if self._on_release is not None:
-            self._on_release()
+        if self._on_change is not None:
+            self._on_change()
 
     def _take(self, lane: Lane) -> None:
         self._free -= 1

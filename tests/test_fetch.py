@@ -170,7 +170,8 @@ def test_retries_of_this_run_s_timeouts_let_the_untried_links_go_first(simweb: S
     assert [r.error for r in results[:4]] == [FetchError.TIMEOUT] * 4
     order = served_order(simweb, A)
     assert sorted(order[:4]) == sorted(order[12:]) == [f"/hang{i}" for i in range(4)]
-    assert order[4:12] == [f"/n{i}" for i in range(8)]
+    # (In any order: each may arrive on a connection of its own.)
+    assert sorted(order[4:12]) == [f"/n{i}" for i in range(8)]
 
 
 def test_slow_work_holds_no_more_slots_than_its_cap_and_others_get_the_rest() -> None:
