@@ -12,12 +12,12 @@ slots) and then a global slot (``concurrency`` slots) from sending the request u
 body is read or abandoned. The host slot is taken first so a task queuing for a busy
 host never sits on a global slot; no slot is held while sleeping for a backoff or a
 host's ``Retry-After``. Waiters get slots in three lanes (``Lane``): watched pages and
-host profiles first, then the retries of timed-out attempts and the links that timed
-out the day before, then the rest, first come, first served, except that a caller who
+host profiles first, then the retries of timed-out attempts and the links that timed out
+the day before, then the rest, first come, first served, except that a caller who
 declares how many links each host has left (``prefer_hosts``) has the rest served host
-by host, the host with the most left first. ``timeout_s`` is
-one ``asyncio.timeout`` around each attempt (connect, headers and body), so a server that
-trickles bytes forever still times out.
+by host, the host with the most left first. ``timeout_s`` is one ``asyncio.timeout``
+around each attempt (connect, headers and body), so a server that trickles bytes forever
+still times out.
 
 Retries. Up to ``retries`` extra attempts per request for timeouts, resets, 429 and 5xx
 (except 501/505, which do not change by asking again), sleeping
@@ -457,7 +457,7 @@ class _Slots:
         self._slow_cap = slow_cap
         self._slow_held = 0
         # Told when a slot was released (and handed on) or a waiter left its queue.
-        self._on_change = on_change
+        self._on_change = on_change or (lambda: None)
 
     def serve_by_backlog(self, backlog: Mapping[str, int]) -> None:
         """From now on serve the ``NORMAL`` lane host by host (``_ByBacklog``)."""
@@ -489,8 +489,7 @@ class _Slots:
             else:
                 with contextlib.suppress(ValueError):
                     queue.drop(waiter, key)
-                if self._on_change is not None:
-                    self._on_change()  # one waiter fewer: what waited behind it may go
+                self._on_change()  # one waiter fewer: what waited behind it may go
             raise
 
     def release(self, lane: Lane = Lane.NORMAL) -> None:
@@ -498,8 +497,7 @@ class _Slots:
         if lane is Lane.SLOW:
             self._slow_held -= 1
         self._dispatch()
-        if self._on_change is not None:
-            self._on_change()
+        self._on_change()
 
     def _take(self, lane: Lane) -> None:
         self._free -= 1
@@ -1037,7 +1035,9 @@ class Fetcher:
         try:
             await go
         finally:
-            if not go.done() or go.cancelled():  # cancelled while waiting: leave the queue
+            # Cancelled while waiting (cancelling a task cancels the future it awaits):
+            # leave the queue, unless _release_deferred already took it out.
+            if go.cancelled():
                 with contextlib.suppress(ValueError):
                     self._deferred.remove(entry)
                     self._deferred_work -= work_s
