@@ -39,9 +39,10 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
+from monitor.extract import decode
 from monitor.models import FetchError, FetchResult, HostProfile, LinkVerdict, Status, host_key
 
-__all__ = ["classify", "host_profile", "page_signals"]
+__all__ = ["classify", "host_profile", "page_signals", "page_verdict"]
 
 SHINGLE_WORDS = 3
 SIMILAR_JACCARD = 0.9
@@ -208,7 +209,7 @@ class _Doc:
     """One parse of an HTML body: title and h1 at once, the text fingerprint on demand."""
 
     def __init__(self, root: Any) -> None:
-        self._root = root  # lxml.html.HtmlElement (lxml has no type stubs)
+        self.root = root  # lxml.html.HtmlElement (lxml has no type stubs)
         title = root.find(".//title")
         h1 = root.find(".//h1")
         self.title = _clean(title.text_content()) if title is not None else ""
@@ -222,19 +223,16 @@ class _Doc:
         every page of a site and would make any two pages look alike.
         """
         if self._fingerprint is None:
-            lxml.etree.strip_elements(self._root, *_NOISE_TAGS, with_tail=False)
-            body = self._root.find("body")
-            words = _tokens(" ".join((body if body is not None else self._root).itertext()))
+            lxml.etree.strip_elements(self.root, *_NOISE_TAGS, with_tail=False)
+            body = self.root.find("body")
+            words = _tokens(" ".join((body if body is not None else self.root).itertext()))
             self._fingerprint = (_shingles(words), len(" ".join(words)))
         return self._fingerprint
 
 
-def _charset(content_type: str, body: bytes) -> str:
+def _charset_param(content_type: str) -> str | None:
     declared = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.I)
-    if declared is not None:
-        return declared.group(1)
-    meta = re.search(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", body[:4096], re.I)
-    return meta.group(1).decode("ascii", "replace") if meta is not None else "utf-8"
+    return declared.group(1) if declared is not None else None
 
 
 def _clean(text: object) -> str:
@@ -248,11 +246,10 @@ def _parse(body: bytes, content_type: str) -> _Doc | None:
         return None
     if not media and b"<" not in body[:1024]:
         return None  # undeclared and does not look like markup
-    charset = _charset(content_type, body)
-    try:
-        text = body.decode(charset, errors="replace")
-    except LookupError:
-        text = body.decode("utf-8", errors="replace")
+    # Decoded as extract decodes a watched page (BOM, HTTP charset, a <meta charset> as
+    # late as 1 MiB in, a few invalid bytes): a soft-404 whose title is in cp1251 behind
+    # 5 KB of inline script read as mojibake here when only the first 4 KB were searched.
+    text = decode(body, _charset_param(content_type))
     # lxml refuses str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     try:
@@ -442,6 +439,43 @@ def _http_verdict(result: FetchResult, code: int) -> LinkVerdict:
         note = None if code == 304 else f"The site answered {_phrase(code)}"
         return LinkVerdict(Status.OK, code, final, note)
     return LinkVerdict(Status.SERVER_ERROR, code, final, f"Unexpected answer ({code})")
+
+
+# A page whose text (navigation, header, footer left out) is shorter than this, with a
+# password field, is a login form, not the page: a petition with a "log in" box in its
+# header has far more text around it.
+_LOGIN_WALL_CHARS = 600
+_PASSWORD = lxml.etree.XPath("//input[translate(@type, 'PASSWORD', 'password') = 'password'][1]")
+
+
+def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> LinkVerdict:
+    """Judge a watched page: ``classify``, and stricter where a page's text is at stake.
+
+    A link that leads to a login page or to another site's home page may be as meant (a
+    members' area, a shortener); a watched page that now does so has lost the text being
+    watched, and comparing the login form or the home page with it would report their text
+    as the page's news. So for a watched page: a redirect to a login page, or an answer
+    that is a login form (a password field and little else), is ``blocked``; a redirect
+    from a deep URL to any site's home page is ``soft_404``. Pure; never raises.
+    """
+    verdict = classify(result, profile)
+    if verdict.status not in (Status.OK, Status.MOVED):
+        return verdict
+    code, final = verdict.http_status, result.final_url
+    if result.hops and _is_login(final) and not _is_login(result.url):
+        reason = "Redirects to a login page: the page's text could not be checked"
+        return LinkVerdict(Status.BLOCKED, code, final, reason)
+    end = urlsplit(final)
+    if result.hops and not _is_home(urlsplit(result.url).path) and _is_home(end.path):
+        reason = f"Sends readers to the home page of {end.hostname}: the page was probably removed"
+        return LinkVerdict(Status.SOFT_404, code, final, reason)
+    doc = _parse_window(result)
+    if doc is not None and _PASSWORD(doc.root):
+        _, length = doc.fingerprint()
+        if length < _LOGIN_WALL_CHARS:
+            reason = "Shows a login form instead of the page: its text could not be checked"
+            return LinkVerdict(Status.BLOCKED, code, final, reason)
+    return verdict
 
 
 def classify(result: FetchResult, profile: HostProfile | None = None) -> LinkVerdict:

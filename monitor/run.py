@@ -413,8 +413,11 @@ class _Run:
     async def _profile(self, url: str) -> HostProfile:
         return checker.host_profile(await self.fetcher.missing_path(url))
 
-    async def classify(self, result: FetchResult) -> LinkVerdict:
-        """Status of a fetch; asks for the host profile only where it can matter (2xx HTML)."""
+    async def classify(self, result: FetchResult, *, watched: bool = False) -> LinkVerdict:
+        """Status of a fetch; asks for the host profile only where it can matter (2xx HTML).
+
+        ``watched``: judge it as a watched page (``check.page_verdict``), not as a link.
+        """
         profile = None
         if (
             result.error is None
@@ -424,6 +427,8 @@ class _Run:
             and urlsplit(result.final_url).path not in ("", "/")
         ):
             profile = await self.profile(result.final_url)
+        if watched:
+            return checker.page_verdict(result, profile)
         return checker.classify(result, profile)
 
     def _tick(self, stage: str, done: int, total: int) -> None:
@@ -447,7 +452,7 @@ class _Run:
         if result.not_modified and recent:
             return self._not_modified(run_id, page_id, watch, result, recent[0], checked_at)
 
-        verdict = await self.classify(result)
+        verdict = await self.classify(result, watched=True)
         report = PageReport(
             watch.name,
             watch.url,
@@ -542,6 +547,9 @@ class _Run:
                     watch, recent, normal, change, ignores
                 )
                 if unstable:
+                    # This answer's validators describe the text that was not kept: stored
+                    # on the kept version, they would get a 304 for the new text next run.
+                    etag = last_modified = None
                     report.note = (
                         "the text differed between two looks seconds apart, so no change is "
                         "reported; if this repeats, add an `ignore` rule for the part that moves"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import trustme
 
-from monitor.check import classify, host_profile, page_signals
+from monitor.check import classify, host_profile, page_signals, page_verdict
 from monitor.demo.web import Route, SimWeb, html_page
 from monitor.fetch import Fetcher
 from monitor.models import FetchError, FetchResult, Hop, HostProfile, LinkVerdict, Status
@@ -284,6 +284,70 @@ def test_redirects_are_judged_by_where_they_lead(
         assert f"Moved permanently to {suggestion}: update the link" == verdict.reason or (
             "home page of" in (verdict.reason or "")
         )
+
+
+def test_a_not_found_title_in_cp1251_declared_after_inline_script_is_a_soft_404() -> None:
+    script = "<script>var config = {" + "'k': 'v', " * 600 + "};</script>"
+    body = (
+        f"<html><head>{script}<meta charset='windows-1251'>"
+        "<title>Старонка не знойдзена</title></head><body><p>Nothing here.</p></body></html>"
+    ).encode("cp1251")
+    assert body.index(b"<meta") > 4096
+    result = FetchResult(
+        url=LINK, final_url=LINK, status_code=200, headers={"content-type": "text/html"}, body=body
+    )
+    assert classify(result).status is Status.SOFT_404
+
+
+@pytest.mark.parametrize(
+    ("result", "link_status", "page_status"),
+    [
+        pytest.param(redirected([(LINK, 302)], "https://partner.org/login?next=/campaign/2024"),
+                     Status.OK, Status.BLOCKED, id="a redirect to a login page"),
+        pytest.param(redirected([(LINK, 302)], "https://other.org/"),
+                     Status.OK, Status.SOFT_404, id="a deep page sent to another site's home"),
+        pytest.param(redirected([(LINK, 301)], "https://other.org/"),
+                     Status.MOVED, Status.SOFT_404, id="a deep page moved to another site's home"),
+        pytest.param(redirected([("https://partner.org/", 301)], "https://other.org/"),
+                     Status.MOVED, Status.MOVED, id="a home page moved to another home stays moved"),
+        pytest.param(redirected([(LINK, 302)], "https://partner.org/campaign/2024/"),
+                     Status.OK, Status.OK, id="a temporary redirect to the page itself stays ok"),
+    ],
+)  # fmt: skip
+def test_a_watched_page_is_judged_stricter_than_a_link_where_its_text_is_lost(
+    result: FetchResult, link_status: Status, page_status: Status
+) -> None:
+    assert classify(result).status is link_status
+    assert page_verdict(result).status is page_status
+
+
+def _with_body(html: str) -> FetchResult:
+    return FetchResult(
+        url=LINK,
+        final_url=LINK,
+        status_code=200,
+        headers={"content-type": "text/html; charset=utf-8"},
+        body=html.encode(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "status"),
+    [
+        pytest.param("<title>Members</title><h1>Members only</h1><form><input name=u>"
+                     "<input type=PASSWORD name=p><button>Log in</button></form>",
+                     Status.BLOCKED, id="a login form and little else is blocked"),
+        pytest.param("<title>Petition</title><header><form><input type=password></form>"
+                     "</header><main><h1>Free them</h1>" + "<p>We call on the authorities "
+                     "to release every political prisoner without delay.</p>" * 12 + "</main>",
+                     Status.OK, id="a petition with a login box in its header stays ok"),
+    ],
+)  # fmt: skip
+def test_a_watched_page_that_became_a_login_form_is_blocked(html: str, status: Status) -> None:
+    verdict = page_verdict(_with_body(html))
+    assert verdict.status is status
+    if status is Status.BLOCKED:
+        assert "login form" in (verdict.reason or "")
 
 
 def test_a_login_redirect_explains_that_it_could_not_look_behind_it() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -146,6 +146,78 @@ def test_an_error_page_keeps_the_last_good_version_so_recovery_is_not_a_change(
     assert outage.content is ContentState.UNAVAILABLE
     web.route(PARTNER, "/special", good)
     assert page_of(days.check(), "FIDH").content is ContentState.UNCHANGED
+
+
+_LOGIN_FORM = Route(
+    body=(
+        "<html><head><title>Members only</title></head><body><h1>Members only</h1>"
+        "<form method='post'><input name='user'><input type='password' name='pw'>"
+        "<button>Log in</button></form></body></html>"
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("gone", "status", "reason"),
+    [
+        pytest.param(lambda: Route.redirect("/account/login?next=/special", status=302),
+                     Status.BLOCKED, "login page", id="redirected to a login page"),
+        pytest.param(lambda: _LOGIN_FORM, Status.BLOCKED, "login form",
+                     id="a login form at the same address"),
+        pytest.param(lambda: Route.redirect(f"http://{OTHER}:{{port}}/", status=302),
+                     Status.SOFT_404, "home page of", id="redirected to another site's home page"),
+    ],
+)  # fmt: skip
+def test_a_watched_page_behind_a_login_or_sent_home_changes_status_not_content(
+    web: SimWeb, tmp_path: Path, gone: Callable[[], Route], status: Status, reason: str
+) -> None:
+    good = Route.page("FIDH special page", "Free Ales Bialiatski now.")
+    url = web.route(PARTNER, "/special", good)
+    web.route(PARTNER, "/account/login", _LOGIN_FORM)
+    web.route(OTHER, "/", Route.page("Another organisation", "Welcome to our home page."))
+    route = gone()
+    if route.location:
+        port = web.base_url(OTHER).rsplit(":", 1)[1]
+        route = dataclasses.replace(route, location=route.location.replace("{port}", port))
+    cfg = config(tmp_path, watch("FIDH", url))
+    days = Days(cfg)
+    assert page_of(days.check(), "FIDH").content is ContentState.BASELINE
+    web.route(PARTNER, "/special", route)
+    lost = page_of(days.check(), "FIDH")
+    assert lost.status is status
+    assert lost.content is ContentState.UNAVAILABLE  # no diff of a login form or home page
+    assert lost.error is not None and reason in lost.error
+    web.route(PARTNER, "/special", good)
+    assert page_of(days.check(), "FIDH").content is ContentState.UNCHANGED
+
+
+def test_a_change_seen_once_and_not_confirmed_is_not_hidden_later_by_its_etag(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    # Day 2: the first look gets the new text B, the confirming look a stale A (a cache
+    # node). Nothing is reported, but B's ETag must not be stored with A: on day 3 the
+    # page serves B and would answer 304 to it.
+    a = Route.page("Petition", "Sign the petition for Ales Bialiatski.")
+    b = Route.page("Petition", "The petition is closed. Thank you for signing.")
+    answers = iter(['"a"', '"b"', '"a"'])
+    current = ['"a"']
+
+    def conditional(req: Request) -> Route:
+        etag = next(answers, current[0])
+        if req.headers.get("if-none-match") == etag:
+            return Route(status=304, body=b"", headers={"ETag": etag})
+        return dataclasses.replace(a if etag == '"a"' else b, headers={"ETag": etag})
+
+    url = web.route(PARTNER, "/petition", conditional)
+    cfg = config(tmp_path, watch("Petition", url))
+    days = Days(cfg)
+    assert page_of(days.check(), "Petition").content is ContentState.BASELINE
+    assert page_of(days.check(), "Petition").content is ContentState.UNCHANGED  # B, then A
+    current[0] = '"b"'
+    third = page_of(days.check(), "Petition")
+    assert third.content is ContentState.CHANGED
+    assert third.change is not None
+    assert "The petition is closed. Thank you for signing." in third.change.added
 
 
 def test_a_watched_pdf_is_compared_by_its_bytes(web: SimWeb, tmp_path: Path) -> None:
