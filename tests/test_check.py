@@ -309,7 +309,7 @@ def test_a_not_found_title_in_cp1251_declared_after_inline_script_is_a_soft_404(
         pytest.param(redirected([(LINK, 301)], "https://other.org/"),
                      Status.MOVED, Status.SOFT_404, id="a deep page moved to another site's home"),
         pytest.param(redirected([("https://partner.org/", 301)], "https://other.org/"),
-                     Status.MOVED, Status.MOVED, id="a home page moved to another home stays moved"),
+                     Status.MOVED, Status.MOVED, id="home moved to another home stays moved"),
         pytest.param(redirected([(LINK, 302)], "https://partner.org/campaign/2024/"),
                      Status.OK, Status.OK, id="a temporary redirect to the page itself stays ok"),
     ],
