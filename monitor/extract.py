@@ -1091,21 +1091,73 @@ _COUNTER = re.compile(
     r"|handtekeningen|unterschriften|firmas|podpisów|подпис\w*|подпіс\w*)(?!\w)",
     re.I,
 )
-_VOLATILE_MAX = 100
+# What is left of a line once its relative time is cut, when it is an entry of a live
+# feed ("Tomas K. signed", "Alena · Minsk"): a name or a few words, or a signing verb.
+_FEED_WORDS = 3
+_FEED_VERB = re.compile(
+    r"(?<!\w)(?:signed|signs|has signed|joined|donated|commented|a signé|signé|hat "
+    r"unterschrieben|unterschrieb|heeft getekend|tekende|firmó|подписал\w*|падпісаў\w*"
+    r"|підписав\w*)(?!\w)",
+    re.I,
+)
+# Words that make a dateline a time stamp of the page itself ("Updated 3 May 2024"), as
+# opposed to a bare date, which under a section heading is that section's news
+# ("# Next court hearing" / "15 June 2025").
+_STAMP = re.compile(
+    r"(?<!\w)(?:updated?|last|published|posted|modified|created|mis à jour|publié|publie"
+    r"|veröffentlicht|aktualisiert|обновлено|опубликовано|абноўлена|апублікавана|оновлено"
+    r"|опубліковано)(?!\w)",
+    re.I,
+)
+# A count is live when it opens its sentence, alone or after one of these words
+# ("Already 12,345 people have signed!"); inside a sentence it is history ("We delivered
+# 40,000 signatures to the European Parliament").
+_LIVE_LEAD = re.compile(
+    r"(?:^|(?<=[.!?])\s+)(?:(?:already|over|more than|nearly|almost|déjà|plus de|bereits|al|"
+    r"уже|ужо|более|больше|понад|вже)\s+)?$",
+    re.I,
+)
+_LEFTOVER = re.compile(r"\s*([.,;:!?])(?:\s*[.,;:!?])+")  # ". ." left where a counter was
+_EDGE_PUNCT = " \t,;:·•|-–—(/"
 
 
-def _is_noise_line(line: str) -> bool:
-    """True for lines that are page furniture even inside the main content.
+def _denoised(line: str, label: bool) -> str | None:
+    """``line`` as it is compared and stored, or None when it is page furniture.
 
-    Datelines and bylines (:func:`_is_dateline`), "Read also"/"Related" link captions,
-    and short lines carrying a relative time or a live signature count: the latter
-    change between two fetches minutes apart and would be reported as content changes.
+    ``label``: the line above is a section heading or a label ending in ":". Furniture:
+    datelines and bylines (:func:`_is_dateline`), "Read also"/"Related" captions, entries
+    of live feeds ("Tomas K. signed 3 minutes ago"). Within other lines only the part that moves on
+    every load goes: a live signature count ("… 12,345 people have signed") and a
+    relative time at the end ("…, announced 2 hours ago"), so the news beside them
+    ("The petition is closed.") is still seen. A bare date under a section heading or a
+    label ("# Next court hearing" / "15 June 2025") is that section's news, not a dateline.
     """
-    if _is_dateline(line) or (len(line) <= 200 and _READ_ALSO.match(line)):
-        return True
-    if line.startswith("# ") or len(line) > _VOLATILE_MAX:
-        return False
-    return bool(_RELATIVE_TIME.search(line) or _COUNTER.search(line))
+    if len(line) <= 200 and _READ_ALSO.match(line):
+        return None
+    if _is_dateline(line):
+        if label and not _BYLINE.search(line) and not _STAMP.search(line):
+            return line
+        return None
+    heading = line.startswith("# ")
+    text = line[2:] if heading else line
+    moving = _RELATIVE_TIME.search(text)
+    if moving is not None:
+        text = text[: moving.start()].rstrip(_EDGE_PUNCT)
+        if len(_WORD.findall(text)) <= _FEED_WORDS or _FEED_VERB.search(text):
+            return None
+    live = []  # (start of the count with its lead words, end of the count)
+    for count in _COUNTER.finditer(text):
+        lead = _LIVE_LEAD.search(text, 0, count.start())
+        if lead is not None:
+            live.append((lead.start(), count.end()))
+    if live:
+        for start, end in reversed(live):
+            text = text[:start] + " " + text[end:]
+        text = _LEFTOVER.sub(r"\1", text)
+        text = " ".join(text.split()).lstrip(_EDGE_PUNCT + ".!?").rstrip(_EDGE_PUNCT)
+        if len(_WORD.findall(text)) < 2:
+            return None
+    return "# " + text if heading else text
 
 
 def _title(root: Any) -> str:
@@ -1167,9 +1219,33 @@ def _selected_lines(text: str, selector: str) -> list[str] | None:
             continue
         chosen.add(id(tag))
         part, _deep = _parse(f"<html><body>{tag}</body></html>")
-        if part is not None:
-            lines.extend(_html_lines(part, _skip_never_text))
-    return lines
+        body = None if part is None else part.find("body")
+        if body is not None and len(body):
+            skip = functools.partial(_skip_in_selection, top=body[0])
+            lines.extend(_html_lines(part, skip))
+    # The selected part is what is watched, but its bylines, "read also" captions and
+    # live counters move as they do anywhere: without this, a selector made a page noisy.
+    return _without_noise(lines)
+
+
+# Share bars by their class or id tokens ("share-buttons", "social-links", "addthis").
+_SHARE_TOKEN = re.compile(r"^(?:share|sharing|social|addthis|sharethis|shariff)", re.I)
+
+
+def _skip_in_selection(el: Any, top: Any) -> bool:
+    """Furniture inside ``top``, a part chosen by a selector (never ``top`` itself):
+    navigation, sidebars, banners, share bars and widgets (:func:`_is_widget`). Headers
+    and footers stay: inside an article they hold its title and its notes."""
+    if el is top:
+        return False
+    if _skip_never_text(el) or el.tag in ("nav", "aside"):
+        return True
+    if el.get("role") in _FURNITURE_ROLES:
+        return True
+    hint = f"{el.get('id') or ''} {el.get('class') or ''}"
+    if _BANNER_HINT.search(hint) or any(_SHARE_TOKEN.match(t) for t in hint.split()):
+        return True
+    return _is_widget(el)
 
 
 def page(
@@ -1268,4 +1344,18 @@ _COUNT_ELEMENTS = etree.XPath("count(//*)")
 
 
 def _without_noise(lines: list[str]) -> list[str]:
-    return [line for line in lines if not _is_noise_line(line)]
+    """``lines`` without page furniture and with live counters and times cut out
+    (:func:`_denoised`). The page's first heading is its title, whose dateline is
+    furniture; the headings after it label sections."""
+    out: list[str] = []
+    label = titled = False
+    for line in lines:
+        kept = _denoised(line, label)
+        if kept is not None:
+            out.append(kept)
+        heading = line.startswith("# ")
+        label = (heading and titled) or (
+            not heading and len(line) <= 80 and line.rstrip().endswith(":")
+        )
+        titled = titled or heading
+    return out

@@ -176,7 +176,9 @@ def test_the_headline_above_the_article_body_is_kept_as_the_first_heading() -> N
         pytest.param("Read also: TUT.BY editors sentenced in closed trial", id="read-also"),
         pytest.param("Чытайце таксама", id="read-also-belarusian"),
         pytest.param("Tomas K. signed 3 minutes ago", id="relative-time"),
-        pytest.param("48,211 have signed. Let’s get to 50,000!", id="signature-counter"),
+        pytest.param("48,211 have signed.", id="signature-counter"),
+        pytest.param("Alena · 2 days ago", id="feed-entry-with-a-relative-time"),
+        pytest.param("# 48,211 have signed", id="signature-counter-as-a-heading"),
         pytest.param("12 345 подписей", id="signature-counter-russian"),
     ],
 )
@@ -205,7 +207,35 @@ def test_datelines_read_also_and_live_counters_are_dropped(line: str) -> None:
     ],
 )
 def test_content_lines_with_dates_or_numbers_are_kept(line: str) -> None:
-    assert not extract._is_noise_line(line)
+    assert extract._denoised(line, label=False) == line
+
+
+@pytest.mark.parametrize(
+    ("body", "lines"),
+    [
+        pytest.param("<p>The petition is closed. 12,345 people have signed.</p>",
+                     ["The petition is closed."], id="news-beside-a-live-counter"),
+        pytest.param("<p>48,211 have signed. Let’s get to 50,000!</p>",
+                     ["Let’s get to 50,000!"], id="a-call-beside-a-live-counter"),
+        pytest.param("<p>Verdict: ten years in prison, announced 2 hours ago</p>",
+                     ["Verdict: ten years in prison, announced"],
+                     id="news-beside-a-relative-time"),
+        pytest.param("<h2>Next court hearing</h2><p>15 June 2025</p>",
+                     ["# Next court hearing", "15 June 2025"], id="a-date-under-a-section-heading"),
+        pytest.param("<p>Next hearing:</p><p>Monday, 15 June 2025 at 10:00</p>",
+                     ["Next hearing:", "Monday, 15 June 2025 at 10:00"], id="a-date-under-a-label"),
+        pytest.param("<h2>Latest</h2><p>Updated 3 May 2024</p>",
+                     ["# Latest"], id="an-update-stamp-under-a-heading-is-still-a-stamp"),
+    ],
+)  # fmt: skip
+def test_news_beside_a_moving_part_is_kept_and_only_the_moving_part_goes(
+    body: str, lines: list[str]
+) -> None:
+    html = (
+        "<html><body><main><h1>Free Ales Bialiatski</h1><p>3 March 2025</p>"
+        f"{body}<p>The court upheld the verdict.</p></main></body></html>"
+    )
+    assert _lines(html) == ("# Free Ales Bialiatski", *lines, "The court upheld the verdict.")
 
 
 def test_a_page_that_is_only_navigation_still_has_text() -> None:
@@ -279,6 +309,30 @@ def test_a_selector_limits_text_to_all_matches_in_order() -> None:
     page = extract.page(SELECTOR_PAGE, BASE, selector="div.update")
     assert page.lines == ("# Day 1", "Hearing opened.", "Verdict: 10 years.", "nested")
     assert page.selector_matched and page.note is None
+
+
+def test_a_selected_part_loses_its_furniture_and_moving_parts_but_keeps_its_news() -> None:
+    html = """<html><body><nav>Home | About</nav><article class="case">
+      <header><h1>Ales Bialiatski</h1><p class="byline">By FIDH, 3 March 2025</p></header>
+      <div class="share-buttons"><a href="#">Share on X</a> <a href="#">Facebook</a></div>
+      <p>Last updated: 12 May 2025, 10:40</p>
+      <p>The court upheld the verdict. 12,345 people have signed.</p>
+      <aside class="teaser"><p>Read our report on Viasna</p></aside>
+      <div class="related-teaser"><a href="/x">Another campaign</a></div>
+      <p>Read also: Nobel laureate still behind bars</p>
+      <footer><p>Case file kept by Viasna.</p></footer>
+    </article></body></html>"""
+    page = extract.page(html, BASE, selector="article.case")
+    assert page.lines == (
+        "# Ales Bialiatski",
+        "The court upheld the verdict.",
+        "Case file kept by Viasna.",
+    )
+
+
+def test_a_selector_naming_a_sidebar_keeps_that_sidebar() -> None:
+    html = "<html><body><main><p>Main</p></main><aside id='dates'><p>Hearing on 3 May</p></aside>"
+    assert extract.page(html, BASE, selector="aside#dates").lines == ("Hearing on 3 May",)
 
 
 def test_a_selector_matching_nothing_says_so_and_gives_no_text() -> None:
