@@ -115,7 +115,7 @@ def _row(s: Score) -> str:
     kept = f"{s.kept_found}/{s.kept_total}"
     dropped = f"{s.dropped_absent}/{s.dropped_total}"
     return (
-        f"{s.name:<24} {kept:>7} {s.recall:>7.3f} {dropped:>8} {s.rejection:>9.3f}"
+        f"{s.name:<28} {kept:>7} {s.recall:>7.3f} {dropped:>8} {s.rejection:>9.3f}"
         f" {s.seconds * 1000:>7.1f}  {s.note or ''}"
     )
 
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     if not pages:
         print("no labelled pages (NAME.html + NAME.json) found", file=sys.stderr)
         return 2
-    print(f"{'page':<24} {'kept':>7} {'recall':>7} {'dropped':>8} {'rejection':>9} {'ms':>7}  note")
+    print(f"{'page':<28} {'kept':>7} {'recall':>7} {'dropped':>8} {'rejection':>9} {'ms':>7}  note")
     for s in pages:
         print(_row(s))
         if args.misses:
