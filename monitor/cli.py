@@ -18,10 +18,13 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from monitor import __version__
 from monitor.config import DEFAULT_PATH, Config, ConfigError, load
+
+if TYPE_CHECKING:
+    from monitor.store import Version
 
 log = logging.getLogger("monitor")
 
@@ -102,12 +105,26 @@ def _parser() -> argparse.ArgumentParser:
     h = sub.add_parser("history", parents=[common], help="statuses and content versions of one URL")
     h.add_argument("url")
 
-    f = sub.add_parser("diff", parents=[common], help="diff two stored versions of a watched page")
+    f = sub.add_parser(
+        "diff",
+        parents=[common],
+        help="diff two stored versions of a watched page (default: its latest change)",
+        description="Versions are numbered as `monitor history URL` shows them; a number "
+        "never changes. With no --from/--to: the latest change, from the version seen before "
+        "the current one to the current one.",
+    )
     f.add_argument("url")
     f.add_argument(
-        "--from", dest="from_", type=int, metavar="N", help="older version (default: previous)"
+        "--from",
+        dest="from_",
+        type=int,
+        metavar="N",
+        help="older version (default: the one seen before the current one; with --to M, "
+        "the stored version numbered just below M)",
     )
-    f.add_argument("--to", type=int, metavar="M", help="newer version (default: latest)")
+    f.add_argument(
+        "--to", type=int, metavar="M", help="newer version (default: the current one, seen last)"
+    )
     return p
 
 
@@ -282,6 +299,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return scenario.main(args.out, quiet=args.quiet)
 
 
+def _ranges(numbers: Iterable[int]) -> str:
+    """Numbers as short ranges for a message: [1, 3, 4, 5, 9] -> "1, 3-5, 9"."""
+    parts: list[str] = []
+    run: list[int] = []
+    for n in sorted(set(numbers)):
+        if run and n != run[-1] + 1:
+            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+            run = []
+        run.append(n)
+    if run:
+        parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ", ".join(parts)
+
+
+def _missing(kept: Iterable[int], last: int) -> list[int]:
+    """The version numbers given on a page (1..last) whose text retention has removed."""
+    have = set(kept)
+    return [n for n in range(1, last + 1) if n not in have]
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     cfg = load(args.config)
     console = _console(sys.stdout)
@@ -300,7 +337,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 
         if page:
             versions = store.versions(page[0])
-            number = {v.id: i for i, v in enumerate(versions, 1)}
+            current = store.recent_versions(page[0], 1)
+            gone = _missing((v.number for v in versions), store.last_version_number(page[0]))
+            number = {v.id: v.number for v in versions}
             t = Table(title=f"watched page '{page[1]}' — {args.url}")
             for col in ("checked", "status", "http", "content", "version", "detail"):
                 t.add_column(col, overflow="fold")
@@ -314,14 +353,29 @@ def cmd_history(args: argparse.Namespace) -> int:
                     c.error or c.note or "",
                 )
             console.print(t)
-            v = Table(title="content versions (use `monitor diff URL --from N --to M`)")
-            for col in ("#", "first seen", "last seen", "lines", "title"):
+            v = Table(title="content versions (numbers never change)")
+            for col in ("version", "first seen", "last seen", "lines", "title"):
                 v.add_column(col, overflow="fold")
-            for i, ver in enumerate(versions, 1):
+            for ver in versions:
+                mark = " (current)" if current and ver.id == current[0].id else ""
                 v.add_row(
-                    str(i), ver.first_seen, ver.last_seen, str(len(ver.lines)), ver.title or ""
+                    f"{ver.number}{mark}",
+                    ver.first_seen,
+                    ver.last_seen,
+                    str(len(ver.lines)),
+                    ver.title or "",
                 )
-            console.print(v)
+            if versions:
+                console.print(v)
+                console.print(
+                    f"current: version {current[0].number}, the text seen last. "
+                    "`monitor diff URL` shows the latest change, `--from N --to M` any two."
+                )
+            if gone:
+                console.print(
+                    f"no longer kept: version{'s' if len(gone) > 1 else ''} {_ranges(gone)} "
+                    "(settings.keep_versions keeps the most recently seen ones)."
+                )
         if link_rows:
             t = Table(title=f"link — {args.url}")
             for col in ("checked", "status", "http", "failing since", "detail"):
@@ -342,29 +396,55 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from monitor import compare
 
     cfg = load(args.config)
+    url = args.url
     with _open_store(cfg) as store:
-        page = store.find_page(args.url)
+        page = store.find_page(url)
         if not page:
-            print(f"{args.url} is not a watched page with stored versions", file=sys.stderr)
+            print(f"{url} is not a watched page with stored versions", file=sys.stderr)
             return EXIT_USAGE
         versions = store.versions(page[0])
-        n = len(versions)
-        to = args.to or n
-        frm = args.from_ or to - 1
-        if n < 2 and args.from_ is None:
-            print(
-                f"only {n} version stored for {args.url}: nothing to compare yet", file=sys.stderr
-            )
+        by_number = {v.number: v for v in versions}
+        gone = _missing(by_number, store.last_version_number(page[0]))
+        recent = store.recent_versions(page[0], 2)  # the current version, then the one before
+    kept = f"stored versions: {_ranges(by_number) or 'none'}"
+    stored = f"{kept} ({_ranges(gone)} no longer kept)" if gone else kept
+    see = f"see `monitor history {url}`"
+    for n in (args.from_, args.to):
+        if n is not None and n not in by_number:
+            if n in gone:
+                what = f"version {n} of {url} is no longer kept (settings.keep_versions); {kept}"
+            else:
+                what = f"{url} has no version {n}; {stored}"
+            print(f"{what}; {see}", file=sys.stderr)
             return EXIT_USAGE
-        if not (1 <= frm <= n and 1 <= to <= n):
-            print(
-                f"versions are numbered 1..{n} (see `monitor history {args.url}`)", file=sys.stderr
-            )
+    if args.from_ is None and args.to is None:
+        if len(recent) < 2:
+            n = len(versions)
+            print(f"only {n} version stored for {url}: nothing to compare yet", file=sys.stderr)
             return EXIT_USAGE
-        old, new = versions[frm - 1], versions[to - 1]
-        change = compare.diff(old.lines, new.lines)
-    print(f"--- version {frm} (first seen {old.first_seen})")
-    print(f"+++ version {to} (first seen {new.first_seen})")
+        new, old = recent
+    else:
+        new = by_number[args.to] if args.to is not None else recent[0]
+        if args.from_ is not None:
+            old = by_number[args.from_]
+        else:
+            below = [v for v in versions if v.number < new.number]
+            if not below:
+                print(
+                    f"version {new.number} is the oldest stored version of {url}: nothing "
+                    f"before it to compare with, give --from N; {stored}; {see}",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            old = below[-1]
+    change = compare.diff(old.lines, new.lines)
+
+    def header(v: Version) -> str:
+        now = "; current" if v.id == recent[0].id else ""
+        return f"version {v.number} (first seen {v.first_seen}, last seen {v.last_seen}{now})"
+
+    print(f"--- {header(old)}")
+    print(f"+++ {header(new)}")
     if not change.added and not change.removed:
         print("(no difference)")
     for hunk in change.hunks:

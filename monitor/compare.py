@@ -12,7 +12,7 @@ This module owns the answer to "did this page's content change, and how?":
   order, grouped under their nearest heading (``Hunk``), word-level highlights for lines
   that were edited rather than replaced (``WordDiff``), and keyword events;
 * :func:`keyword_events` says which watched words appeared or disappeared (case- and
-  accent-insensitive, whole words);
+  accent-insensitive, ł = l, ø = o, æ = ae and the like; whole words);
 * :func:`apply` replays a ``Change`` on the old lines (the diff's own correctness check).
 
 Lines are the ``Page.lines`` of ``extract``: one block per line, headings start with
@@ -326,11 +326,35 @@ _MARKS = re.compile(
 )
 
 
+# Letters that NFKD leaves whole (a stroke or a ligature is not a combining mark), as a
+# reader would type them on a plain keyboard; applied after casefold, so lower case only
+# (casefold already turns ß and ẞ into "ss", Ł into ł, Æ into æ).
+_LETTERS = str.maketrans(
+    {
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ð": "d",
+        "ħ": "h",
+        "ŧ": "t",
+        "ı": "i",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+    }
+)
+
+
 def _fold(text: str) -> str:
-    """Lower-case, accent-free form of ``text`` for matching ("Libéré" -> "libere")."""
+    """Lower-case, accent-free form of ``text`` for matching.
+
+    Takes any text; returns it case-folded with accents removed ("Libéré" -> "libere")
+    and letters with strokes or ligatures spelt out ("Białiatski" -> "bialiatski",
+    "Ærø" -> "aero", "Straße" -> "strasse").  Never raises.
+    """
     if text.isascii():
         return text.lower()
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold().translate(_LETTERS)
 
 
 def _keyword_pattern(keyword: str) -> re.Pattern[str] | None:
@@ -349,8 +373,10 @@ def keyword_events(
 
     Takes old and new lines and the watch's keywords.  A keyword "appeared" when no line
     of ``old`` contains it and some line of ``new`` does, "disappeared" for the reverse;
-    matching is case- and accent-insensitive and on whole words.  Returns events in the
-    keywords' order, one per keyword at most (blank or repeated keywords are ignored).
+    matching is case- and accent-insensitive (letters with strokes and ligatures too:
+    ł = l, ø = o, đ = d, ß = ss, æ = ae, œ = oe, ı = i, þ = th) and on whole words.
+    Returns events in the keywords' order, one per keyword at most (blank or repeated
+    keywords are ignored).
     """
     if not keywords:
         return ()

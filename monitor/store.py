@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,11 +45,13 @@ CREATE TABLE IF NOT EXISTS pages (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
-    partner TEXT
+    partner TEXT,
+    last_version_number INTEGER NOT NULL DEFAULT 0  -- highest version number ever given here
 );
 CREATE TABLE IF NOT EXISTS versions (
     id INTEGER PRIMARY KEY,
     page_id INTEGER NOT NULL REFERENCES pages(id),
+    number INTEGER,                              -- per page, given once, never reused (v2)
     hash TEXT NOT NULL,
     text BLOB NOT NULL,                          -- zlib-compressed, lines joined by \\n
     title TEXT,
@@ -120,10 +122,16 @@ class StoreError(Exception):
 
 @dataclass(frozen=True)
 class Version:
-    """One distinct content version of a watched page."""
+    """One distinct content version of a watched page.
+
+    ``number`` is what ``monitor history`` and ``monitor diff`` call it: given once, when
+    the text is first stored (1, 2, 3… per page), and never changed or reused, so
+    retention leaves gaps instead of renumbering.
+    """
 
     id: int
     page_id: int
+    number: int
     hash: str
     lines: tuple[str, ...]
     title: str | None
@@ -358,15 +366,20 @@ class Store:
 
     def _migrate(self) -> None:
         # Every statement is idempotent (IF NOT EXISTS); executescript runs them in autocommit.
+        # On an existing database it creates nothing, so columns added since are added below.
         self._db.executescript(_SCHEMA)
-        row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        current = int(row["value"]) if row else 0
-        if current > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"it was written by a newer partner-monitor (schema {current} > {SCHEMA_VERSION})"
-            )
         with self._tx() as db:
-            # Future migrations go here: `if current < 2: ...`.
+            # Read inside the write transaction: two processes opening an old database at
+            # once migrate it one after the other, and the second finds it done.
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            current = int(row["value"]) if row else 0
+            if current > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"it was written by a newer partner-monitor (schema {current} > "
+                    f"{SCHEMA_VERSION})"
+                )
+            if current < 2:
+                self._number_versions(db)
             db.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -376,6 +389,40 @@ class Store:
                 "UPDATE runs SET state='aborted', error=COALESCE(error, 'the run was interrupted') "
                 "WHERE state='running'"
             )
+
+    @staticmethod
+    def _number_versions(db: sqlite3.Connection) -> None:
+        """Schema 1 -> 2: give every stored version its lasting number.
+
+        Schema 1 numbered versions by position (first seen order) when they were shown, so
+        retention shifted them. Existing versions keep the numbers ``monitor history``
+        showed just before the upgrade (1.. by first seen), and each page remembers its
+        highest number, from which new versions go on. A new database passes here too
+        (its columns already exist and it has no versions).
+        """
+        columns = {
+            table: {str(r["name"]) for r in db.execute(f"PRAGMA table_info({table})")}
+            for table in ("pages", "versions")
+        }
+        if "number" not in columns["versions"]:
+            db.execute("ALTER TABLE versions ADD COLUMN number INTEGER")
+        if "last_version_number" not in columns["pages"]:
+            db.execute(
+                "ALTER TABLE pages ADD COLUMN last_version_number INTEGER NOT NULL DEFAULT 0"
+            )
+        db.execute(
+            "UPDATE versions SET number = (SELECT COUNT(*) FROM versions o "
+            " WHERE o.page_id = versions.page_id AND (o.first_seen < versions.first_seen"
+            "  OR (o.first_seen = versions.first_seen AND o.id <= versions.id))) "
+            "WHERE number IS NULL"
+        )
+        db.execute(
+            "UPDATE pages SET last_version_number = MAX(last_version_number, "
+            " (SELECT COALESCE(MAX(number), 0) FROM versions WHERE page_id = pages.id))"
+        )
+        db.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS versions_number ON versions (page_id, number)"
+        )
 
     # -- runs -------------------------------------------------------------------------
 
@@ -457,11 +504,21 @@ class Store:
         return [self._version(r) for r in rows]
 
     def versions(self, page_id: int) -> list[Version]:
-        """All stored versions of a page, oldest first (numbered 1.. by ``monitor history``)."""
+        """All stored versions of a page in number order (the order they were first seen).
+
+        Numbers missing in between are versions retention has removed (``keep_versions``).
+        """
         rows = self._db.execute(
-            "SELECT * FROM versions WHERE page_id=? ORDER BY first_seen, id", (page_id,)
+            "SELECT * FROM versions WHERE page_id=? ORDER BY number", (page_id,)
         ).fetchall()
         return [self._version(r) for r in rows]
+
+    def last_version_number(self, page_id: int) -> int:
+        """The highest version number ever given on a page (0: none yet), kept or not."""
+        row = self._db.execute(
+            "SELECT last_version_number FROM pages WHERE id=?", (page_id,)
+        ).fetchone()
+        return int(row["last_version_number"]) if row else 0
 
     def version(self, version_id: int) -> Version | None:
         row = self._db.execute("SELECT * FROM versions WHERE id=?", (version_id,)).fetchone()
@@ -472,6 +529,7 @@ class Store:
         return Version(
             id=r["id"],
             page_id=r["page_id"],
+            number=r["number"],
             hash=r["hash"],
             lines=_unpack(r["text"]),
             title=r["title"],
@@ -498,12 +556,22 @@ class Store:
                 if row:
                     version_id = int(row["id"])
                 else:
+                    # The page's counter, not MAX(number): the newest version may have
+                    # been pruned, and its number must not come back for another text.
+                    db.execute(
+                        "UPDATE pages SET last_version_number = last_version_number + 1 WHERE id=?",
+                        (rec.page_id,),
+                    )
+                    number = db.execute(
+                        "SELECT last_version_number FROM pages WHERE id=?", (rec.page_id,)
+                    ).fetchone()[0]
                     cur = db.execute(
-                        "INSERT INTO versions(page_id, hash, text, title, content_type, size, "
-                        "first_seen, last_seen, first_run, last_run, etag, last_modified) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        "INSERT INTO versions(page_id, number, hash, text, title, content_type, "
+                        "size, first_seen, last_seen, first_run, last_run, etag, last_modified) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (
                             rec.page_id,
+                            number,
                             h,
                             _pack(rec.version_lines),
                             rec.title,

@@ -296,6 +296,50 @@ def test_keyword_events_are_case_accent_and_word_aware(
     assert events == tuple(KeywordEvent(word=w, event=e) for w, e in expected)
 
 
+@pytest.mark.parametrize(
+    ("keyword", "text"),
+    [
+        pytest.param("Bialiatski", "Free Ales Białiatski now.", id="l-with-stroke-in-text"),
+        pytest.param("Białiatski", "Free Ales Bialiatski now.", id="l-with-stroke-in-keyword"),
+        pytest.param("lodz", "Protest in ŁÓDŹ today.", id="capital-l-with-stroke"),
+        pytest.param("Oresund", "Bridge over the Øresund.", id="o-with-stroke"),
+        pytest.param("Dorde", "Đorđe Petrović spoke.", id="d-with-stroke"),
+        pytest.param("Strasse", "Meeting at the Straße corner.", id="sharp-s"),
+        pytest.param("Straße", "MEETING AT THE STRASSE CORNER.", id="sharp-s-in-keyword"),
+        pytest.param("Aero", "Ferry to Ærø at noon.", id="ae-ligature"),
+        pytest.param("oeuvre", "Une Œuvre collective.", id="oe-ligature"),
+        pytest.param("Istanbul", "Rally in ıstanbul.", id="dotless-i"),
+        pytest.param("Istanbul", "Rally in İstanbul.", id="dotted-capital-i"),
+        pytest.param("Thorsdottir", "Statement by Þorsdottir.", id="thorn"),
+    ],
+)
+def test_letters_with_strokes_and_ligatures_match_their_plain_spelling(
+    keyword: str, text: str
+) -> None:
+    assert compare.keyword_events(["Nothing yet."], [text], [keyword]) == (
+        KeywordEvent(word=keyword, event="appeared"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text"),
+    [
+        pytest.param("Bialiatski", "Free Ales Białiatskis now.", id="folded-but-longer-word"),
+        pytest.param("ae", "Ferry to Ærø at noon.", id="a-ligature-is-not-a-word-of-its-own"),
+        pytest.param("Ørsted", "Meeting in Oersted hall.", id="o-with-stroke-is-o-not-oe"),
+    ],
+)
+def test_folded_letters_still_match_whole_words_only(keyword: str, text: str) -> None:
+    assert compare.keyword_events(["Nothing yet."], [text], [keyword]) == ()
+
+
+def test_the_same_name_spelt_with_and_without_strokes_is_no_keyword_event() -> None:
+    events = compare.keyword_events(
+        ["Free Ales Bialiatski."], ["Free Ales Białiatski!"], ["Bialiatski", "Białiatski"]
+    )
+    assert events == ()
+
+
 def test_a_changed_page_carries_its_keyword_events() -> None:
     result = compare.change([["Campaign open."]], ["Campaign closed."], keywords=["closed"])
     assert result.keywords == (KeywordEvent(word="closed", event="appeared"),)

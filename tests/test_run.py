@@ -417,6 +417,31 @@ def test_history_and_diff_show_what_changed_on_a_watched_page(
     assert "The trial is awaited." in diff
 
 
+def test_diff_by_default_shows_the_change_the_run_reported_when_a_page_returns_to_old_text(
+    web: SimWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts = ["The trial is awaited.", "The trial opened.", "Adjourned.", "Verdict: ten years."]
+    url = web.route(PARTNER, "/case", Route.page("Case", texts[0]))
+    cfg = config(tmp_path, watch("Case", url))  # recent_versions 3: the return is news
+    days = Days(cfg)
+    for text in [*texts, texts[0]]:
+        web.route(PARTNER, "/case", Route.page("Case", text))
+        last = page_of(days.check(), "Case")
+    assert last.content is ContentState.CHANGED
+    assert last.change is not None
+    assert (last.change.removed, last.change.added) == ((texts[3],), (texts[0],))
+    capsys.readouterr()
+
+    assert cli.main(["diff", "--config", str(cfg.path), url]) == 0
+    diff = capsys.readouterr().out.splitlines()
+    assert diff[0].startswith("--- version 4 ")
+    assert diff[1].startswith("+++ version 1 ") and diff[1].endswith("; current)")
+    assert [line for line in diff if line[:2] in ("- ", "+ ")] == [
+        f"- {texts[3]}",
+        f"+ {texts[0]}",
+    ]
+
+
 def test_history_of_an_unknown_url_says_nothing_is_recorded(
     web: SimWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

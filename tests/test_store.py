@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,108 @@ def test_schema_version_is_recorded(tmp_path: Path) -> None:
     with Store(tmp_path / "m.db"):
         pass
     con = sqlite3.connect(tmp_path / "m.db")
-    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+
+
+# -- version numbers -------------------------------------------------------------------
+
+
+def see(store: Store, page: int, day: int, text: str, *, keep: int, digest: bool) -> None:
+    """One run on day ``day`` that reads ``text`` on the page (then a digest, if asked)."""
+    run = store.begin_run(f"d{day}")
+    rec = PageRecord(page, f"d{day}", "ok", 200, None, None, "x", version_lines=(text,))
+    store.record_page(run, rec, keep_versions=keep)
+    if digest:
+        store.record_digest(f"d{day}", f"digest-{day}.html", run, run)
+
+
+@pytest.mark.parametrize(
+    ("texts", "keep", "expected"),
+    [
+        pytest.param("ABA", 100, [(1, "A"), (2, "B")], id="a-text-seen-again-keeps-its-number"),
+        pytest.param("ABCDE", 2, [(4, "D"), (5, "E")], id="retention-leaves-gaps-not-new-numbers"),
+        # A is pruned on day 3 (least recently seen); back on day 4 it is a new version
+        pytest.param("ABCA", 2, [(3, "C"), (4, "A")], id="a-text-back-after-retention-is-new"),
+    ],
+)
+def test_a_version_keeps_the_number_it_was_first_stored_with(
+    tmp_path: Path, texts: str, keep: int, expected: list[tuple[int, str]]
+) -> None:
+    with Store(tmp_path / "m.db") as store:
+        page = store.page_id("https://p.example/", "P", None)
+        for day, text in enumerate(texts, 1):
+            see(store, page, day, text, keep=keep, digest=True)
+        assert [(v.number, v.lines[0]) for v in store.versions(page)] == expected
+        assert store.last_version_number(page) == expected[-1][0]
+
+
+def test_a_number_freed_by_retention_is_never_given_to_another_text(tmp_path: Path) -> None:
+    with Store(tmp_path / "m.db") as store:
+        page = store.page_id("https://p.example/", "P", None)
+        # no digest yet: A (1) and B (2) stay although keep_versions is 1
+        for day, text in enumerate("ABA", 1):
+            see(store, page, day, text, keep=1, digest=False)
+        store.record_digest("d3", "digest.html", 1, 3)
+        see(store, page, 4, "A", keep=1, digest=True)  # B, the highest number, goes
+        assert [v.number for v in store.versions(page)] == [1]
+        see(store, page, 5, "C", keep=1, digest=True)
+        assert [(v.number, v.lines) for v in store.versions(page)] == [(3, ("C",))]
+
+
+# The tables schema 1 had where schema 2 differs (the rest is created as it was).
+_SCHEMA_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '1');
+CREATE TABLE pages (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+    partner TEXT);
+CREATE TABLE versions (
+    id INTEGER PRIMARY KEY, page_id INTEGER NOT NULL REFERENCES pages(id),
+    hash TEXT NOT NULL, text BLOB NOT NULL, title TEXT, content_type TEXT, size INTEGER,
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, first_run INTEGER, last_run INTEGER,
+    etag TEXT, last_modified TEXT, UNIQUE (page_id, hash));
+"""
+
+
+def test_a_schema_1_database_gets_version_numbers_in_place_as_history_showed_them(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "m.db"
+    con = sqlite3.connect(db)
+    con.executescript(_SCHEMA_1)
+    con.execute("INSERT INTO pages VALUES (1, 'https://p.example/', 'P', NULL)")
+    con.execute("INSERT INTO pages VALUES (2, 'https://q.example/', 'Q', NULL)")
+    # (id, page, text, first seen): row ids do not follow first-seen order on page 1
+    for vid, page, text, first in [
+        (1, 1, "b", "d2"),
+        (2, 2, "x", "d1"),
+        (3, 1, "a", "d1"),
+        (4, 1, "c", "d3"),
+    ]:
+        con.execute(
+            "INSERT INTO versions(id, page_id, hash, text, first_seen, last_seen) "
+            "VALUES (?,?,?,?,?,?)",
+            (vid, page, f"h{vid}", zlib.compress(text.encode()), first, "d3"),
+        )
+    con.commit()
+    con.close()
+
+    with Store(db) as store:
+        assert [(v.number, v.lines) for v in store.versions(1)] == [
+            (1, ("a",)),
+            (2, ("b",)),
+            (3, ("c",)),
+        ]
+        assert [(v.number, v.lines) for v in store.versions(2)] == [(1, ("x",))]
+        run = store.begin_run("d4")
+        store.record_page(
+            run, PageRecord(1, "d4", "ok", 200, None, None, "x", version_lines=("d",))
+        )
+        assert [v.number for v in store.versions(1)] == [1, 2, 3, 4]
+        assert store.integrity_ok()
+    with Store(db) as store:  # opening it again changes nothing
+        assert [v.number for v in store.versions(1)] == [1, 2, 3, 4]
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
 
 
 @pytest.mark.parametrize(
