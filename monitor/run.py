@@ -42,6 +42,7 @@ from monitor.models import (
     HostProfile,
     Link,
     LinkVerdict,
+    Page,
     Status,
     host_key,
 )
@@ -497,7 +498,7 @@ class _Run:
                 ),
             )
             links = parsed.links if watch.links else ()
-            lines = parsed.lines
+            lines = _compared_lines(parsed, watch)
             title = parsed.title
             report.note = parsed.note
             if watch.selector and not parsed.selector_matched:
@@ -541,7 +542,20 @@ class _Run:
                 self.store.record_page(run_id, PageRecord(**rec))  # type: ignore[arg-type]
                 report.links_found = len(links)
                 return report, links
-            change = compare.change([v.lines for v in recent], normal, keywords=watch.keywords)
+            rules = _rules(watch)
+            if recent and recent[0].rules != rules and normal != recent[0].lines:
+                # Made by other rules (the selector, the ignore list, or this program's
+                # own), the stored text differs from today's in ways nobody wrote: a
+                # quiet new baseline, said on the page, rather than a false "changed".
+                change = Change(ContentState.BASELINE)
+                report.note = (
+                    "the rules that turn this page into text changed since its last version "
+                    "(its selector or ignore rules, or partner-monitor's own), so this version "
+                    "is a new baseline and was not compared; `monitor diff` shows how the two "
+                    "differ"
+                )
+            else:
+                change = compare.change([v.lines for v in recent], normal, keywords=watch.keywords)
             if change.state is ContentState.CHANGED:
                 change, normal, unstable = await self._confirm(
                     watch, recent, normal, change, ignores
@@ -574,6 +588,7 @@ class _Run:
                 size=len(result.body),
                 etag=etag,
                 last_modified=last_modified,
+                rules=rules,
             )
         rec["note"] = report.note
         rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
@@ -609,7 +624,7 @@ class _Run:
                 selector=watch.selector,
                 want_links=False,
             )
-            lines = compare.normalise(parsed.lines, ignores)
+            lines = compare.normalise(_compared_lines(parsed, watch), ignores)
         else:
             lines = first if _sha(again.body) in first[0] else ("(different bytes)",)
         if lines == first:
@@ -777,6 +792,29 @@ class _Run:
         finally:
             self.parser.shutdown(wait=False, cancel_futures=True)
         return page_reports, link_reports
+
+
+# Bump when the same page would give other compared lines: extract's rules (noise, main
+# content) or what _compared_lines adds. Versions stored under another value become a
+# quiet new baseline on their next change instead of a false "changed" (see _rules).
+# 2 (30 Nov 2026): the title line; live counts and relative times cut within lines.
+_TEXT_RULES = 2
+
+
+def _rules(watch: Watch) -> str:
+    """Fingerprint of what turns ``watch``'s page into its compared text: the program's
+    rules (``_TEXT_RULES``), the page's selector and its ignore rules."""
+    return _sha(json.dumps([_TEXT_RULES, watch.selector, list(watch.ignore)]).encode())[:16]
+
+
+def _compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
+    """A watched page's text as compared: ``parsed``'s lines, with its title first (a title
+    that turns into "Petition closed" is news), unless a selector chose the part to watch,
+    the title only repeats the first heading, or there is no text to compare at all."""
+    lines, title = parsed.lines, parsed.title
+    if watch.selector or not title or not lines or lines[0] == f"# {title}":
+        return lines
+    return (f"Title: {title}", *lines)
 
 
 def _charset(result: FetchResult) -> str | None:

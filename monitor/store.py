@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS versions (
     last_seen TEXT NOT NULL,
     first_run INTEGER, last_run INTEGER,
     etag TEXT, last_modified TEXT,
+    rules TEXT,                                  -- the text rules that made it (v3, run._rules)
     UNIQUE (page_id, hash)
 );
 CREATE TABLE IF NOT EXISTS page_checks (
@@ -141,6 +142,7 @@ class Version:
     last_seen: str
     etag: str | None
     last_modified: str | None
+    rules: str | None = None  # fingerprint of the text rules that made it; None before v3
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ class PageRecord:
     size: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+    rules: str | None = None  # fingerprint of the text rules that made version_lines
     seen_version_id: int | None = None  # an existing version seen again (unchanged / 304)
     prev_version_id: int | None = None
     change: dict[str, Any] | None = None
@@ -380,6 +383,8 @@ class Store:
                 )
             if current < 2:
                 self._number_versions(db)
+            if current < 3:
+                self._add_column(db, "versions", "rules TEXT")
             db.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -389,6 +394,13 @@ class Store:
                 "UPDATE runs SET state='aborted', error=COALESCE(error, 'the run was interrupted') "
                 "WHERE state='running'"
             )
+
+    @staticmethod
+    def _add_column(db: sqlite3.Connection, table: str, column: str) -> None:
+        """Add ``column`` (a column definition) to ``table`` unless a new database has it."""
+        names = {str(r["name"]) for r in db.execute(f"PRAGMA table_info({table})")}
+        if column.split()[0] not in names:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
     @staticmethod
     def _number_versions(db: sqlite3.Connection) -> None:
@@ -498,7 +510,8 @@ class Store:
     def recent_versions(self, page_id: int, n: int) -> list[Version]:
         """The page's ``n`` most recently seen versions, newest first."""
         rows = self._db.execute(
-            "SELECT * FROM versions WHERE page_id=? ORDER BY last_seen DESC, id DESC LIMIT ?",
+            "SELECT * FROM versions WHERE page_id=? "
+            "ORDER BY last_seen DESC, last_run DESC, id DESC LIMIT ?",
             (page_id, n),
         ).fetchall()
         return [self._version(r) for r in rows]
@@ -539,6 +552,7 @@ class Store:
             last_seen=r["last_seen"],
             etag=r["etag"],
             last_modified=r["last_modified"],
+            rules=r["rules"],
         )
 
     def record_page(self, run_id: int, rec: PageRecord, *, keep_versions: int = 100) -> int | None:
@@ -567,8 +581,8 @@ class Store:
                     ).fetchone()[0]
                     cur = db.execute(
                         "INSERT INTO versions(page_id, number, hash, text, title, content_type, "
-                        "size, first_seen, last_seen, first_run, last_run, etag, last_modified) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        "size, first_seen, last_seen, first_run, last_run, etag, last_modified, "
+                        "rules) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (
                             rec.page_id,
                             number,
@@ -583,14 +597,16 @@ class Store:
                             run_id,
                             rec.etag,
                             rec.last_modified,
+                            rec.rules,
                         ),
                     )
                     version_id = int(cur.lastrowid or 0)
             if version_id is not None:
                 db.execute(
                     "UPDATE versions SET last_seen=?, last_run=?, etag=COALESCE(?, etag), "
-                    "last_modified=COALESCE(?, last_modified) WHERE id=?",
-                    (rec.checked_at, run_id, rec.etag, rec.last_modified, version_id),
+                    "last_modified=COALESCE(?, last_modified), rules=COALESCE(?, rules) "
+                    "WHERE id=?",
+                    (rec.checked_at, run_id, rec.etag, rec.last_modified, rec.rules, version_id),
                 )
             first_failed = self._first_failed(
                 db, "page_checks", "page_id", rec.page_id, rec.status, rec.checked_at

@@ -129,6 +129,49 @@ def test_news_next_to_a_counter_date_or_relative_time_is_reported(
         assert [e.event for e in page.change.keywords] == ["appeared"]
 
 
+@pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param({"ignore": ["Amsterdam and "]}, id="an-ignore-rule-added"),
+        pytest.param({"selector": "article"}, id="a-selector-added"),
+    ],
+)
+def test_editing_a_pages_text_rules_takes_a_quiet_new_baseline_not_a_change(
+    web: SimWeb, tmp_path: Path, rule: dict[str, object]
+) -> None:
+    html = (
+        "<html><body><nav>Home | About | Donate</nav><main><article><h1>Events</h1>"
+        "<p>Vigils in Amsterdam and Brussels on Saturday.</p></article>"
+        "<p>Also this week: our annual report.</p></main></body></html>"
+    )
+    url = web.route(PARTNER, "/events", Route(body=html))
+    days = Days(config(tmp_path, watch("Events", url)))
+    assert page_of(days.check(), "Events").content is ContentState.BASELINE
+    days.cfg = config(tmp_path, {**watch("Events", url), **rule})
+    edited = page_of(days.check(), "Events")
+    assert edited.content is ContentState.BASELINE
+    assert edited.note is not None and "new baseline" in edited.note
+    assert page_of(days.check(), "Events").content is ContentState.UNCHANGED
+
+
+def test_a_title_that_changes_is_a_change_with_its_keywords(web: SimWeb, tmp_path: Path) -> None:
+    def petition(title: str) -> Route:
+        return Route(
+            body=f"<html><head><title>{title}</title></head><body><main><h1>Free them</h1>"
+            "<p>We call for the release of all political prisoners.</p></main></body></html>"
+        )
+
+    url = web.route(PARTNER, "/petition", petition("Petition: sign now"))
+    days = Days(config(tmp_path, {**watch("Petition", url), "keywords": ["closed"]}))
+    days.check()
+    web.route(PARTNER, "/petition", petition("Petition CLOSED"))
+    page = page_of(days.check(), "Petition")
+    assert page.content is ContentState.CHANGED
+    assert page.change is not None
+    assert page.change.added == ("Title: Petition CLOSED",)
+    assert [(k.word, k.event) for k in page.change.keywords] == [("closed", "appeared")]
+
+
 def test_text_that_differs_between_two_looks_seconds_apart_is_not_reported_as_a_change(
     web: SimWeb, tmp_path: Path
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.store import LinkRecord, PageRecord, Store, StoreError
+from monitor.store import SCHEMA_VERSION, LinkRecord, PageRecord, Store, StoreError
 
 
 def link(url: str, status: str, at: str) -> LinkRecord:
@@ -125,7 +125,9 @@ def test_schema_version_is_recorded(tmp_path: Path) -> None:
     with Store(tmp_path / "m.db"):
         pass
     con = sqlite3.connect(tmp_path / "m.db")
-    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+        str(SCHEMA_VERSION),
+    )
 
 
 # -- version numbers -------------------------------------------------------------------
@@ -226,7 +228,11 @@ def test_a_schema_1_database_gets_version_numbers_in_place_as_history_showed_the
     with Store(db) as store:  # opening it again changes nothing
         assert [v.number for v in store.versions(1)] == [1, 2, 3, 4]
     con = sqlite3.connect(db)
-    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+        str(SCHEMA_VERSION),
+    )
+    with Store(db) as store:  # versions of schemas before 3 have no rules fingerprint
+        assert {v.rules for v in store.versions(1)} == {None}
 
 
 @pytest.mark.parametrize(
