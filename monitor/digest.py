@@ -26,6 +26,7 @@ import errno
 import html as htmlmod
 import os
 import re
+import shlex
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,9 +40,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from monitor import __version__
-from monitor.config import Config, Watch
+from monitor.config import DEFAULT_PATH, Config, Watch
 from monitor.models import Status
-from monitor.store import CheckRow, Occurrence, PageCheckRow, Store
+from monitor.store import CheckRow, Occurrence, PageCheckRow, Store, Version
 
 __all__ = [
     "Digest",
@@ -164,11 +165,15 @@ class KeywordFlag:
 
 @dataclass(frozen=True)
 class ChangeEvent:
-    """One recorded change of a page: when, and its diff (``hidden`` lines not shown)."""
+    """One recorded change of a page: when, and its diff (``hidden`` lines not shown).
+
+    ``diff_command`` is the command that shows the whole diff (set when lines are hidden).
+    """
 
     when: str
     blocks: tuple[DiffBlock, ...]
     hidden: int = 0
+    diff_command: str | None = None  # "monitor diff URL --from 3 --to 4"
 
 
 @dataclass(frozen=True)
@@ -487,6 +492,10 @@ class _Builder:
         self.watches: dict[str, Watch] | None = (
             {w.url: w for w in config.watch} if config is not None else None
         )
+        # Named in the digest only when it is a real file (not a test's string).
+        self.watchlist: Path | None = (
+            config.path if config is not None and config.path.is_file() else None
+        )
 
     # where links are --------------------------------------------------------------
 
@@ -671,6 +680,32 @@ class _Builder:
 
     # content -----------------------------------------------------------------------
 
+    def event(
+        self,
+        url: str,
+        check: PageCheckRow,
+        when: str,
+        versions: Mapping[int, tuple[int, Version]],
+    ) -> ChangeEvent:
+        """One recorded change as the digest shows it: the diff, capped, with the ``monitor
+        diff`` command for the rest.
+
+        Takes the page's URL, the check that recorded the change, when it was (in words)
+        and the page's stored versions by id, with their numbers.
+        """
+        before = versions.get(check.prev_version_id or -1)
+        after = versions.get(check.version_id or -1)
+        blocks, hidden = _diff_blocks(check.change or {})
+        command = None
+        if hidden:
+            command = diff_command(
+                clean(url, limit=None),
+                before[0] if before else None,
+                after[0] if after else None,
+                self.watchlist,
+            )
+        return ChangeEvent(when, blocks, hidden, diff_command=command)
+
     def changes(self) -> tuple[list[PageChange], list[str]]:
         """Content changes per page (keywords first) and the names of newly watched pages."""
         rows = (
@@ -699,6 +734,8 @@ class _Builder:
             several = len(checks) > 1
             flags: list[KeywordFlag] = []
             events: list[ChangeEvent] = []
+            # Numbered as `monitor history` and `monitor diff` number them.
+            versions = {v.id: (n, v) for n, v in enumerate(self.store.versions(first.page_id), 1)}
             for c in checks:
                 change = c.change or {}
                 when = self.clock.when(c.checked_at)
@@ -711,8 +748,7 @@ class _Builder:
                                 when if several else None,
                             )
                         )
-                blocks, hidden = _diff_blocks(change)
-                events.append(ChangeEvent(when, blocks, hidden))
+                events.append(self.event(url, c, when, versions))
             # Back to the text the last digest showed (compare calls a return to a recent
             # version "unchanged", so the way back may not be a recorded change at all).
             reverted = None
@@ -854,6 +890,21 @@ def _diff_blocks(change: Mapping[str, Any]) -> tuple[tuple[DiffBlock, ...], int]
     return tuple(shown), hidden
 
 
+def diff_command(url: str, frm: int | None, to: int | None, watchlist: Path | None) -> str:
+    """The ``monitor diff`` command that shows a whole change, ready to paste in a shell.
+
+    Takes the page's URL, the numbers of the versions before and after (as ``monitor
+    history`` numbers them; None: unknown, the command then shows the last two) and the
+    watch list's path (named when it is not the default one).
+    """
+    words = ["monitor", "diff", shlex.quote(url)]
+    if frm is not None and to is not None:
+        words += ["--from", str(frm), "--to", str(to)]
+    if watchlist is not None and watchlist != DEFAULT_PATH:
+        words += ["--config", shlex.quote(str(watchlist))]
+    return " ".join(words)
+
+
 def _nonzero(*counts: tuple[str, int]) -> tuple[tuple[str, int], ...]:
     return tuple((label, n) for label, n in counts if n)
 
@@ -884,8 +935,9 @@ def build(
     Takes the store, the window (``after_run`` is the previous digest's last run: the
     state a campaigner last saw), the watch list (names, partners, time zone; pages no
     longer on it are left out; None: everything in the store), notices for the top, and
-    the time of writing. Returns a ``Digest``. Reads the store only; raises nothing of
-    its own (``StoreError`` if the database fails).
+    the time of writing. Returns a ``Digest``. Reads the store (and looks whether the
+    watch list's path is a file, to name it); raises nothing of its own
+    (``StoreError`` if the database fails).
     """
     now = now or datetime.now(UTC)
     tz, tz_name = _tz(config)
@@ -1122,6 +1174,11 @@ STYLES: dict[str, str] = {
         "border-radius:2px;"
     ),
     "more": "margin:6px 0 0;font-size:14px;color:#52606d;font-style:italic;",
+    "code": (
+        "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-style:normal;"
+        "font-size:13px;padding:0 4px;border-radius:3px;background:#f2f4f7;color:#1f2933;"
+        "overflow-wrap:anywhere;"
+    ),
     "notes": "margin:0;padding-left:20px;font-size:14px;color:#52606d;",
     "footer": (
         "margin:36px 0 0;padding-top:12px;border-top:1px solid #d9dee3;font-size:13px;"
@@ -1275,7 +1332,8 @@ def render_text(d: Digest) -> str:
                             sign = "+" if line.op == "added" else "-"
                             add(f"      {sign} {line.text}")
                 if e.hidden:
-                    add(f"      … and {_n(e.hidden, 'more line')} (see the live page)")
+                    more = _n(e.hidden, "more changed line")
+                    add(f"      … and {more}: run `{e.diff_command}` to see them all")
     if d.moved:
         section(f"Moved: update the link ({len(d.moved)})")
         for it in d.moved:

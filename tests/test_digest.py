@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import re
+import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from html.parser import HTMLParser
@@ -19,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from monitor import digest
-from monitor.config import Config, loads
+from monitor import cli, digest, run
+from monitor.config import Config, load, loads
+from monitor.demo.web import Route, SimWeb
 from monitor.digest import Digest, DigestError, Written
 from monitor.store import LinkRecord, PageRecord, Store
 
@@ -64,6 +66,7 @@ class World:
         self.config: Config = loads(config)
         self.out = root / "reports"
         self.day = 10
+        self.versions: dict[str, int] = {}  # page URL -> its last stored version's id
 
     def run(
         self,
@@ -93,19 +96,20 @@ class World:
                 if page_url == w.url and status == "ok"
             )
             change = changes.get(w.url)
-            self.store.record_page(
+            text = texts.get(w.url) or (f"text of day {self.day}" if change else "text")
+            read = status == "ok"
+            version = self.store.record_page(
                 run,
                 PageRecord(
                     page, when, status, HTTP.get(status), w.url, errors.get(w.url),
-                    "changed" if change else "unchanged" if status == "ok" else "unavailable",
-                    version_lines=(
-                        (texts.get(w.url) or (f"text of day {self.day}" if change else "text"),)
-                        if status == "ok"
-                        else None
-                    ),
+                    "changed" if change else "unchanged" if read else "unavailable",
+                    version_lines=(text,) if read else None,
+                    prev_version_id=self.versions.get(w.url) if read else None,
                     change=change, occurrences=occ,
                 ),
             )  # fmt: skip
+            if version is not None:
+                self.versions[w.url] = version
         self.store.record_links(
             run,
             [
@@ -485,14 +489,61 @@ def test_a_change_undone_within_the_window_is_one_quiet_line(world: World, way_b
     assert d.all_clear
 
 
-def test_a_long_rewrite_is_cut_and_says_how_much_is_left_out(world: World) -> None:
+def test_a_long_rewrite_is_cut_and_says_which_command_shows_the_rest(world: World) -> None:
+    world.run()
     added = [f"Sentence number {i}." for i in range(100)]
     world.run(changes={ARTICLE: {"added": added, "removed": [], "keywords": []}})
-    d = world.digest()
-    [event] = d.changes[0].events
+    w = world.write(text=True)
+    [event] = w.digest.changes[0].events
     assert sum(len(b.lines) for b in event.blocks) == digest.MAX_DIFF_LINES
-    assert event.hidden == 100 - digest.MAX_DIFF_LINES
-    assert f"… and {event.hidden} more changed lines" in digest.render_html(d)
+    assert event.hidden == 100 - digest.MAX_DIFF_LINES == 70
+    command = f"monitor diff {ARTICLE} --from 1 --to 2"  # the versions before and after
+    said = f"… and 70 more changed lines: run {command} to see them all."
+    assert said in visible(w.html.read_text())
+    assert "<code style=" in w.html.read_text()
+    assert w.text is not None
+    assert f"      … and 70 more changed lines: run `{command}` to see them all\n" in (
+        w.text.read_text()
+    )
+    assert "live page" not in w.text.read_text()
+
+
+@pytest.mark.parametrize(
+    ("url", "versions", "watchlist", "command"),
+    [
+        pytest.param(
+            ARTICLE, (3, 4), None, f"monitor diff {ARTICLE} --from 3 --to 4", id="two-versions"
+        ),
+        pytest.param(
+            "https://fidh.example/?p=1&lang=en",
+            (3, 4),
+            None,
+            "monitor diff 'https://fidh.example/?p=1&lang=en' --from 3 --to 4",
+            id="a-url-the-shell-would-split-is-quoted",
+        ),
+        pytest.param(
+            ARTICLE,
+            (3, 4),
+            Path("/srv/monitor/my list.yaml"),
+            f"monitor diff {ARTICLE} --from 3 --to 4 --config '/srv/monitor/my list.yaml'",
+            id="a-watch-list-elsewhere-is-named",
+        ),
+        pytest.param(
+            ARTICLE,
+            (3, 4),
+            Path("config/watchlist.yaml"),
+            f"monitor diff {ARTICLE} --from 3 --to 4",
+            id="the-default-watch-list-is-not-named",
+        ),
+        pytest.param(
+            ARTICLE, (None, 4), None, f"monitor diff {ARTICLE}", id="a-version-no-longer-stored"
+        ),
+    ],
+)
+def test_the_diff_command_can_be_pasted_into_a_shell_as_it_is(
+    url: str, versions: tuple[int | None, int | None], watchlist: Path | None, command: str
+) -> None:
+    assert digest.diff_command(url, *versions, watchlist) == command
 
 
 # -- the top of the digest ----------------------------------------------------------------
@@ -767,6 +818,11 @@ class Html(HTMLParser):
         self.text.append(data)
 
 
+def visible(page: str) -> str:
+    """The text of an HTML page as a reader sees it, whitespace collapsed."""
+    return " ".join("".join(Html(page).text).split())
+
+
 def hostile_world(root: Path, payload: str) -> tuple[World, Written]:
     """Every partner-controlled field carries ``payload``; returns the written digest."""
     # JSON strings are YAML double-quoted scalars, control characters escaped.
@@ -860,3 +916,74 @@ def test_the_page_is_self_contained_accessible_and_has_styles_on_elements(world:
     visible = " ".join("".join(parsed.text).split())
     for words in ("✖ Broken", "New problems", "+ Added:", "~ Changed:", "✖ No answer"):
         assert words in visible
+
+
+# -- from a real check to the digest ------------------------------------------------------
+
+
+HOST = "127.0.0.2"  # one of the hosts the `simweb` fixture serves
+
+
+class Checks:
+    """A watch list on a loopback partner web: check it on a day, then write the digest."""
+
+    def __init__(self, root: Path, *watches: dict[str, object]) -> None:
+        settings = {
+            "database": str(root / "monitor.db"),
+            "reports_dir": str(root / "reports"),
+            "timeout_s": 5,
+            "retries": 0,
+            "confirm_delay_s": 0,
+            "archive_lookup": False,
+            "allow_private_links": True,  # loopback hosts stand in for partners
+        }
+        path = root / "watchlist.yaml"  # JSON is YAML
+        path.write_text(json.dumps({"settings": settings, "watch": list(watches)}), "utf-8")
+        self.config = load(path)
+        self.day = 10
+
+    def check(self) -> None:
+        self.day += 1
+        when = datetime.fromisoformat(at(self.day))
+        with Store(self.config.settings.database) as store:
+            run.check(self.config, store, now=lambda: when)
+
+    def write(self) -> Written:
+        with Store(self.config.settings.database) as store:
+            return digest.write(
+                store,
+                Path(self.config.settings.reports_dir),
+                config=self.config,
+                text=True,
+                now=datetime.fromisoformat(at(self.day, 9)),
+            )
+
+    def text(self) -> str:
+        written = self.write()
+        assert written.text is not None
+        return written.text.read_text()
+
+
+def test_the_command_a_cut_diff_points_to_shows_every_changed_line(
+    simweb: SimWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def page(word: str) -> Route:
+        text = "\n\n".join(f"{word} paragraph number {i} of the report." for i in range(40))
+        return Route.page("Report", text)
+
+    url = simweb.route(HOST, "/report", page("First"))
+    checks = Checks(tmp_path, {"name": "Report", "url": url})
+    checks.check()
+    simweb.route(HOST, "/report", page("Second"))
+    checks.check()
+    [change] = checks.write().digest.changes
+    [event] = change.events
+    assert event.hidden > 0
+    assert event.diff_command == (
+        f"monitor diff {url} --from 1 --to 2 --config {checks.config.path}"
+    )
+    capsys.readouterr()
+    assert cli.main(shlex.split(event.diff_command)[1:]) == 0
+    shown = capsys.readouterr().out
+    for i in range(40):
+        assert f"+ Second paragraph number {i} of the report." in shown
