@@ -167,13 +167,15 @@ class KeywordFlag:
 class ChangeEvent:
     """One recorded change of a page: when, and its diff (``hidden`` lines not shown).
 
-    ``diff_command`` is the command that shows the whole diff (set when lines are hidden).
+    ``diff_command`` is the command that shows the whole diff (set when lines are hidden);
+    ``file`` says in one sentence how a watched file (PDF, image) changed, instead of a diff.
     """
 
     when: str
     blocks: tuple[DiffBlock, ...]
     hidden: int = 0
     diff_command: str | None = None  # "monitor diff URL --from 3 --to 4"
+    file: str | None = None  # "The file changed: 152 KB → 160 KB (application/pdf)."
 
 
 @dataclass(frozen=True)
@@ -687,14 +689,18 @@ class _Builder:
         when: str,
         versions: Mapping[int, tuple[int, Version]],
     ) -> ChangeEvent:
-        """One recorded change as the digest shows it: the diff, capped, with the ``monitor
-        diff`` command for the rest.
+        """One recorded change as the digest shows it: a sentence for a watched file, else
+        the diff, capped, with the ``monitor diff`` command for the rest.
 
         Takes the page's URL, the check that recorded the change, when it was (in words)
         and the page's stored versions by id, with their numbers.
         """
         before = versions.get(check.prev_version_id or -1)
         after = versions.get(check.version_id or -1)
+        file = file_change(before[1] if before else None, after[1] if after else None)
+        if file is not None:
+            # Two fingerprints of a file's bytes would make an unreadable word diff.
+            return ChangeEvent(when, (), file=file)
         blocks, hidden = _diff_blocks(check.change or {})
         command = None
         if hidden:
@@ -888,6 +894,63 @@ def _diff_blocks(change: Mapping[str, Any]) -> tuple[tuple[DiffBlock, ...], int]
         hidden += max(0, len(b.lines) - budget)
         budget -= len(b.lines)
     return tuple(shown), hidden
+
+
+# How run stands in for a non-HTML answer's bytes: one line, "type, N bytes, sha256 HEX".
+_FILE_LINE = re.compile(r", \d+ bytes, sha256 [0-9a-f]{64}$")
+
+
+def _file_type(v: Version) -> str | None:
+    """The media type of a version that is a file's bytes (PDF, image), None for a page's text.
+
+    As ``run`` decides: an answer whose type names HTML is a page; one with no type is a
+    file when run stored it as its one fingerprint line.
+    """
+    kind = (v.content_type or "").strip().lower()
+    if "html" in kind:
+        return None
+    if not kind and not (len(v.lines) == 1 and _FILE_LINE.search(v.lines[0])):
+        return None
+    return clean(kind) or "an unknown type"
+
+
+def _size(n: int | None) -> str | None:
+    """A file size as people read it: '812 bytes', '152 KB', '1.4 MB' (None: unknown)."""
+    if n is None:
+        return None
+    if n < 1024:
+        return _n(n, "byte")
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def file_change(old: Version | None, new: Version | None) -> str | None:
+    """How a watched file changed, in one sentence; None when neither version is a file.
+
+    Takes the stored versions before and after the change (None: no longer stored).
+    E.g. "The file changed: 152 KB → 160 KB (application/pdf)." or, when a PDF was
+    replaced by a web page, "The file is now text/html (was application/pdf): …".
+    """
+    if old is None or new is None:
+        return None
+    was, now = _file_type(old), _file_type(new)
+    if was is None and now is None:
+        return None
+    if now is None:
+        page = clean(new.content_type) or "a web page"
+        return f"The file is now {page} (was {was}): open it to check the file is still there."
+    if was is None:
+        size = _size(new.size)
+        page = clean(old.content_type) or "a web page"
+        return f"The page is now a file: {now}{', ' + size if size else ''} (was {page})."
+    before, after = _size(old.size), _size(new.size)
+    sizes = f"{before} → {after}" if before != after else f"still {after}"
+    if now != was:
+        return f"The file is now {now} (was {was})" + (f": {sizes}." if before and after else ".")
+    if not (before and after):
+        return f"The file changed ({now})."
+    return f"The file changed: {sizes} ({now})."
 
 
 def diff_command(url: str, frm: int | None, to: int | None, watchlist: Path | None) -> str:
@@ -1322,6 +1385,8 @@ def render_text(d: Digest) -> str:
             for e in c.events:
                 if len(c.events) > 1:
                     add(f"    Changed {e.when}:")
+                if e.file:
+                    add(f"      {e.file}")
                 for b in e.blocks:
                     if b.heading:
                         add(f"    Under “{b.heading}”:")

@@ -8,6 +8,7 @@ statuses, found on the watched pages of a small watch list), writes digests the 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
@@ -57,6 +58,12 @@ def at(day: int, hour: int = 7) -> str:
     return f"2024-03-{day:02d}T{hour:02d}:00:00+00:00"
 
 
+def fingerprint(content_type: str, size: int, seed: str = "") -> str:
+    """The one line run stores for a file's bytes (PDF, image) instead of its text."""
+    sha = hashlib.sha256(f"{content_type}{size}{seed}".encode()).hexdigest()
+    return f"{content_type}, {size} bytes, sha256 {sha}"
+
+
 class World:
     """A history database built by hand: one call to ``run`` is one check run on one day."""
 
@@ -78,10 +85,15 @@ class World:
         suggestions: Mapping[str, str] = {},
         errors: Mapping[str, str] = {},
         texts: Mapping[str, str] = {},
+        files: Mapping[str, tuple[str, int]] = {},
         state: str = "done",
         next_day: bool = True,
     ) -> int:
-        """Record one run; links are found on the Petition page unless ``found`` says otherwise."""
+        """Record one run; links are found on the Petition page unless ``found`` says otherwise.
+
+        ``files``: pages that answered with a file (content type, size), stored as run stores
+        one.
+        """
         if next_day:
             self.day += 1
         when = at(self.day)
@@ -96,7 +108,10 @@ class World:
                 if page_url == w.url and status == "ok"
             )
             change = changes.get(w.url)
+            content_type, size = files.get(w.url, (None, None))
             text = texts.get(w.url) or (f"text of day {self.day}" if change else "text")
+            if content_type is not None and "html" not in content_type:
+                text = fingerprint(content_type, size or 0, text)
             read = status == "ok"
             version = self.store.record_page(
                 run,
@@ -104,6 +119,7 @@ class World:
                     page, when, status, HTTP.get(status), w.url, errors.get(w.url),
                     "changed" if change else "unchanged" if read else "unavailable",
                     version_lines=(text,) if read else None,
+                    content_type=content_type, size=size,
                     prev_version_id=self.versions.get(w.url) if read else None,
                     change=change, occurrences=occ,
                 ),
@@ -546,6 +562,82 @@ def test_the_diff_command_can_be_pasted_into_a_shell_as_it_is(
     assert digest.diff_command(url, *versions, watchlist) == command
 
 
+# -- watched files ------------------------------------------------------------------------
+
+PDF = "application/pdf"
+
+
+def shown_as(kind: tuple[str, int], seed: str) -> str:
+    """What World stores for a page or file: the text, or run's fingerprint of the bytes."""
+    return seed if "html" in kind[0] else fingerprint(*kind, seed)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "said"),
+    [
+        pytest.param(
+            (PDF, 155_648),
+            (PDF, 163_840),
+            "The file changed: 152 KB → 160 KB (application/pdf).",
+            id="a-pdf-that-grew",
+        ),
+        pytest.param(
+            (PDF, 155_648),
+            (PDF, 155_648),
+            "The file changed: still 152 KB (application/pdf).",
+            id="a-pdf-changed-at-the-same-size",
+        ),
+        pytest.param(
+            (PDF, 812),
+            (PDF, 1_468_006),
+            "The file changed: 812 bytes → 1.4 MB (application/pdf).",
+            id="small-and-large-sizes-in-bytes-and-megabytes",
+        ),
+        pytest.param(
+            (PDF, 155_648),
+            ("image/png", 20_480),
+            "The file is now image/png (was application/pdf): 152 KB → 20 KB.",
+            id="a-pdf-replaced-by-an-image",
+        ),
+        pytest.param(
+            (PDF, 155_648),
+            ("text/html", 5_000),
+            "The file is now text/html (was application/pdf): open it to check the file is "
+            "still there.",
+            id="a-pdf-replaced-by-a-web-page",
+        ),
+        pytest.param(
+            ("text/html", 5_000),
+            (PDF, 163_840),
+            "The page is now a file: application/pdf, 160 KB (was text/html).",
+            id="a-web-page-replaced-by-a-pdf",
+        ),
+    ],
+)
+def test_a_changed_file_is_one_sentence_not_a_diff_of_two_fingerprints(
+    world: World, before: tuple[str, int], after: tuple[str, int], said: str
+) -> None:
+    world.run(files={ARTICLE: before})
+    world.digest()
+    change = {
+        "removed": [shown_as(before, "text")],
+        "added": [shown_as(after, "text of day 12")],
+        "keywords": [],
+    }
+    world.run(files={ARTICLE: after}, changes={ARTICLE: change})
+    w = world.write(text=True)
+    [c] = w.digest.changes
+    [event] = c.events
+    assert (event.file, event.blocks) == (said, ())
+    html = w.html.read_text()
+    assert said in visible(html) and "sha256" not in html
+    assert w.text is not None
+    text = w.text.read_text()
+    assert f"Article (FIDH) <{ARTICLE}>\n      {said}\n" in text
+    assert "sha256" not in text
+    assert w.digest.headline == "1 page changed"
+
+
 # -- the top of the digest ----------------------------------------------------------------
 
 
@@ -962,6 +1054,31 @@ class Checks:
         written = self.write()
         assert written.text is not None
         return written.text.read_text()
+
+
+def test_a_watched_pdf_that_grows_and_then_turns_into_a_web_page_is_said_in_words(
+    simweb: SimWeb, tmp_path: Path
+) -> None:
+    def pdf(size: int) -> Route:
+        return Route(body=b"%PDF-1.7 " + b"x" * (size - 9), content_type="application/pdf")
+
+    url = simweb.route(HOST, "/guidelines.pdf", pdf(155_648))
+    checks = Checks(tmp_path, {"name": "Guidelines", "url": url})
+    checks.check()
+    checks.write()
+    simweb.route(HOST, "/guidelines.pdf", pdf(163_840))
+    checks.check()
+    text = checks.text()
+    assert "      The file changed: 152 KB → 160 KB (application/pdf).\n" in text
+    assert "sha256" not in text
+    simweb.route(HOST, "/guidelines.pdf", Route.page("Moved", "The guidelines moved."))
+    checks.check()
+    text = checks.text()
+    assert (
+        "      The file is now text/html (was application/pdf): open it to check the file is "
+        "still there.\n"
+    ) in text
+    assert "sha256" not in text
 
 
 def test_the_command_a_cut_diff_points_to_shows_every_changed_line(
