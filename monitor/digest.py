@@ -213,6 +213,7 @@ class Digest:
     still: tuple[Item, ...] = ()
     watching: tuple[Item, ...] = ()
     fixed: tuple[Item, ...] = ()
+    attention: tuple[Item, ...] = ()  # watched pages that answer but are not (fully) compared
     changes: tuple[PageChange, ...] = ()
     moved: tuple[Item, ...] = ()
     blocked: tuple[Item, ...] = ()
@@ -408,6 +409,100 @@ def _suggestion_label(suggestion: str, status: str) -> str | None:
 def _watch(row: CheckRow | PageCheckRow) -> tuple[str, str]:
     """The badge of a failure seen once: the status word with the "watching" sign."""
     return "◔", _BADGES.get(row.status, ("", row.status))[1]
+
+
+# -- page-check notes in plain words ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _NoteRule:
+    """What a kind of page-check note (``run``/``extract`` wording) means for a campaigner.
+
+    ``advice`` is None for a harmless note, never shown; else a sentence saying what to do,
+    formatted with the pattern's named groups and ``watchlist`` (the watch list's path).
+    """
+
+    pattern: re.Pattern[str]
+    badge: str
+    advice: str | None
+    repeated: bool = False  # shown only when the check before said it too
+
+
+# In the order they are said (gravest first); a note may match several.
+_NOTE_RULES: tuple[_NoteRule, ...] = (
+    _NoteRule(
+        re.compile(r"selector (?P<selector>.+?) matched nothing"),
+        "Not compared",
+        "The selector {selector} matched nothing, so this page's content is not watched: "
+        "ask the maintainer to update it in {watchlist}.",
+    ),
+    _NoteRule(
+        re.compile(r"page has no visible text|page is empty|page answered with no text"),
+        "Not compared",
+        "The page came back without any text, so its content could not be compared: open it "
+        "to check it still works; if it does, ask the maintainer to check its selector and "
+        "ignore rules in {watchlist}.",
+    ),
+    # Once is a page caught mid-edit (the next run confirms a real edit); twice in a row is
+    # a rotating block or a live counter that keeps every change of the page from showing.
+    _NoteRule(
+        re.compile(r"differed between two looks"),
+        "Not compared",
+        "Its text differed between two looks seconds apart, two checks in a row (a rotating "
+        "quote or a live counter?), so changes on this page are not reported: ask the "
+        "maintainer to add an ignore rule for the part that moves in {watchlist}.",
+        repeated=True,
+    ),
+    _NoteRule(
+        re.compile(r"larger than (?P<mb>[\d.]+) MB"),
+        "Partly read",
+        "The page is larger than {mb} MB and only the first {mb} MB are read, so text and "
+        "links further down are not checked: ask the maintainer to raise "
+        "settings.max_page_mb in {watchlist}.",
+    ),
+    # The page is still compared, on its whole text: nothing goes unwatched. Navigation
+    # that changes shows up in the diff itself, and the note would repeat every day.
+    _NoteRule(re.compile(r"whole page text used"), "", None),
+    _NoteRule(re.compile(r"not modified \(304\)"), "", None),  # unchanged, said by the server
+    _NoteRule(re.compile(r"content not watched"), "", None),  # `content: false` in the list
+)
+
+
+def note_advice(
+    note: str | None, *, content: str, earlier: str | None, watchlist: str
+) -> tuple[str, str] | None:
+    """What a campaigner must do about a watched page's note, or None when nothing.
+
+    Takes the note of the page's newest check, its ``content`` state, the note of the check
+    before it (``earlier``) and the watch list's path for the advice. Returns (badge,
+    sentences): one sentence per problem the note names (a note may name two: "the page
+    is larger than 5 MB…; page has no visible text"). A note no rule knows is shown as it
+    is when the content could not be compared (``unavailable``), and left out otherwise.
+    """
+    if not note:
+        return None
+    badge = ""
+    said: list[str] = []
+    known = False
+    for rule in _NOTE_RULES:
+        found = rule.pattern.search(note)
+        if found is None:
+            continue
+        known = True
+        if rule.advice is None or (
+            rule.repeated and not (earlier and rule.pattern.search(earlier))
+        ):
+            continue
+        values = {k: clean(v) for k, v in found.groupdict().items()}
+        said.append(rule.advice.format(watchlist=watchlist, **values))
+        badge = badge or rule.badge
+    if not known and content == "unavailable":
+        said.append(
+            f"Its content could not be compared ({clean(note)}): ask the maintainer to look at "
+            f"this page in {watchlist}."
+        )
+        badge = "Not compared"
+    return (badge, " ".join(said)) if said else None
 
 
 # -- build ----------------------------------------------------------------------------------
@@ -679,6 +774,36 @@ class _Builder:
             elif then.confirmed:
                 note = f"The watched page answers again (was: {self._was(then, url)})."
                 out.add("fixed", self.item(row, page=page, badge=_BADGES["ok"], note=note))
+
+    def attention(self) -> list[Item]:
+        """Watched pages that answer but whose content is not (fully) compared, with advice.
+
+        Reads each page's newest check (and the one before, for notes that count only when
+        repeated); a page in a problem status is listed with the problems instead.
+        """
+        checks = self.store.recent_page_checks(self.upto, 2) if self.upto > 0 else {}
+        watchlist = str(self.watchlist or DEFAULT_PATH)
+        out: list[Item] = []
+        for url, rows in sorted(checks.items()):
+            row = rows[0]
+            if not self.watched(url) or row.status not in ("ok", "moved"):
+                continue
+            earlier = rows[1].note if len(rows) > 1 else None
+            advice = note_advice(
+                row.note, content=row.content, earlier=earlier, watchlist=watchlist
+            )
+            if advice is None:
+                continue
+            badge, said = advice
+            page = Place(
+                self.page_name(url, row.name),
+                clean(url, limit=None),
+                "",
+                self.group_of(url, row.name, row.partner),
+            )
+            item = self.item(row, page=page, badge=("⚠", badge))
+            out.append(replace(item, headline=said))
+        return out
 
     # content -----------------------------------------------------------------------
 
@@ -1013,6 +1138,7 @@ def build(
     b.pages(lists)
     b.links(lists)
     changes, started = b.changes()
+    attention = b.attention()
 
     top = [clean(n, limit=1000) for n in notices if clean(n)]
     done = [r for r in runs if r.state == "done"]
@@ -1050,12 +1176,17 @@ def build(
     fixed = tuple(sorted(lists.section("fixed"), key=by_group))
     moved = tuple(sorted(lists.section("moved"), key=by_group))
     blocked = tuple(sorted(lists.section("blocked"), key=by_group))
+    attention_items = tuple(sorted(attention, key=by_group))
     real_changes = [c for c in changes if c.reverted is None]
 
     new_n = sum(len(g.items) for g in new)
     todo = _nonzero(
         ("new " + ("problem" if new_n == 1 else "problems"), new_n),
         ("still broken", len(still)),
+        (
+            "page needs attention" if len(attention_items) == 1 else "pages need attention",
+            len(attention_items),
+        ),
         (("page" if len(real_changes) == 1 else "pages") + " changed", len(real_changes)),
         (("link" if len(moved) == 1 else "links") + " to update", len(moved)),
     )
@@ -1122,6 +1253,7 @@ def build(
         still=still,
         watching=watching,
         fixed=fixed,
+        attention=attention_items,
         changes=tuple(changes),
         moved=moved,
         blocked=blocked,
@@ -1362,6 +1494,12 @@ def render_text(d: Digest) -> str:
         section(f"Still broken ({len(d.still)})")
         for it in d.still:
             add(f"[{it.symbol}] {it.url} — {it.badge}, since {it.since} · {it.where} ({it.group})")
+    if d.attention:
+        section(f"Needs attention ({len(d.attention)})")
+        add("These pages answer, but changes on them can go unnoticed until their setup is fixed.")
+        for it in d.attention:
+            add(f"[{it.symbol} {it.badge}] {it.url} · {it.where} ({it.group})")
+            add(f"    {it.headline}")
     if d.fixed:
         section(f"Fixed ({len(d.fixed)})")
         for it in d.fixed:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import json
 import os
 import re
 import shlex
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,7 +24,7 @@ import pytest
 
 from monitor import cli, digest, run
 from monitor.config import Config, load, loads
-from monitor.demo.web import Route, SimWeb
+from monitor.demo.web import Request, Route, SimWeb
 from monitor.digest import Digest, DigestError, Written
 from monitor.store import LinkRecord, PageRecord, Store
 
@@ -86,13 +87,16 @@ class World:
         errors: Mapping[str, str] = {},
         texts: Mapping[str, str] = {},
         files: Mapping[str, tuple[str, int]] = {},
+        notes: Mapping[str, str] = {},
+        unread: Collection[str] = (),
         state: str = "done",
         next_day: bool = True,
     ) -> int:
         """Record one run; links are found on the Petition page unless ``found`` says otherwise.
 
         ``files``: pages that answered with a file (content type, size), stored as run stores
-        one.
+        one; ``notes``: the check's note; ``unread``: pages that answered but whose text could
+        not be compared (content "unavailable", no version).
         """
         if next_day:
             self.day += 1
@@ -112,7 +116,7 @@ class World:
             text = texts.get(w.url) or (f"text of day {self.day}" if change else "text")
             if content_type is not None and "html" not in content_type:
                 text = fingerprint(content_type, size or 0, text)
-            read = status == "ok"
+            read = status == "ok" and w.url not in unread
             version = self.store.record_page(
                 run,
                 PageRecord(
@@ -121,7 +125,7 @@ class World:
                     version_lines=(text,) if read else None,
                     content_type=content_type, size=size,
                     prev_version_id=self.versions.get(w.url) if read else None,
-                    change=change, occurrences=occ,
+                    change=change, note=notes.get(w.url), occurrences=occ,
                 ),
             )  # fmt: skip
             if version is not None:
@@ -638,6 +642,143 @@ def test_a_changed_file_is_one_sentence_not_a_diff_of_two_fingerprints(
     assert w.digest.headline == "1 page changed"
 
 
+# -- pages whose content is not compared --------------------------------------------------
+
+SELECTOR_NOTE = "selector 'article.main' matched nothing on the page"
+UNSTABLE_NOTE = (
+    "the text differed between two looks seconds apart, so no change is reported; if this "
+    "repeats, add an `ignore` rule for the part that moves"
+)
+CAPPED_NOTE = (
+    "the page is larger than 5 MB; only the first 5 MB were read (raise settings.max_page_mb "
+    "to read it all)"
+)
+LARGE_NOTE = "page too large for main-content detection (120,000 elements); whole page text used"
+NO_TEXT = (
+    "The page came back without any text, so its content could not be compared: open it to "
+    "check it still works; if it does, ask the maintainer to check its selector and ignore "
+    "rules in config/watchlist.yaml."
+)
+
+
+@pytest.mark.parametrize(
+    ("checks", "badge", "advice"),
+    [
+        pytest.param(
+            [(SELECTOR_NOTE, False)],
+            "Not compared",
+            "The selector 'article.main' matched nothing, so this page's content is not "
+            "watched: ask the maintainer to update it in config/watchlist.yaml.",
+            id="a-selector-that-matches-nothing",
+        ),
+        pytest.param(
+            [("page has no visible text", False)], "Not compared", NO_TEXT, id="no-visible-text"
+        ),
+        pytest.param([("page is empty", False)], "Not compared", NO_TEXT, id="an-empty-page"),
+        pytest.param(
+            [("the page answered with no text", False)],
+            "Not compared",
+            NO_TEXT,
+            id="no-text-left-to-compare",
+        ),
+        pytest.param(
+            [(UNSTABLE_NOTE, True), (UNSTABLE_NOTE, True)],
+            "Not compared",
+            "Its text differed between two looks seconds apart, two checks in a row (a "
+            "rotating quote or a live counter?), so changes on this page are not reported: "
+            "ask the maintainer to add an ignore rule for the part that moves in "
+            "config/watchlist.yaml.",
+            id="text-that-moves-between-two-looks-twice-in-a-row",
+        ),
+        pytest.param(
+            [(f"{CAPPED_NOTE}; main content not found; whole page text used", True)],
+            "Partly read",
+            "The page is larger than 5 MB and only the first 5 MB are read, so text and links "
+            "further down are not checked: ask the maintainer to raise settings.max_page_mb "
+            "in config/watchlist.yaml.",
+            id="a-page-larger-than-the-cap",
+        ),
+        pytest.param(
+            [(f"{CAPPED_NOTE}; page has no visible text", False)],
+            "Not compared",  # the graver problem first
+            f"{NO_TEXT} The page is larger than 5 MB and only the first 5 MB are read, so text "
+            "and links further down are not checked: ask the maintainer to raise "
+            "settings.max_page_mb in config/watchlist.yaml.",
+            id="two-problems-in-one-note-are-both-said",
+        ),
+        pytest.param(
+            [("robots.txt forbids reading it", False)],
+            "Not compared",
+            "Its content could not be compared (robots.txt forbids reading it): ask the "
+            "maintainer to look at this page in config/watchlist.yaml.",
+            id="a-note-the-digest-does-not-know-on-a-page-not-compared",
+        ),
+    ],
+)
+def test_a_watched_page_whose_content_is_not_compared_needs_attention_with_what_to_do(
+    world: World, checks: list[tuple[str, bool]], badge: str, advice: str
+) -> None:
+    for note, compared in checks:
+        world.run(notes={NEWS: note}, unread=() if compared else {NEWS})
+    w = world.write(text=True)
+    [item] = w.digest.attention
+    assert (item.url, item.badge, item.headline) == (NEWS, badge, advice)
+    assert w.digest.headline == "1 page needs attention" and not w.digest.all_clear
+    assert w.digest.problems == 0  # not a broken link: `monitor digest` still exits 0
+    shown = visible(w.html.read_text())
+    assert "Needs attention (1)" in shown and f"⚠ {badge}" in shown and advice in shown
+    assert w.text is not None
+    text = w.text.read_text()
+    assert "*** TO DO: 1 page needs attention ***" in text
+    assert f"[⚠ {badge}] {NEWS} · the watched page Viasna news (Viasna news)\n    {advice}\n" in (
+        text
+    )
+
+
+@pytest.mark.parametrize(
+    "checks",
+    [
+        pytest.param(
+            [("main content not found; whole page text used", True)],
+            id="main-content-not-found-so-the-whole-page-is-compared",
+        ),
+        pytest.param(
+            [(LARGE_NOTE, True)],
+            id="too-large-for-main-content-detection-so-the-whole-page-is-compared",
+        ),
+        pytest.param([("not modified (304)", True)], id="not-modified"),
+        pytest.param([("content not watched (content: false)", False)], id="content-false"),
+        pytest.param([(UNSTABLE_NOTE, True)], id="text-that-moved-between-two-looks-once"),
+        pytest.param(
+            [(UNSTABLE_NOTE, True), (None, True), (UNSTABLE_NOTE, True)],
+            id="text-that-moved-twice-but-not-in-a-row",
+        ),
+        pytest.param([(SELECTOR_NOTE, False), (None, True)], id="a-selector-fixed-since"),
+        pytest.param([("a note nobody knows", True)], id="a-note-unknown-on-a-compared-page"),
+    ],
+)
+def test_a_note_that_leaves_nothing_unwatched_is_not_shown(
+    world: World, checks: list[tuple[str | None, bool]]
+) -> None:
+    for note, compared in checks:
+        world.run(notes={NEWS: note} if note else {}, unread=() if compared else {NEWS})
+    w = world.write(text=True)
+    assert w.digest.attention == ()
+    assert w.digest.all_clear
+    assert "Needs attention" not in w.html.read_text()
+    assert w.text is not None and "NEEDS ATTENTION" not in w.text.read_text()
+
+
+def test_a_watched_page_that_is_down_is_listed_as_a_problem_not_for_its_old_note(
+    world: World,
+) -> None:
+    world.run(notes={NEWS: SELECTOR_NOTE}, unread={NEWS})
+    world.run(pages={NEWS: "broken"})
+    d = world.digest()
+    assert where(d, NEWS) == {"new"}
+    assert d.attention == ()
+
+
 # -- the top of the digest ----------------------------------------------------------------
 
 
@@ -1054,6 +1195,40 @@ class Checks:
         written = self.write()
         assert written.text is not None
         return written.text.read_text()
+
+
+def test_a_selector_that_matches_nothing_on_the_real_page_reaches_the_digest(
+    simweb: SimWeb, tmp_path: Path
+) -> None:
+    url = simweb.route(HOST, "/campaign", Route.page("Campaign", "Free Ales Bialiatski."))
+    checks = Checks(tmp_path, {"name": "Campaign", "url": url, "selector": "article.main"})
+    checks.check()
+    text = checks.text()
+    assert (
+        f"[⚠ Not compared] {url} · the watched page Campaign (Campaign)\n"
+        "    The selector 'article.main' matched nothing, so this page's content is not "
+        f"watched: ask the maintainer to update it in {checks.config.path}.\n"
+    ) in text
+
+
+def test_text_that_moves_between_two_looks_needs_attention_from_the_second_check_on(
+    simweb: SimWeb, tmp_path: Path
+) -> None:
+    voices = itertools.cycle(["Nobel committee", "European Parliament", "UN experts"])
+
+    def rotating_quote(_: Request) -> Route:
+        return Route.page("Petition", f"Free Ales Bialiatski, say the {next(voices)}.")
+
+    url = simweb.route(HOST, "/live", Route.page("Petition", "Free him, say we."))
+    checks = Checks(tmp_path, {"name": "Petition", "url": url})
+    checks.check()
+    simweb.route(HOST, "/live", rotating_quote)
+    checks.check()
+    assert "NEEDS ATTENTION" not in checks.text()  # once may be a page caught mid-edit
+    checks.check()
+    text = checks.text()
+    assert "NEEDS ATTENTION (1)" in text
+    assert "    Its text differed between two looks seconds apart, two checks in a row" in text
 
 
 def test_a_watched_pdf_that_grows_and_then_turns_into_a_web_page_is_said_in_words(
