@@ -812,17 +812,17 @@ class _Builder:
         url: str,
         check: PageCheckRow,
         when: str,
-        versions: Mapping[int, tuple[int, Version]],
+        versions: Mapping[int, Version],
     ) -> ChangeEvent:
         """One recorded change as the digest shows it: a sentence for a watched file, else
         the diff, capped, with the ``monitor diff`` command for the rest.
 
         Takes the page's URL, the check that recorded the change, when it was (in words)
-        and the page's stored versions by id, with their numbers.
+        and the page's stored versions by id.
         """
         before = versions.get(check.prev_version_id or -1)
         after = versions.get(check.version_id or -1)
-        file = file_change(before[1] if before else None, after[1] if after else None)
+        file = file_change(before, after)
         if file is not None:
             # Two fingerprints of a file's bytes would make an unreadable word diff.
             return ChangeEvent(when, (), file=file)
@@ -831,8 +831,8 @@ class _Builder:
         if hidden:
             command = diff_command(
                 clean(url, limit=None),
-                before[0] if before else None,
-                after[0] if after else None,
+                before.number if before else None,
+                after.number if after else None,
                 self.watchlist,
             )
         return ChangeEvent(when, blocks, hidden, diff_command=command)
@@ -865,8 +865,7 @@ class _Builder:
             several = len(checks) > 1
             flags: list[KeywordFlag] = []
             events: list[ChangeEvent] = []
-            # Numbered as `monitor history` and `monitor diff` number them.
-            versions = {v.id: (n, v) for n, v in enumerate(self.store.versions(first.page_id), 1)}
+            versions = {v.id: v for v in self.store.versions(first.page_id)}
             for c in checks:
                 change = c.change or {}
                 when = self.clock.when(c.checked_at)
@@ -1081,9 +1080,9 @@ def file_change(old: Version | None, new: Version | None) -> str | None:
 def diff_command(url: str, frm: int | None, to: int | None, watchlist: Path | None) -> str:
     """The ``monitor diff`` command that shows a whole change, ready to paste in a shell.
 
-    Takes the page's URL, the numbers of the versions before and after (as ``monitor
-    history`` numbers them; None: unknown, the command then shows the last two) and the
-    watch list's path (named when it is not the default one).
+    Takes the page's URL, the lasting numbers of the versions before and after (those
+    ``monitor history`` shows; None: unknown, the command then shows the page's latest
+    change) and the watch list's path (named when it is not the default one).
     """
     words = ["monitor", "diff", shlex.quote(url)]
     if frm is not None and to is not None:

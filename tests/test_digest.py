@@ -75,6 +75,7 @@ class World:
         self.out = root / "reports"
         self.day = 10
         self.versions: dict[str, int] = {}  # page URL -> its last stored version's id
+        self.keep_versions = 100  # settings.keep_versions
 
     def run(
         self,
@@ -127,6 +128,7 @@ class World:
                     prev_version_id=self.versions.get(w.url) if read else None,
                     change=change, note=notes.get(w.url), occurrences=occ,
                 ),
+                keep_versions=self.keep_versions,
             )  # fmt: skip
             if version is not None:
                 self.versions[w.url] = version
@@ -526,6 +528,21 @@ def test_a_long_rewrite_is_cut_and_says_which_command_shows_the_rest(world: Worl
         w.text.read_text()
     )
     assert "live page" not in w.text.read_text()
+
+
+def test_the_diff_command_names_the_versions_by_the_numbers_history_shows(world: World) -> None:
+    world.keep_versions = 1  # older versions go once a digest has shown them
+    world.run()
+    for _ in range(2):
+        world.digest()
+        world.run(changes={ARTICLE: {"added": ["A short edit."], "removed": [], "keywords": []}})
+    world.digest()
+    added = [f"Sentence number {i}." for i in range(40)]
+    world.run(changes={ARTICLE: {"added": added, "removed": [], "keywords": []}})
+    page_id = world.store.page_id(ARTICLE, "Article", "FIDH")
+    assert [v.number for v in world.store.versions(page_id)] == [3, 4]  # 1 and 2 are gone
+    [event] = world.digest().changes[0].events
+    assert event.diff_command == f"monitor diff {ARTICLE} --from 3 --to 4"
 
 
 @pytest.mark.parametrize(
