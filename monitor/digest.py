@@ -26,6 +26,7 @@ import errno
 import html as htmlmod
 import os
 import re
+import shlex
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,9 +40,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from monitor import __version__
-from monitor.config import Config, Watch
+from monitor.config import DEFAULT_PATH, Config, Watch
 from monitor.models import Status
-from monitor.store import CheckRow, Occurrence, PageCheckRow, Store
+from monitor.store import CheckRow, Occurrence, PageCheckRow, Store, Version
 
 __all__ = [
     "Digest",
@@ -164,11 +165,17 @@ class KeywordFlag:
 
 @dataclass(frozen=True)
 class ChangeEvent:
-    """One recorded change of a page: when, and its diff (``hidden`` lines not shown)."""
+    """One recorded change of a page: when, and its diff (``hidden`` lines not shown).
+
+    ``diff_command`` is the command that shows the whole diff (set when lines are hidden);
+    ``file`` says in one sentence how a watched file (PDF, image) changed, instead of a diff.
+    """
 
     when: str
     blocks: tuple[DiffBlock, ...]
     hidden: int = 0
+    diff_command: str | None = None  # "monitor diff URL --from 3 --to 4"
+    file: str | None = None  # "The file changed: 152 KB → 160 KB (application/pdf)."
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,7 @@ class Digest:
     still: tuple[Item, ...] = ()
     watching: tuple[Item, ...] = ()
     fixed: tuple[Item, ...] = ()
+    attention: tuple[Item, ...] = ()  # watched pages that answer but are not (fully) compared
     changes: tuple[PageChange, ...] = ()
     moved: tuple[Item, ...] = ()
     blocked: tuple[Item, ...] = ()
@@ -403,6 +411,100 @@ def _watch(row: CheckRow | PageCheckRow) -> tuple[str, str]:
     return "◔", _BADGES.get(row.status, ("", row.status))[1]
 
 
+# -- page-check notes in plain words ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _NoteRule:
+    """What a kind of page-check note (``run``/``extract`` wording) means for a campaigner.
+
+    ``advice`` is None for a harmless note, never shown; else a sentence saying what to do,
+    formatted with the pattern's named groups and ``watchlist`` (the watch list's path).
+    """
+
+    pattern: re.Pattern[str]
+    badge: str
+    advice: str | None
+    repeated: bool = False  # shown only when the check before said it too
+
+
+# In the order they are said (gravest first); a note may match several.
+_NOTE_RULES: tuple[_NoteRule, ...] = (
+    _NoteRule(
+        re.compile(r"selector (?P<selector>.+?) matched nothing"),
+        "Not compared",
+        "The selector {selector} matched nothing, so this page's content is not watched: "
+        "ask the maintainer to update it in {watchlist}.",
+    ),
+    _NoteRule(
+        re.compile(r"page has no visible text|page is empty|page answered with no text"),
+        "Not compared",
+        "The page came back without any text, so its content could not be compared: open it "
+        "to check it still works; if it does, ask the maintainer to check its selector and "
+        "ignore rules in {watchlist}.",
+    ),
+    # Once is a page caught mid-edit (the next run confirms a real edit); twice in a row is
+    # a rotating block or a live counter that keeps every change of the page from showing.
+    _NoteRule(
+        re.compile(r"differed between two looks"),
+        "Not compared",
+        "Its text differed between two looks seconds apart, two checks in a row (a rotating "
+        "quote or a live counter?), so changes on this page are not reported: ask the "
+        "maintainer to add an ignore rule for the part that moves in {watchlist}.",
+        repeated=True,
+    ),
+    _NoteRule(
+        re.compile(r"larger than (?P<mb>[\d.]+) MB"),
+        "Partly read",
+        "The page is larger than {mb} MB and only the first {mb} MB are read, so text and "
+        "links further down are not checked: ask the maintainer to raise "
+        "settings.max_page_mb in {watchlist}.",
+    ),
+    # The page is still compared, on its whole text: nothing goes unwatched. Navigation
+    # that changes shows up in the diff itself, and the note would repeat every day.
+    _NoteRule(re.compile(r"whole page text used"), "", None),
+    _NoteRule(re.compile(r"not modified \(304\)"), "", None),  # unchanged, said by the server
+    _NoteRule(re.compile(r"content not watched"), "", None),  # `content: false` in the list
+)
+
+
+def note_advice(
+    note: str | None, *, content: str, earlier: str | None, watchlist: str
+) -> tuple[str, str] | None:
+    """What a campaigner must do about a watched page's note, or None when nothing.
+
+    Takes the note of the page's newest check, its ``content`` state, the note of the check
+    before it (``earlier``) and the watch list's path for the advice. Returns (badge,
+    sentences): one sentence per problem the note names (a note may name two: "the page
+    is larger than 5 MB…; page has no visible text"). A note no rule knows is shown as it
+    is when the content could not be compared (``unavailable``), and left out otherwise.
+    """
+    if not note:
+        return None
+    badge = ""
+    said: list[str] = []
+    known = False
+    for rule in _NOTE_RULES:
+        found = rule.pattern.search(note)
+        if found is None:
+            continue
+        known = True
+        if rule.advice is None or (
+            rule.repeated and not (earlier and rule.pattern.search(earlier))
+        ):
+            continue
+        values = {k: clean(v) for k, v in found.groupdict().items()}
+        said.append(rule.advice.format(watchlist=watchlist, **values))
+        badge = badge or rule.badge
+    if not known and content == "unavailable":
+        said.append(
+            f"Its content could not be compared ({clean(note)}): ask the maintainer to look at "
+            f"this page in {watchlist}."
+        )
+        badge = "Not compared"
+    return (badge, " ".join(said)) if said else None
+
+
 # -- build ----------------------------------------------------------------------------------
 
 
@@ -486,6 +588,10 @@ class _Builder:
         self.clock = clock
         self.watches: dict[str, Watch] | None = (
             {w.url: w for w in config.watch} if config is not None else None
+        )
+        # Named in the digest only when it is a real file (not a test's string).
+        self.watchlist: Path | None = (
+            config.path if config is not None and config.path.is_file() else None
         )
 
     # where links are --------------------------------------------------------------
@@ -669,7 +775,67 @@ class _Builder:
                 note = f"The watched page answers again (was: {self._was(then, url)})."
                 out.add("fixed", self.item(row, page=page, badge=_BADGES["ok"], note=note))
 
+    def attention(self) -> list[Item]:
+        """Watched pages that answer but whose content is not (fully) compared, with advice.
+
+        Reads each page's newest check (and the one before, for notes that count only when
+        repeated); a page in a problem status is listed with the problems instead.
+        """
+        checks = self.store.recent_page_checks(self.upto, 2) if self.upto > 0 else {}
+        watchlist = str(self.watchlist or DEFAULT_PATH)
+        out: list[Item] = []
+        for url, rows in sorted(checks.items()):
+            row = rows[0]
+            if not self.watched(url) or row.status not in ("ok", "moved"):
+                continue
+            earlier = rows[1].note if len(rows) > 1 else None
+            advice = note_advice(
+                row.note, content=row.content, earlier=earlier, watchlist=watchlist
+            )
+            if advice is None:
+                continue
+            badge, said = advice
+            page = Place(
+                self.page_name(url, row.name),
+                clean(url, limit=None),
+                "",
+                self.group_of(url, row.name, row.partner),
+            )
+            item = self.item(row, page=page, badge=("⚠", badge))
+            out.append(replace(item, headline=said))
+        return out
+
     # content -----------------------------------------------------------------------
+
+    def event(
+        self,
+        url: str,
+        check: PageCheckRow,
+        when: str,
+        versions: Mapping[int, Version],
+    ) -> ChangeEvent:
+        """One recorded change as the digest shows it: a sentence for a watched file, else
+        the diff, capped, with the ``monitor diff`` command for the rest.
+
+        Takes the page's URL, the check that recorded the change, when it was (in words)
+        and the page's stored versions by id.
+        """
+        before = versions.get(check.prev_version_id or -1)
+        after = versions.get(check.version_id or -1)
+        file = file_change(before, after)
+        if file is not None:
+            # Two fingerprints of a file's bytes would make an unreadable word diff.
+            return ChangeEvent(when, (), file=file)
+        blocks, hidden = _diff_blocks(check.change or {})
+        command = None
+        if hidden:
+            command = diff_command(
+                clean(url, limit=None),
+                before.number if before else None,
+                after.number if after else None,
+                self.watchlist,
+            )
+        return ChangeEvent(when, blocks, hidden, diff_command=command)
 
     def changes(self) -> tuple[list[PageChange], list[str]]:
         """Content changes per page (keywords first) and the names of newly watched pages."""
@@ -699,6 +865,7 @@ class _Builder:
             several = len(checks) > 1
             flags: list[KeywordFlag] = []
             events: list[ChangeEvent] = []
+            versions = {v.id: v for v in self.store.versions(first.page_id)}
             for c in checks:
                 change = c.change or {}
                 when = self.clock.when(c.checked_at)
@@ -711,8 +878,7 @@ class _Builder:
                                 when if several else None,
                             )
                         )
-                blocks, hidden = _diff_blocks(change)
-                events.append(ChangeEvent(when, blocks, hidden))
+                events.append(self.event(url, c, when, versions))
             # Back to the text the last digest showed (compare calls a return to a recent
             # version "unchanged", so the way back may not be a recorded change at all).
             reverted = None
@@ -854,6 +1020,78 @@ def _diff_blocks(change: Mapping[str, Any]) -> tuple[tuple[DiffBlock, ...], int]
     return tuple(shown), hidden
 
 
+# How run stands in for a non-HTML answer's bytes: one line, "type, N bytes, sha256 HEX".
+_FILE_LINE = re.compile(r", \d+ bytes, sha256 [0-9a-f]{64}$")
+
+
+def _file_type(v: Version) -> str | None:
+    """The media type of a version that is a file's bytes (PDF, image), None for a page's text.
+
+    As ``run`` decides: an answer whose type names HTML is a page; one with no type is a
+    file when run stored it as its one fingerprint line.
+    """
+    kind = (v.content_type or "").strip().lower()
+    if "html" in kind:
+        return None
+    if not kind and not (len(v.lines) == 1 and _FILE_LINE.search(v.lines[0])):
+        return None
+    return clean(kind) or "an unknown type"
+
+
+def _size(n: int | None) -> str | None:
+    """A file size as people read it: '812 bytes', '152 KB', '1.4 MB' (None: unknown)."""
+    if n is None:
+        return None
+    if n < 1024:
+        return _n(n, "byte")
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def file_change(old: Version | None, new: Version | None) -> str | None:
+    """How a watched file changed, in one sentence; None when neither version is a file.
+
+    Takes the stored versions before and after the change (None: no longer stored).
+    E.g. "The file changed: 152 KB → 160 KB (application/pdf)." or, when a PDF was
+    replaced by a web page, "The file is now text/html (was application/pdf): …".
+    """
+    if old is None or new is None:
+        return None
+    was, now = _file_type(old), _file_type(new)
+    if was is None and now is None:
+        return None
+    if now is None:
+        page = clean(new.content_type) or "a web page"
+        return f"The file is now {page} (was {was}): open it to check the file is still there."
+    if was is None:
+        size = _size(new.size)
+        page = clean(old.content_type) or "a web page"
+        return f"The page is now a file: {now}{', ' + size if size else ''} (was {page})."
+    before, after = _size(old.size), _size(new.size)
+    sizes = f"{before} → {after}" if before != after else f"still {after}"
+    if now != was:
+        return f"The file is now {now} (was {was})" + (f": {sizes}." if before and after else ".")
+    if not (before and after):
+        return f"The file changed ({now})."
+    return f"The file changed: {sizes} ({now})."
+
+
+def diff_command(url: str, frm: int | None, to: int | None, watchlist: Path | None) -> str:
+    """The ``monitor diff`` command that shows a whole change, ready to paste in a shell.
+
+    Takes the page's URL, the lasting numbers of the versions before and after (those
+    ``monitor history`` shows; None: unknown, the command then shows the page's latest
+    change) and the watch list's path (named when it is not the default one).
+    """
+    words = ["monitor", "diff", shlex.quote(url)]
+    if frm is not None and to is not None:
+        words += ["--from", str(frm), "--to", str(to)]
+    if watchlist is not None and watchlist != DEFAULT_PATH:
+        words += ["--config", shlex.quote(str(watchlist))]
+    return " ".join(words)
+
+
 def _nonzero(*counts: tuple[str, int]) -> tuple[tuple[str, int], ...]:
     return tuple((label, n) for label, n in counts if n)
 
@@ -884,8 +1122,9 @@ def build(
     Takes the store, the window (``after_run`` is the previous digest's last run: the
     state a campaigner last saw), the watch list (names, partners, time zone; pages no
     longer on it are left out; None: everything in the store), notices for the top, and
-    the time of writing. Returns a ``Digest``. Reads the store only; raises nothing of
-    its own (``StoreError`` if the database fails).
+    the time of writing. Returns a ``Digest``. Reads the store (and looks whether the
+    watch list's path is a file, to name it); raises nothing of its own
+    (``StoreError`` if the database fails).
     """
     now = now or datetime.now(UTC)
     tz, tz_name = _tz(config)
@@ -898,6 +1137,7 @@ def build(
     b.pages(lists)
     b.links(lists)
     changes, started = b.changes()
+    attention = b.attention()
 
     top = [clean(n, limit=1000) for n in notices if clean(n)]
     done = [r for r in runs if r.state == "done"]
@@ -935,12 +1175,17 @@ def build(
     fixed = tuple(sorted(lists.section("fixed"), key=by_group))
     moved = tuple(sorted(lists.section("moved"), key=by_group))
     blocked = tuple(sorted(lists.section("blocked"), key=by_group))
+    attention_items = tuple(sorted(attention, key=by_group))
     real_changes = [c for c in changes if c.reverted is None]
 
     new_n = sum(len(g.items) for g in new)
     todo = _nonzero(
         ("new " + ("problem" if new_n == 1 else "problems"), new_n),
         ("still broken", len(still)),
+        (
+            "page needs attention" if len(attention_items) == 1 else "pages need attention",
+            len(attention_items),
+        ),
         (("page" if len(real_changes) == 1 else "pages") + " changed", len(real_changes)),
         (("link" if len(moved) == 1 else "links") + " to update", len(moved)),
     )
@@ -1007,6 +1252,7 @@ def build(
         still=still,
         watching=watching,
         fixed=fixed,
+        attention=attention_items,
         changes=tuple(changes),
         moved=moved,
         blocked=blocked,
@@ -1122,6 +1368,11 @@ STYLES: dict[str, str] = {
         "border-radius:2px;"
     ),
     "more": "margin:6px 0 0;font-size:14px;color:#52606d;font-style:italic;",
+    "code": (
+        "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-style:normal;"
+        "font-size:13px;padding:0 4px;border-radius:3px;background:#f2f4f7;color:#1f2933;"
+        "overflow-wrap:anywhere;"
+    ),
     "notes": "margin:0;padding-left:20px;font-size:14px;color:#52606d;",
     "footer": (
         "margin:36px 0 0;padding-top:12px;border-top:1px solid #d9dee3;font-size:13px;"
@@ -1242,6 +1493,12 @@ def render_text(d: Digest) -> str:
         section(f"Still broken ({len(d.still)})")
         for it in d.still:
             add(f"[{it.symbol}] {it.url} — {it.badge}, since {it.since} · {it.where} ({it.group})")
+    if d.attention:
+        section(f"Needs attention ({len(d.attention)})")
+        add("These pages answer, but changes on them can go unnoticed until their setup is fixed.")
+        for it in d.attention:
+            add(f"[{it.symbol} {it.badge}] {it.url} · {it.where} ({it.group})")
+            add(f"    {it.headline}")
     if d.fixed:
         section(f"Fixed ({len(d.fixed)})")
         for it in d.fixed:
@@ -1265,6 +1522,8 @@ def render_text(d: Digest) -> str:
             for e in c.events:
                 if len(c.events) > 1:
                     add(f"    Changed {e.when}:")
+                if e.file:
+                    add(f"      {e.file}")
                 for b in e.blocks:
                     if b.heading:
                         add(f"    Under “{b.heading}”:")
@@ -1275,7 +1534,8 @@ def render_text(d: Digest) -> str:
                             sign = "+" if line.op == "added" else "-"
                             add(f"      {sign} {line.text}")
                 if e.hidden:
-                    add(f"      … and {_n(e.hidden, 'more line')} (see the live page)")
+                    more = _n(e.hidden, "more changed line")
+                    add(f"      … and {more}: run `{e.diff_command}` to see them all")
     if d.moved:
         section(f"Moved: update the link ({len(d.moved)})")
         for it in d.moved:

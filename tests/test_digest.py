@@ -8,10 +8,13 @@ statuses, found on the watched pages of a small watch list), writes digests the 
 from __future__ import annotations
 
 import errno
+import hashlib
+import itertools
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import shlex
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from monitor import digest
-from monitor.config import Config, loads
+from monitor import cli, digest, run
+from monitor.config import Config, load, loads
+from monitor.demo.web import Request, Route, SimWeb
 from monitor.digest import Digest, DigestError, Written
 from monitor.store import LinkRecord, PageRecord, Store
 
@@ -55,6 +59,12 @@ def at(day: int, hour: int = 7) -> str:
     return f"2024-03-{day:02d}T{hour:02d}:00:00+00:00"
 
 
+def fingerprint(content_type: str, size: int, seed: str = "") -> str:
+    """The one line run stores for a file's bytes (PDF, image) instead of its text."""
+    sha = hashlib.sha256(f"{content_type}{size}{seed}".encode()).hexdigest()
+    return f"{content_type}, {size} bytes, sha256 {sha}"
+
+
 class World:
     """A history database built by hand: one call to ``run`` is one check run on one day."""
 
@@ -64,6 +74,8 @@ class World:
         self.config: Config = loads(config)
         self.out = root / "reports"
         self.day = 10
+        self.versions: dict[str, int] = {}  # page URL -> its last stored version's id
+        self.keep_versions = 100  # settings.keep_versions
 
     def run(
         self,
@@ -75,10 +87,18 @@ class World:
         suggestions: Mapping[str, str] = {},
         errors: Mapping[str, str] = {},
         texts: Mapping[str, str] = {},
+        files: Mapping[str, tuple[str, int]] = {},
+        notes: Mapping[str, str] = {},
+        unread: Collection[str] = (),
         state: str = "done",
         next_day: bool = True,
     ) -> int:
-        """Record one run; links are found on the Petition page unless ``found`` says otherwise."""
+        """Record one run; links are found on the Petition page unless ``found`` says otherwise.
+
+        ``files``: pages that answered with a file (content type, size), stored as run stores
+        one; ``notes``: the check's note; ``unread``: pages that answered but whose text could
+        not be compared (content "unavailable", no version).
+        """
         if next_day:
             self.day += 1
         when = at(self.day)
@@ -93,19 +113,25 @@ class World:
                 if page_url == w.url and status == "ok"
             )
             change = changes.get(w.url)
-            self.store.record_page(
+            content_type, size = files.get(w.url, (None, None))
+            text = texts.get(w.url) or (f"text of day {self.day}" if change else "text")
+            if content_type is not None and "html" not in content_type:
+                text = fingerprint(content_type, size or 0, text)
+            read = status == "ok" and w.url not in unread
+            version = self.store.record_page(
                 run,
                 PageRecord(
                     page, when, status, HTTP.get(status), w.url, errors.get(w.url),
-                    "changed" if change else "unchanged" if status == "ok" else "unavailable",
-                    version_lines=(
-                        (texts.get(w.url) or (f"text of day {self.day}" if change else "text"),)
-                        if status == "ok"
-                        else None
-                    ),
-                    change=change, occurrences=occ,
+                    "changed" if change else "unchanged" if read else "unavailable",
+                    version_lines=(text,) if read else None,
+                    content_type=content_type, size=size,
+                    prev_version_id=self.versions.get(w.url) if read else None,
+                    change=change, note=notes.get(w.url), occurrences=occ,
                 ),
+                keep_versions=self.keep_versions,
             )  # fmt: skip
+            if version is not None:
+                self.versions[w.url] = version
         self.store.record_links(
             run,
             [
@@ -485,14 +511,289 @@ def test_a_change_undone_within_the_window_is_one_quiet_line(world: World, way_b
     assert d.all_clear
 
 
-def test_a_long_rewrite_is_cut_and_says_how_much_is_left_out(world: World) -> None:
+def test_a_long_rewrite_is_cut_and_says_which_command_shows_the_rest(world: World) -> None:
+    world.run()
     added = [f"Sentence number {i}." for i in range(100)]
     world.run(changes={ARTICLE: {"added": added, "removed": [], "keywords": []}})
-    d = world.digest()
-    [event] = d.changes[0].events
+    w = world.write(text=True)
+    [event] = w.digest.changes[0].events
     assert sum(len(b.lines) for b in event.blocks) == digest.MAX_DIFF_LINES
-    assert event.hidden == 100 - digest.MAX_DIFF_LINES
-    assert f"… and {event.hidden} more changed lines" in digest.render_html(d)
+    assert event.hidden == 100 - digest.MAX_DIFF_LINES == 70
+    command = f"monitor diff {ARTICLE} --from 1 --to 2"  # the versions before and after
+    said = f"… and 70 more changed lines: run {command} to see them all."
+    assert said in visible(w.html.read_text())
+    assert "<code style=" in w.html.read_text()
+    assert w.text is not None
+    assert f"      … and 70 more changed lines: run `{command}` to see them all\n" in (
+        w.text.read_text()
+    )
+    assert "live page" not in w.text.read_text()
+
+
+def test_the_diff_command_names_the_versions_by_the_numbers_history_shows(world: World) -> None:
+    world.keep_versions = 1  # older versions go once a digest has shown them
+    world.run()
+    for _ in range(2):
+        world.digest()
+        world.run(changes={ARTICLE: {"added": ["A short edit."], "removed": [], "keywords": []}})
+    world.digest()
+    added = [f"Sentence number {i}." for i in range(40)]
+    world.run(changes={ARTICLE: {"added": added, "removed": [], "keywords": []}})
+    page_id = world.store.page_id(ARTICLE, "Article", "FIDH")
+    assert [v.number for v in world.store.versions(page_id)] == [3, 4]  # 1 and 2 are gone
+    [event] = world.digest().changes[0].events
+    assert event.diff_command == f"monitor diff {ARTICLE} --from 3 --to 4"
+
+
+@pytest.mark.parametrize(
+    ("url", "versions", "watchlist", "command"),
+    [
+        pytest.param(
+            ARTICLE, (3, 4), None, f"monitor diff {ARTICLE} --from 3 --to 4", id="two-versions"
+        ),
+        pytest.param(
+            "https://fidh.example/?p=1&lang=en",
+            (3, 4),
+            None,
+            "monitor diff 'https://fidh.example/?p=1&lang=en' --from 3 --to 4",
+            id="a-url-the-shell-would-split-is-quoted",
+        ),
+        pytest.param(
+            ARTICLE,
+            (3, 4),
+            Path("/srv/monitor/my list.yaml"),
+            f"monitor diff {ARTICLE} --from 3 --to 4 --config '/srv/monitor/my list.yaml'",
+            id="a-watch-list-elsewhere-is-named",
+        ),
+        pytest.param(
+            ARTICLE,
+            (3, 4),
+            Path("config/watchlist.yaml"),
+            f"monitor diff {ARTICLE} --from 3 --to 4",
+            id="the-default-watch-list-is-not-named",
+        ),
+        pytest.param(
+            ARTICLE, (None, 4), None, f"monitor diff {ARTICLE}", id="a-version-no-longer-stored"
+        ),
+    ],
+)
+def test_the_diff_command_can_be_pasted_into_a_shell_as_it_is(
+    url: str, versions: tuple[int | None, int | None], watchlist: Path | None, command: str
+) -> None:
+    assert digest.diff_command(url, *versions, watchlist) == command
+
+
+# -- watched files ------------------------------------------------------------------------
+
+PDF = "application/pdf"
+
+
+def shown_as(kind: tuple[str, int], seed: str) -> str:
+    """What World stores for a page or file: the text, or run's fingerprint of the bytes."""
+    return seed if "html" in kind[0] else fingerprint(*kind, seed)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "said"),
+    [
+        pytest.param(
+            (PDF, 155_648),
+            (PDF, 163_840),
+            "The file changed: 152 KB → 160 KB (application/pdf).",
+            id="a-pdf-that-grew",
+        ),
+        pytest.param(
+            (PDF, 155_648),
+            (PDF, 155_648),
+            "The file changed: still 152 KB (application/pdf).",
+            id="a-pdf-changed-at-the-same-size",
+        ),
+        pytest.param(
+            (PDF, 812),
+            (PDF, 1_468_006),
+            "The file changed: 812 bytes → 1.4 MB (application/pdf).",
+            id="small-and-large-sizes-in-bytes-and-megabytes",
+        ),
+        pytest.param(
+            (PDF, 155_648),
+            ("image/png", 20_480),
+            "The file is now image/png (was application/pdf): 152 KB → 20 KB.",
+            id="a-pdf-replaced-by-an-image",
+        ),
+        pytest.param(
+            (PDF, 155_648),
+            ("text/html", 5_000),
+            "The file is now text/html (was application/pdf): open it to check the file is "
+            "still there.",
+            id="a-pdf-replaced-by-a-web-page",
+        ),
+        pytest.param(
+            ("text/html", 5_000),
+            (PDF, 163_840),
+            "The page is now a file: application/pdf, 160 KB (was text/html).",
+            id="a-web-page-replaced-by-a-pdf",
+        ),
+    ],
+)
+def test_a_changed_file_is_one_sentence_not_a_diff_of_two_fingerprints(
+    world: World, before: tuple[str, int], after: tuple[str, int], said: str
+) -> None:
+    world.run(files={ARTICLE: before})
+    world.digest()
+    change = {
+        "removed": [shown_as(before, "text")],
+        "added": [shown_as(after, "text of day 12")],
+        "keywords": [],
+    }
+    world.run(files={ARTICLE: after}, changes={ARTICLE: change})
+    w = world.write(text=True)
+    [c] = w.digest.changes
+    [event] = c.events
+    assert (event.file, event.blocks) == (said, ())
+    html = w.html.read_text()
+    assert said in visible(html) and "sha256" not in html
+    assert w.text is not None
+    text = w.text.read_text()
+    assert f"Article (FIDH) <{ARTICLE}>\n      {said}\n" in text
+    assert "sha256" not in text
+    assert w.digest.headline == "1 page changed"
+
+
+# -- pages whose content is not compared --------------------------------------------------
+
+SELECTOR_NOTE = "selector 'article.main' matched nothing on the page"
+UNSTABLE_NOTE = (
+    "the text differed between two looks seconds apart, so no change is reported; if this "
+    "repeats, add an `ignore` rule for the part that moves"
+)
+CAPPED_NOTE = (
+    "the page is larger than 5 MB; only the first 5 MB were read (raise settings.max_page_mb "
+    "to read it all)"
+)
+LARGE_NOTE = "page too large for main-content detection (120,000 elements); whole page text used"
+NO_TEXT = (
+    "The page came back without any text, so its content could not be compared: open it to "
+    "check it still works; if it does, ask the maintainer to check its selector and ignore "
+    "rules in config/watchlist.yaml."
+)
+
+
+@pytest.mark.parametrize(
+    ("checks", "badge", "advice"),
+    [
+        pytest.param(
+            [(SELECTOR_NOTE, False)],
+            "Not compared",
+            "The selector 'article.main' matched nothing, so this page's content is not "
+            "watched: ask the maintainer to update it in config/watchlist.yaml.",
+            id="a-selector-that-matches-nothing",
+        ),
+        pytest.param(
+            [("page has no visible text", False)], "Not compared", NO_TEXT, id="no-visible-text"
+        ),
+        pytest.param([("page is empty", False)], "Not compared", NO_TEXT, id="an-empty-page"),
+        pytest.param(
+            [("the page answered with no text", False)],
+            "Not compared",
+            NO_TEXT,
+            id="no-text-left-to-compare",
+        ),
+        pytest.param(
+            [(UNSTABLE_NOTE, True), (UNSTABLE_NOTE, True)],
+            "Not compared",
+            "Its text differed between two looks seconds apart, two checks in a row (a "
+            "rotating quote or a live counter?), so changes on this page are not reported: "
+            "ask the maintainer to add an ignore rule for the part that moves in "
+            "config/watchlist.yaml.",
+            id="text-that-moves-between-two-looks-twice-in-a-row",
+        ),
+        pytest.param(
+            [(f"{CAPPED_NOTE}; main content not found; whole page text used", True)],
+            "Partly read",
+            "The page is larger than 5 MB and only the first 5 MB are read, so text and links "
+            "further down are not checked: ask the maintainer to raise settings.max_page_mb "
+            "in config/watchlist.yaml.",
+            id="a-page-larger-than-the-cap",
+        ),
+        pytest.param(
+            [(f"{CAPPED_NOTE}; page has no visible text", False)],
+            "Not compared",  # the graver problem first
+            f"{NO_TEXT} The page is larger than 5 MB and only the first 5 MB are read, so text "
+            "and links further down are not checked: ask the maintainer to raise "
+            "settings.max_page_mb in config/watchlist.yaml.",
+            id="two-problems-in-one-note-are-both-said",
+        ),
+        pytest.param(
+            [("robots.txt forbids reading it", False)],
+            "Not compared",
+            "Its content could not be compared (robots.txt forbids reading it): ask the "
+            "maintainer to look at this page in config/watchlist.yaml.",
+            id="a-note-the-digest-does-not-know-on-a-page-not-compared",
+        ),
+    ],
+)
+def test_a_watched_page_whose_content_is_not_compared_needs_attention_with_what_to_do(
+    world: World, checks: list[tuple[str, bool]], badge: str, advice: str
+) -> None:
+    for note, compared in checks:
+        world.run(notes={NEWS: note}, unread=() if compared else {NEWS})
+    w = world.write(text=True)
+    [item] = w.digest.attention
+    assert (item.url, item.badge, item.headline) == (NEWS, badge, advice)
+    assert w.digest.headline == "1 page needs attention" and not w.digest.all_clear
+    assert w.digest.problems == 0  # not a broken link: `monitor digest` still exits 0
+    shown = visible(w.html.read_text())
+    assert "Needs attention (1)" in shown and f"⚠ {badge}" in shown and advice in shown
+    assert w.text is not None
+    text = w.text.read_text()
+    assert "*** TO DO: 1 page needs attention ***" in text
+    assert f"[⚠ {badge}] {NEWS} · the watched page Viasna news (Viasna news)\n    {advice}\n" in (
+        text
+    )
+
+
+@pytest.mark.parametrize(
+    "checks",
+    [
+        pytest.param(
+            [("main content not found; whole page text used", True)],
+            id="main-content-not-found-so-the-whole-page-is-compared",
+        ),
+        pytest.param(
+            [(LARGE_NOTE, True)],
+            id="too-large-for-main-content-detection-so-the-whole-page-is-compared",
+        ),
+        pytest.param([("not modified (304)", True)], id="not-modified"),
+        pytest.param([("content not watched (content: false)", False)], id="content-false"),
+        pytest.param([(UNSTABLE_NOTE, True)], id="text-that-moved-between-two-looks-once"),
+        pytest.param(
+            [(UNSTABLE_NOTE, True), (None, True), (UNSTABLE_NOTE, True)],
+            id="text-that-moved-twice-but-not-in-a-row",
+        ),
+        pytest.param([(SELECTOR_NOTE, False), (None, True)], id="a-selector-fixed-since"),
+        pytest.param([("a note nobody knows", True)], id="a-note-unknown-on-a-compared-page"),
+    ],
+)
+def test_a_note_that_leaves_nothing_unwatched_is_not_shown(
+    world: World, checks: list[tuple[str | None, bool]]
+) -> None:
+    for note, compared in checks:
+        world.run(notes={NEWS: note} if note else {}, unread=() if compared else {NEWS})
+    w = world.write(text=True)
+    assert w.digest.attention == ()
+    assert w.digest.all_clear
+    assert "Needs attention" not in w.html.read_text()
+    assert w.text is not None and "NEEDS ATTENTION" not in w.text.read_text()
+
+
+def test_a_watched_page_that_is_down_is_listed_as_a_problem_not_for_its_old_note(
+    world: World,
+) -> None:
+    world.run(notes={NEWS: SELECTOR_NOTE}, unread={NEWS})
+    world.run(pages={NEWS: "broken"})
+    d = world.digest()
+    assert where(d, NEWS) == {"new"}
+    assert d.attention == ()
 
 
 # -- the top of the digest ----------------------------------------------------------------
@@ -767,6 +1068,11 @@ class Html(HTMLParser):
         self.text.append(data)
 
 
+def visible(page: str) -> str:
+    """The text of an HTML page as a reader sees it, whitespace collapsed."""
+    return " ".join("".join(Html(page).text).split())
+
+
 def hostile_world(root: Path, payload: str) -> tuple[World, Written]:
     """Every partner-controlled field carries ``payload``; returns the written digest."""
     # JSON strings are YAML double-quoted scalars, control characters escaped.
@@ -860,3 +1166,133 @@ def test_the_page_is_self_contained_accessible_and_has_styles_on_elements(world:
     visible = " ".join("".join(parsed.text).split())
     for words in ("✖ Broken", "New problems", "+ Added:", "~ Changed:", "✖ No answer"):
         assert words in visible
+
+
+# -- from a real check to the digest ------------------------------------------------------
+
+
+HOST = "127.0.0.2"  # one of the hosts the `simweb` fixture serves
+
+
+class Checks:
+    """A watch list on a loopback partner web: check it on a day, then write the digest."""
+
+    def __init__(self, root: Path, *watches: dict[str, object]) -> None:
+        settings = {
+            "database": str(root / "monitor.db"),
+            "reports_dir": str(root / "reports"),
+            "timeout_s": 5,
+            "retries": 0,
+            "confirm_delay_s": 0,
+            "archive_lookup": False,
+            "allow_private_links": True,  # loopback hosts stand in for partners
+        }
+        path = root / "watchlist.yaml"  # JSON is YAML
+        path.write_text(json.dumps({"settings": settings, "watch": list(watches)}), "utf-8")
+        self.config = load(path)
+        self.day = 10
+
+    def check(self) -> None:
+        self.day += 1
+        when = datetime.fromisoformat(at(self.day))
+        with Store(self.config.settings.database) as store:
+            run.check(self.config, store, now=lambda: when)
+
+    def write(self) -> Written:
+        with Store(self.config.settings.database) as store:
+            return digest.write(
+                store,
+                Path(self.config.settings.reports_dir),
+                config=self.config,
+                text=True,
+                now=datetime.fromisoformat(at(self.day, 9)),
+            )
+
+    def text(self) -> str:
+        written = self.write()
+        assert written.text is not None
+        return written.text.read_text()
+
+
+def test_a_selector_that_matches_nothing_on_the_real_page_reaches_the_digest(
+    simweb: SimWeb, tmp_path: Path
+) -> None:
+    url = simweb.route(HOST, "/campaign", Route.page("Campaign", "Free Ales Bialiatski."))
+    checks = Checks(tmp_path, {"name": "Campaign", "url": url, "selector": "article.main"})
+    checks.check()
+    text = checks.text()
+    assert (
+        f"[⚠ Not compared] {url} · the watched page Campaign (Campaign)\n"
+        "    The selector 'article.main' matched nothing, so this page's content is not "
+        f"watched: ask the maintainer to update it in {checks.config.path}.\n"
+    ) in text
+
+
+def test_text_that_moves_between_two_looks_needs_attention_from_the_second_check_on(
+    simweb: SimWeb, tmp_path: Path
+) -> None:
+    voices = itertools.cycle(["Nobel committee", "European Parliament", "UN experts"])
+
+    def rotating_quote(_: Request) -> Route:
+        return Route.page("Petition", f"Free Ales Bialiatski, say the {next(voices)}.")
+
+    url = simweb.route(HOST, "/live", Route.page("Petition", "Free him, say we."))
+    checks = Checks(tmp_path, {"name": "Petition", "url": url})
+    checks.check()
+    simweb.route(HOST, "/live", rotating_quote)
+    checks.check()
+    assert "NEEDS ATTENTION" not in checks.text()  # once may be a page caught mid-edit
+    checks.check()
+    text = checks.text()
+    assert "NEEDS ATTENTION (1)" in text
+    assert "    Its text differed between two looks seconds apart, two checks in a row" in text
+
+
+def test_a_watched_pdf_that_grows_and_then_turns_into_a_web_page_is_said_in_words(
+    simweb: SimWeb, tmp_path: Path
+) -> None:
+    def pdf(size: int) -> Route:
+        return Route(body=b"%PDF-1.7 " + b"x" * (size - 9), content_type="application/pdf")
+
+    url = simweb.route(HOST, "/guidelines.pdf", pdf(155_648))
+    checks = Checks(tmp_path, {"name": "Guidelines", "url": url})
+    checks.check()
+    checks.write()
+    simweb.route(HOST, "/guidelines.pdf", pdf(163_840))
+    checks.check()
+    text = checks.text()
+    assert "      The file changed: 152 KB → 160 KB (application/pdf).\n" in text
+    assert "sha256" not in text
+    simweb.route(HOST, "/guidelines.pdf", Route.page("Moved", "The guidelines moved."))
+    checks.check()
+    text = checks.text()
+    assert (
+        "      The file is now text/html (was application/pdf): open it to check the file is "
+        "still there.\n"
+    ) in text
+    assert "sha256" not in text
+
+
+def test_the_command_a_cut_diff_points_to_shows_every_changed_line(
+    simweb: SimWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def page(word: str) -> Route:
+        text = "\n\n".join(f"{word} paragraph number {i} of the report." for i in range(40))
+        return Route.page("Report", text)
+
+    url = simweb.route(HOST, "/report", page("First"))
+    checks = Checks(tmp_path, {"name": "Report", "url": url})
+    checks.check()
+    simweb.route(HOST, "/report", page("Second"))
+    checks.check()
+    [change] = checks.write().digest.changes
+    [event] = change.events
+    assert event.hidden > 0
+    assert event.diff_command == (
+        f"monitor diff {url} --from 1 --to 2 --config {checks.config.path}"
+    )
+    capsys.readouterr()
+    assert cli.main(shlex.split(event.diff_command)[1:]) == 0
+    shown = capsys.readouterr().out
+    for i in range(40):
+        assert f"+ Second paragraph number {i} of the report." in shown
