@@ -154,6 +154,49 @@ def test_editing_a_pages_text_rules_takes_a_quiet_new_baseline_not_a_change(
     assert page_of(days.check(), "Events").content is ContentState.UNCHANGED
 
 
+def test_a_page_answering_304_after_a_rule_edit_still_reports_its_next_real_change(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    texts = ["Ales Bialiatski is held in Minsk.", "Ales Bialiatski was moved to a penal colony."]
+    current = [0]
+
+    def conditional(req: Request) -> Route:
+        etag = f'"v{current[0]}"'
+        if req.headers.get("if-none-match") == etag:
+            return Route(status=304, body=b"", headers={"ETag": etag})
+        page = Route.page("Case", f"{texts[current[0]]} Updates follow.")
+        return dataclasses.replace(page, headers={"ETag": etag})
+
+    url = web.route(PARTNER, "/case", conditional)
+    days = Days(config(tmp_path, watch("Case", url)))
+    assert page_of(days.check(), "Case").content is ContentState.BASELINE
+    days.cfg = config(tmp_path, {**watch("Case", url), "ignore": [" Updates follow\\."]})
+    assert page_of(days.check(), "Case").content is ContentState.BASELINE  # quiet, not a 304
+    current[0] = 1
+    page = page_of(days.check(), "Case")
+    assert page.content is ContentState.CHANGED
+    assert page.change is not None
+    assert "Ales Bialiatski was moved to a penal colony." in page.change.added
+
+
+def test_a_page_over_the_size_cap_is_not_changed_by_where_the_cap_cuts_its_last_line(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    def big(nonce: str) -> Route:
+        filler = "<p>The campaign continues in every city of the country.</p>" * 400
+        return Route(
+            body=f"<html><head><meta name='csrf' content='{nonce}'></head><body><main>"
+            f"<h1>Free them</h1>{filler}</main></body></html>"
+        )
+
+    url = web.route(PARTNER, "/big", big("a" * 10))
+    days = Days(config(tmp_path, watch("Big", url), max_page_mb=0.01))
+    first = page_of(days.check(), "Big")
+    assert first.note is not None and "larger than" in first.note
+    web.route(PARTNER, "/big", big("b" * 37))  # every byte after it moves by 27
+    assert page_of(days.check(), "Big").content is ContentState.UNCHANGED
+
+
 def test_a_title_that_changes_is_a_change_with_its_keywords(web: SimWeb, tmp_path: Path) -> None:
     def petition(title: str) -> Route:
         return Route(
