@@ -1013,6 +1013,7 @@ _DATE = re.compile(
       | (?:{_MONTHS})(?!\w)\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}
       | (?:{_MONTHS})(?!\w)\s+\d{{4}}
       | \d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[ap]\.?m\.?)?
+      | \d{{1,2}}h\d{{2}}
     )(?!\w)""",
     re.I | re.X,
 )
@@ -1029,7 +1030,9 @@ _DATE_FILLER = frozenset(
         "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "понедельник", "вторник",
         "среда", "четверг", "пятница", "суббота", "воскресенье", "пн", "вт", "ср", "чт",
         "пт", "сб", "вс", "панядзелак", "аўторак", "серада", "чацвер", "пятніца", "субота",
-        "нядзеля",
+        "нядзеля", "à", "op", "om", "um", "uhr", "bijgewerkt", "geplaatst", "gepubliceerd",
+        "laatst", "gewijzigd", "actualisé", "actualise", "modifié", "modifie", "stand",
+        "actualizado", "publicado", "el", "a", "las", "hrs", "h",
     )
 )  # fmt: skip
 _BYLINE = re.compile(
@@ -1063,7 +1066,19 @@ def _is_dateline(line: str) -> bool:
     words = [w.casefold() for w in _WORD.findall(rest)]
     if all(w in _DATE_FILLER or w.isdigit() for w in words):
         return True
-    return bool(_BYLINE.search(rest)) and not line.rstrip().endswith((".", "!", "?", ":"))
+    if not _BYLINE.search(rest) or line.rstrip().endswith((".", "!", "?", ":")):
+        return False
+    # A byline says when and by whom, and nothing happens in it: before its first date
+    # stand only "Posted on", "By FIDH," or places ("Paris, Vilnius, "). "Sentenced on
+    # 3 March 2023 by Minsk City Court" has an event there: it is news.
+    before = line[: _DATE.search(line).start()]  # type: ignore[union-attr]  # dates > 0
+    lead = [w.casefold() for w in _WORD.findall(before)]
+    return (
+        not lead
+        or all(w in _DATE_FILLER or _BYLINE.fullmatch(w) for w in lead)
+        or bool(_BYLINE.match(before.strip()))
+        or before.rstrip().endswith((",", "—", "–", "-", "|"))
+    )
 
 
 # "Read also: <link>" lines and "Related articles" captions inside article bodies.  A bare
@@ -1079,25 +1094,35 @@ _READ_ALSO = re.compile(
 # end of a line ("Tomas K. signed 3 minutes ago", "Alena · 2 days ago"; a sentence such as
 # "He was arrested 3 months ago." ends with a full stop) and live signature counters.
 _RELATIVE_TIME = re.compile(
-    r"(?:(?<!\w)(?:\d+|an?|one)\s+(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?"
-    r"|months?)\s+ago|(?<!\w)\d+\s+\w+\s+(?:назад|таму|тому)|(?<!\w)just now)\s*$",
+    r"(?:(?<!\w)(?:\d+|an?|one)\s*(?:seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d"
+    r"|weeks?|w|months?)\s+ago|(?<!\w)\d+\s+\w+\s+(?:назад|таму|тому|geleden)"
+    r"|(?<!\w)il y a\s+(?:\d+|une?)\s+\w+|(?<!\w)vor\s+(?:\d+|einer?|einem)\s+\w+"
+    r"|(?<!\w)hace\s+(?:\d+|una?)\s+\w+|(?<!\w)(?:just now|yesterday|today|gisteren"
+    r"|vandaag|hier|aujourd'hui|gestern|heute|ayer|hoy|вчера|сегодня|учора|сёння|вчора"
+    r"|сьогодні))\s*$",
     re.I,
 )
+# The same times anywhere in a line (Dutch puts them before the verb), for feed entries.
+_RELATIVE_ANYWHERE = re.compile(_RELATIVE_TIME.pattern.removesuffix(r"\s*$"), re.I)
 # A number (not a bare year) followed by what petitions count: "48,211 have signed",
 # "12 345 подписей".  "In 2021 signatures were collected" is not a counter.
 _COUNTER = re.compile(
-    r"(?<![\w.,])(?!(?:19|20)\d\d(?![\d,.]))\d[\d,.\u00a0\u202f ]*\s(?:people\s+)?"
-    r"(?:(?:have|has)\s+signed|signatures|signatories|people have taken action"
-    r"|handtekeningen|unterschriften|firmas|podpisów|подпис\w*|подпіс\w*)(?!\w)",
+    r"(?<![\w.,])(?!(?:19|20)\d\d(?![\d,.]))\d[\d,.\u00a0\u202f ]*\s(?:(?:people|supporters"
+    r"|mensen|personen|personnes|menschen|personas|человек|чалавек|людей|осіб)\s+"
+    r"(?:who\s+)?)?(?:(?:have|has)\s+signed|signed|signatures|signatories|have taken action"
+    r"|took action|handtekeningen|hebben getekend|getekend|ondertekend|ont signé|signé"
+    r"|unterschriften|haben unterschrieben|unterschrieben|firmas|han firmado|podpisów"
+    r"|подписали|подписей|подписи|подписа\w*|падпісалі|подпис\w*|подпіс\w*|підпис\w*)(?!\w)",
     re.I,
 )
 # What is left of a line once its relative time is cut, when it is an entry of a live
-# feed ("Tomas K. signed", "Alena · Minsk"): a name or a few words, or a signing verb.
+# feed: a signing verb ("Tomas K. signed"), or a name of a few capitalised words ("Alena",
+# "Tomas K."); "Petition closed · 1 day ago" is news.
 _FEED_WORDS = 3
 _FEED_VERB = re.compile(
     r"(?<!\w)(?:signed|signs|has signed|joined|donated|commented|a signé|signé|hat "
-    r"unterschrieben|unterschrieb|heeft getekend|tekende|firmó|подписал\w*|падпісаў\w*"
-    r"|підписав\w*)(?!\w)",
+    r"unterschrieben|unterschrieb|heeft getekend|getekend|tekende|firmó|подписал\w*"
+    r"|падпісаў\w*|підписав\w*)(?!\w)",
     re.I,
 )
 # Words that make a dateline a time stamp of the page itself ("Updated 3 May 2024"), as
@@ -1113,8 +1138,8 @@ _STAMP = re.compile(
 # ("Already 12,345 people have signed!"); inside a sentence it is history ("We delivered
 # 40,000 signatures to the European Parliament").
 _LIVE_LEAD = re.compile(
-    r"(?:^|(?<=[.!?])\s+)(?:(?:already|over|more than|nearly|almost|déjà|plus de|bereits|al|"
-    r"уже|ужо|более|больше|понад|вже)\s+)?$",
+    r"(?:^|(?<=[.!?])\s+)(?:(?:already|over|more than|nearly|almost|join|déjà|plus de|bereits|al"
+    r"|reeds|ruim|meer dan|ya|más de|уже|ужо|более|больше|понад|вже)\s+)?$",
     re.I,
 )
 _LEFTOVER = re.compile(r"\s*([.,;:!?])(?:\s*[.,;:!?])+")  # ". ." left where a counter was
@@ -1140,11 +1165,16 @@ def _denoised(line: str, label: bool) -> str | None:
         return None
     heading = line.startswith("# ")
     text = line[2:] if heading else line
+    if _FEED_VERB.search(text) and _RELATIVE_ANYWHERE.search(text) and len(text) <= 80:
+        return None  # "Anna heeft 3 minuten geleden getekend": the time inside the line
     moving = _RELATIVE_TIME.search(text)
     if moving is not None:
         text = text[: moving.start()].rstrip(_EDGE_PUNCT)
-        if len(_WORD.findall(text)) <= _FEED_WORDS or _FEED_VERB.search(text):
-            return None
+        words = _WORD.findall(text)
+        if _FEED_VERB.search(text) or (
+            len(words) <= _FEED_WORDS and all(w[:1].isupper() or w.isdigit() for w in words)
+        ):
+            return None  # "Tomas K. signed", "Alena" (a name): not "Petition closed"
     live = []  # (start of the count with its lead words, end of the count)
     for count in _COUNTER.finditer(text):
         # Lead words are short: looking further back made a 1 MB line of counts quadratic.
@@ -1162,6 +1192,26 @@ def _denoised(line: str, label: bool) -> str | None:
         if len(_WORD.findall(text)) < 2:
             return None
     return "# " + text if heading else text
+
+
+_TITLE_SEPARATOR = re.compile(r"(\s+[|·•–—:-]+\s+)")
+_UNREAD_COUNT = re.compile(r"^\(\d+\)\s*")  # "(3) Free Ales": notifications, not news
+
+
+def steady_title(title: str) -> str:
+    """``title`` without what moves on every visit, for comparing: the same rules as the
+    text (:func:`_denoised`) applied to each of its parts ("Free Ales | Updated 12 May
+    2024 10:22" -> "Free Ales", "(3) Free Ales - 12,345 signatures" -> "Free Ales").
+    Returns "" when nothing steady is left."""
+    parts = _TITLE_SEPARATOR.split(_UNREAD_COUNT.sub("", title))
+    kept: list[str] = []
+    for i in range(0, len(parts), 2):
+        part = _denoised(parts[i], label=False)
+        if part:
+            if kept:
+                kept.append(parts[i - 1])
+            kept.append(part)
+    return "".join(kept)
 
 
 def _title(root: Any) -> str:

@@ -816,9 +816,10 @@ def _rules(watch: Watch) -> str:
 
 def _compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
     """A watched page's text as compared: ``parsed``'s lines, with its title first (a title
-    that turns into "Petition closed" is news), unless a selector chose the part to watch,
-    the title only repeats the first heading, or there is no text to compare at all."""
-    lines, title = parsed.lines, parsed.title
+    that turns into "Petition closed" is news; its dates and counts are left out), unless
+    a selector chose the part to watch, the title only repeats the first heading, or
+    there is no text to compare at all."""
+    lines, title = parsed.lines, extract.steady_title(parsed.title)
     if watch.selector or not title or not lines or lines[0] == f"# {title}":
         return lines
     return (f"Title: {title}", *lines)

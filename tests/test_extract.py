@@ -179,6 +179,16 @@ def test_the_headline_above_the_article_body_is_kept_as_the_first_heading() -> N
         pytest.param("48,211 have signed.", id="signature-counter"),
         pytest.param("Alena · 2 days ago", id="feed-entry-with-a-relative-time"),
         pytest.param("# 48,211 have signed", id="signature-counter-as-a-heading"),
+        pytest.param("Join 12,345 people who have signed.", id="join-counter"),
+        pytest.param("12,352 signed", id="bare-signed-counter"),
+        pytest.param("12.345 mensen hebben getekend", id="dutch-counter"),
+        pytest.param("12 345 человек подписали", id="russian-people-counter"),
+        pytest.param("Anna heeft 3 minuten geleden getekend", id="dutch-feed-entry"),
+        pytest.param("Marie a signé il y a 3 minutes", id="french-feed-entry"),
+        pytest.param("Anna signed 3m ago", id="short-relative-time"),
+        pytest.param("Bijgewerkt op 12 mei 2024", id="dutch-updated"),
+        pytest.param("Mis à jour le 3 mai 2024 à 10h30", id="french-updated"),
+        pytest.param("Door Amnesty, 3 maart 2023", id="dutch-byline"),
         pytest.param("12 345 подписей", id="signature-counter-russian"),
     ],
 )
@@ -204,6 +214,14 @@ def test_datelines_read_also_and_live_counters_are_dropped(line: str) -> None:
         pytest.param("He was arrested 3 months ago.", id="relative-time-in-a-sentence"),
         pytest.param("In 2021 signatures were collected.", id="year-is-not-a-counter"),
         pytest.param("Related to this, the court ruled.", id="sentence-starting-with-related"),
+        pytest.param("Sentenced on 3 March 2023 by Minsk City Court", id="news-dated-by-whom"),
+        pytest.param("Released on 12 May 2024 by presidential pardon", id="news-released-by"),
+        pytest.param("Veroordeeld op 3 maart 2023 door de rechtbank", id="dutch-news-door"),
+        pytest.param("Condamné le 3 mars 2023 par le tribunal", id="french-news-par"),
+        pytest.param(
+            "We delivered 40,000 signatures to the European Parliament",
+            id="a-count-inside-a-sentence-is-history",
+        ),
     ],
 )
 def test_content_lines_with_dates_or_numbers_are_kept(line: str) -> None:
@@ -226,6 +244,10 @@ def test_content_lines_with_dates_or_numbers_are_kept(line: str) -> None:
                      ["Next hearing:", "Monday, 15 June 2025 at 10:00"], id="a-date-under-a-label"),
         pytest.param("<h2>Latest</h2><p>Updated 3 May 2024</p>",
                      ["# Latest"], id="an-update-stamp-under-a-heading-is-still-a-stamp"),
+        pytest.param("<ul><li>Ales Bialiatski released · 2 hours ago</li>"
+                     "<li>Petition closed - 1 day ago</li><li>Alena · 2 days ago</li></ul>",
+                     ["Ales Bialiatski released", "Petition closed"],
+                     id="news-items-with-relative-times-but-not-a-name"),
     ],
 )  # fmt: skip
 def test_news_beside_a_moving_part_is_kept_and_only_the_moving_part_goes(
@@ -275,6 +297,19 @@ def test_a_page_that_is_just_a_sign_form_keeps_its_labels() -> None:
 def test_text_is_normalised_so_invisible_differences_vanish(html: str, expected: str) -> None:
     lines = _lines(f"<html><body><main>{html}</main></body></html>")
     assert "\n".join(lines) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "steady"),
+    [
+        pytest.param("Free Ales | Updated 12 May 2024 10:22", "Free Ales", id="update-stamp"),
+        pytest.param("(3) Free Ales - 12,345 signatures", "Free Ales", id="unread-and-counter"),
+        pytest.param("Petition CLOSED – Amnesty", "Petition CLOSED – Amnesty", id="news-kept"),
+        pytest.param("12 May 2024", "", id="only-a-date"),
+    ],
+)
+def test_the_title_is_compared_without_its_dates_and_counts(title: str, steady: str) -> None:
+    assert extract.steady_title(title) == steady
 
 
 def test_title_falls_back_to_og_title() -> None:

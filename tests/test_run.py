@@ -207,6 +207,8 @@ def test_a_title_that_changes_is_a_change_with_its_keywords(web: SimWeb, tmp_pat
     url = web.route(PARTNER, "/petition", petition("Petition: sign now"))
     days = Days(config(tmp_path, {**watch("Petition", url), "keywords": ["closed"]}))
     days.check()
+    web.route(PARTNER, "/petition", petition("Petition: sign now | Updated 13 May 2024 10:22"))
+    assert page_of(days.check(), "Petition").content is ContentState.UNCHANGED  # a stamp only
     web.route(PARTNER, "/petition", petition("Petition CLOSED"))
     page = page_of(days.check(), "Petition")
     assert page.content is ContentState.CHANGED
