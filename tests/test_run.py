@@ -347,6 +347,9 @@ def test_a_watched_pdf_is_compared_by_its_bytes(web: SimWeb, tmp_path: Path) -> 
     days = Days(cfg)
     assert page_of(days.check(), "Guidelines").content is ContentState.BASELINE
     assert page_of(days.check(), "Guidelines").content is ContentState.UNCHANGED
+    octets = dataclasses.replace(pdf, content_type="application/octet-stream")
+    web.route(PARTNER, "/guidelines.pdf", octets)  # the same bytes, another declared type
+    assert page_of(days.check(), "Guidelines").content is ContentState.UNCHANGED
     web.route(PARTNER, "/guidelines.pdf", dataclasses.replace(pdf, body=b"%PDF-1.7 guidelines v2"))
     changed = page_of(days.check(), "Guidelines")
     assert changed.content is ContentState.CHANGED
