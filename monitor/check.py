@@ -485,7 +485,10 @@ def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> Lin
     as the page's news. So for a watched page: a redirect to a login page, or an answer
     that is a login form (a password field and little else outside the header, navigation,
     sidebars and footer), is ``blocked``; a redirect from a deep URL to any site's home
-    page is ``soft_404``. Pure; never raises.
+    page, or from a site's root to the home page of another site (a campaign microsite
+    closed into its organisation's site), is ``soft_404``. A root sent to its own site's
+    home (http to https, adding "www.") stays as ``classify`` says. Takes the page's
+    ``FetchResult`` and its host's profile (or None); returns its verdict. Pure; never raises.
     """
     verdict = classify(result, profile)
     if verdict.status not in (Status.OK, Status.MOVED):
@@ -494,10 +497,19 @@ def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> Lin
     if result.hops and _is_login(final) and not _is_login(result.url):
         reason = "Redirects to a login page: the page's text could not be checked"
         return LinkVerdict(Status.BLOCKED, code, final, reason)
-    end = urlsplit(final)
-    if result.hops and not _is_home(urlsplit(result.url).path) and _is_home(end.path):
-        reason = f"Sends readers to the home page of {end.hostname}: the page was probably removed"
-        return LinkVerdict(Status.SOFT_404, code, final, reason)
+    start, end = urlsplit(result.url), urlsplit(final)
+    if result.hops and _is_home(end.path):
+        if not _is_home(start.path):
+            reason = (
+                f"Sends readers to the home page of {end.hostname}: the page was probably removed"
+            )
+            return LinkVerdict(Status.SOFT_404, code, final, reason)
+        if not _same_site(start.hostname or "", end.hostname or ""):
+            reason = (
+                f"Sends readers to the home page of {end.hostname}, another site: "
+                "the watched site was probably closed or merged into it"
+            )
+            return LinkVerdict(Status.SOFT_404, code, final, reason)
     doc = _parse_window(result)
     if doc is not None and _login_form(doc):
         reason = "Shows a login form instead of the page: its text could not be checked"

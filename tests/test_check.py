@@ -7,6 +7,7 @@ import ssl
 import string
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import trustme
@@ -309,7 +310,14 @@ def test_a_not_found_title_in_cp1251_declared_after_inline_script_is_a_soft_404(
         pytest.param(redirected([(LINK, 301)], "https://other.org/"),
                      Status.MOVED, Status.SOFT_404, id="a deep page moved to another site's home"),
         pytest.param(redirected([("https://partner.org/", 301)], "https://other.org/"),
-                     Status.MOVED, Status.MOVED, id="home moved to another home stays moved"),
+                     Status.MOVED, Status.SOFT_404, id="a site root moved to another site's home"),
+        pytest.param(redirected([("https://freeales.fidh.net/", 302)], "https://www.fidh.org/en/"),
+                     Status.OK, Status.SOFT_404,
+                     id="a campaign microsite sent to its organisation's home"),
+        pytest.param(redirected([("http://partner.org/", 301)], "https://www.partner.org/"),
+                     Status.MOVED, Status.MOVED, id="a site root moved to https www stays moved"),
+        pytest.param(redirected([("https://partner.org/", 302)], "https://partner.org/nl/"),
+                     Status.OK, Status.OK, id="a site root sent to its own language root stays ok"),
         pytest.param(redirected([(LINK, 302)], "https://partner.org/campaign/2024/"),
                      Status.OK, Status.OK, id="a temporary redirect to the page itself stays ok"),
     ],
@@ -318,7 +326,10 @@ def test_a_watched_page_is_judged_stricter_than_a_link_where_its_text_is_lost(
     result: FetchResult, link_status: Status, page_status: Status
 ) -> None:
     assert classify(result).status is link_status
-    assert page_verdict(result).status is page_status
+    verdict = page_verdict(result)
+    assert verdict.status is page_status
+    if page_status is Status.SOFT_404:
+        assert f"home page of {urlsplit(result.final_url).hostname}" in (verdict.reason or "")
 
 
 def _with_body(html: str) -> FetchResult:
