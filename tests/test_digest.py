@@ -786,6 +786,62 @@ def test_a_note_that_leaves_nothing_unwatched_is_not_shown(
     assert w.text is not None and "NEEDS ATTENTION" not in w.text.read_text()
 
 
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        pytest.param(
+            "Redirects to a login page: the page's text could not be checked",
+            "The page now asks for a login (Redirects to a login page), so its text is not "
+            "being watched: open it to check it by hand; if it stays so, ask the maintainer to "
+            "watch another URL in config/watchlist.yaml.",
+            id="redirected-to-a-login-page",
+        ),
+        pytest.param(
+            "Shows a login form instead of the page: its text could not be checked",
+            "The page now asks for a login (Shows a login form instead of the page), so its "
+            "text is not being watched: open it to check it by hand; if it stays so, ask the "
+            "maintainer to watch another URL in config/watchlist.yaml.",
+            id="answering-with-a-login-form",
+        ),
+        pytest.param(
+            "Bot protection (999): could not verify",
+            "The page cannot be read (Bot protection (999)), so its text is not being "
+            "watched: open it to check it by hand; if it stays so, ask the maintainer to watch "
+            "another URL in config/watchlist.yaml.",
+            id="behind-bot-protection",
+        ),
+        pytest.param(
+            None,
+            "The page cannot be read (The site blocks automatic checks (403)), so its text is "
+            "not being watched: open it to check it by hand; if it stays so, ask the maintainer "
+            "to watch another URL in config/watchlist.yaml.",
+            id="a-check-without-a-stored-sentence",
+        ),
+    ],
+)
+def test_a_blocked_watched_page_needs_attention_while_a_blocked_link_is_only_listed(
+    world: World, error: str | None, advice: str
+) -> None:
+    world.run({LINK: "blocked"}, pages={NEWS: "blocked"}, errors={NEWS: error} if error else {})
+    w = world.write(text=True)
+    d = w.digest
+    [item] = d.attention
+    assert (item.url, item.badge, item.headline) == (NEWS, "Blocked", advice)
+    assert [i.url for i in d.blocked] == [LINK]  # the link stays where blocked links are
+    assert d.headline == "1 page needs attention" and not d.all_clear
+    assert d.problems == 0  # blocked is still no problem status: `monitor digest` exits 0
+    shown = visible(w.html.read_text())
+    assert "All clear" not in shown
+    assert "Needs attention (1)" in shown and "⚠ Blocked" in shown and advice in shown
+    assert w.text is not None
+    text = w.text.read_text()
+    assert "ALL CLEAR" not in text and "*** TO DO: 1 page needs attention ***" in text
+    assert f"[⚠ Blocked] {NEWS} · the watched page Viasna news (Viasna news)\n    {advice}\n" in (
+        text
+    )
+    assert f"[⊘] {LINK} — " in text.split("BLOCKED: COULD NOT VERIFY (1)")[1]
+
+
 def test_a_watched_page_that_is_down_is_listed_as_a_problem_not_for_its_old_note(
     world: World,
 ) -> None:
@@ -1246,6 +1302,35 @@ def test_text_that_moves_between_two_looks_needs_attention_from_the_second_check
     text = checks.text()
     assert "NEEDS ATTENTION (1)" in text
     assert "    Its text differed between two looks seconds apart, two checks in a row" in text
+
+
+def test_a_watched_page_that_now_redirects_to_a_login_page_is_no_all_clear(
+    simweb: SimWeb, tmp_path: Path
+) -> None:
+    url = simweb.route(HOST, "/petition", Route.page("Petition", "Free Ales Bialiatski."))
+    simweb.route(
+        HOST,
+        "/login",
+        Route(body="<title>Log in</title><form><input name=u><input type=password></form>"),
+    )
+    checks = Checks(tmp_path, {"name": "Petition", "url": url, "partner": "Amnesty"})
+    checks.check()
+    assert "ALL CLEAR" in checks.text()
+    simweb.route(HOST, "/petition", Route.redirect("/login?next=/petition", 302))
+    checks.check()
+    written = checks.write()
+    assert written.text is not None
+    text = written.text.read_text()
+    advice = (
+        "The page now asks for a login (Redirects to a login page), so its text is not being "
+        "watched: open it to check it by hand; if it stays so, ask the maintainer to watch "
+        f"another URL in {checks.config.path}."
+    )
+    assert "ALL CLEAR" not in text and "*** TO DO: 1 page needs attention ***" in text
+    assert f"[⚠ Blocked] {url} · the watched page Petition (Amnesty)\n    {advice}\n" in text
+    shown = visible(written.html.read_text())
+    assert "All clear" not in shown and "Needs attention (1)" in shown and advice in shown
+    assert written.problems == 0
 
 
 def test_a_watched_pdf_that_grows_and_then_turns_into_a_web_page_is_said_in_words(
