@@ -490,6 +490,11 @@ def blocked_advice(reason: str | None, http_status: int | None, *, watchlist: st
     )
 
 
+# How ``run`` starts the note of a check that took a new baseline because the rules that
+# make a page's text (its selector and ignore rules, or partner-monitor's own) changed.
+_REBASED_NOTE = "the rules that turn this page into text changed"
+
+
 def note_advice(
     note: str | None, *, content: str, earlier: str | None, watchlist: str
 ) -> tuple[str, str] | None:
@@ -872,8 +877,9 @@ class _Builder:
             )
         return ChangeEvent(when, blocks, hidden, diff_command=command)
 
-    def changes(self) -> tuple[list[PageChange], list[str]]:
-        """Content changes per page (keywords first) and the names of newly watched pages."""
+    def changes(self) -> tuple[list[PageChange], list[str], list[str]]:
+        """Content changes per page (keywords first), the names of newly watched pages, and
+        the names of pages that took a new baseline because their text rules changed."""
         rows = (
             self.store.page_checks(after=self.after, upto=self.upto)
             if self.upto > self.after
@@ -882,17 +888,21 @@ class _Builder:
         by_page: dict[str, list[PageCheckRow]] = {}
         newest: dict[str, PageCheckRow] = {}  # the last check in the window that read the text
         started: list[str] = []
+        rebased: list[str] = []
         for r in rows:
             if not self.watched(r.url):
                 continue
             if r.version_id is not None:
                 newest[r.url] = r
             if r.content == "baseline":
-                started.append(self.page_name(r.url, r.name))
+                # Not a first check: a page already watched whose selector or ignore rules
+                # (or partner-monitor's own) were edited, so today's text was not compared.
+                again = r.note is not None and _REBASED_NOTE in r.note
+                (rebased if again else started).append(self.page_name(r.url, r.name))
             if r.content == "changed" and r.change:
                 by_page.setdefault(r.url, []).append(r)
         if not by_page:
-            return [], started
+            return [], started, rebased
         then_checks = self.store.recent_page_checks(self.after, 1) if self.after > 0 else {}
         out: list[PageChange] = []
         for url, checks in by_page.items():
@@ -940,7 +950,7 @@ class _Builder:
         out.sort(
             key=lambda p: (p.reverted is not None, not p.keywords, p.group.lower(), p.name.lower())
         )
-        return out, started
+        return out, started, rebased
 
 
 def _heading(text: object) -> str | None:
@@ -1171,7 +1181,7 @@ def build(
     lists = _Lists()
     b.pages(lists)
     b.links(lists)
-    changes, started = b.changes()
+    changes, started, rebased = b.changes()
     attention = b.attention()
 
     top = [clean(n, limit=1000) for n in notices if clean(n)]
@@ -1238,6 +1248,13 @@ def build(
     notes: list[str] = []
     if started:
         notes.append(f"First check (nothing to compare yet): {', '.join(sorted(set(started)))}.")
+    if rebased:
+        names = sorted(set(rebased))
+        whose = "the page's" if len(names) == 1 else "the pages'"
+        notes.append(
+            f"New baseline for {', '.join(names)}: {whose} text rules were edited (selector, "
+            "ignore) or partner-monitor's own changed, so nothing was compared this time."
+        )
     if lists.moved_before:
         notes.append(
             f"{_n(lists.moved_before, 'moved link')} reported earlier still "

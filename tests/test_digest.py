@@ -90,6 +90,7 @@ class World:
         files: Mapping[str, tuple[str, int]] = {},
         notes: Mapping[str, str] = {},
         unread: Collection[str] = (),
+        baseline: Collection[str] = (),
         state: str = "done",
         next_day: bool = True,
     ) -> int:
@@ -97,7 +98,8 @@ class World:
 
         ``files``: pages that answered with a file (content type, size), stored as run stores
         one; ``notes``: the check's note; ``unread``: pages that answered but whose text could
-        not be compared (content "unavailable", no version).
+        not be compared (content "unavailable", no version); ``baseline``: pages whose text
+        was stored without being compared (content "baseline").
         """
         if next_day:
             self.day += 1
@@ -122,7 +124,8 @@ class World:
                 run,
                 PageRecord(
                     page, when, status, HTTP.get(status), w.url, errors.get(w.url),
-                    "changed" if change else "unchanged" if read else "unavailable",
+                    "changed" if change else "baseline" if read and w.url in baseline
+                    else "unchanged" if read else "unavailable",
                     version_lines=(text,) if read else None,
                     content_type=content_type, size=size,
                     prev_version_id=self.versions.get(w.url) if read else None,
@@ -852,6 +855,62 @@ def test_a_watched_page_that_is_down_is_listed_as_a_problem_not_for_its_old_note
     assert d.attention == ()
 
 
+REBASED_NOTE = (
+    "the rules that turn this page into text changed since its last version (its selector or "
+    "ignore rules, or partner-monitor's own), so this version is a new baseline and was not "
+    "compared; `monitor diff` shows how the two differ"
+)
+REBASED = (
+    "text rules were edited (selector, ignore) or partner-monitor's own changed, so nothing "
+    "was compared this time."
+)
+
+
+@pytest.mark.parametrize(
+    ("baselines", "notes"),
+    [
+        pytest.param(
+            [{NEWS: None}],
+            ("First check (nothing to compare yet): Viasna news.",),
+            id="a-page-checked-for-the-first-time",
+        ),
+        pytest.param(
+            [{NEWS: REBASED_NOTE}],
+            (f"New baseline for Viasna news: the page's {REBASED}",),
+            id="a-page-whose-text-rules-were-edited",
+        ),
+        pytest.param(
+            [{NEWS: REBASED_NOTE, ARTICLE: REBASED_NOTE}],
+            (f"New baseline for Article, Viasna news: the pages' {REBASED}",),
+            id="two-pages-whose-text-rules-changed-with-partner-monitor",
+        ),
+        pytest.param(
+            [{ARTICLE: None, NEWS: REBASED_NOTE}],
+            (
+                "First check (nothing to compare yet): Article.",
+                f"New baseline for Viasna news: the page's {REBASED}",
+            ),
+            id="a-new-page-and-an-edited-one-are-told-apart",
+        ),
+    ],
+)
+def test_a_new_baseline_says_why_nothing_was_compared(
+    world: World, baselines: list[dict[str, str | None]], notes: tuple[str, ...]
+) -> None:
+    for pages in baselines:
+        world.run(baseline=set(pages), notes={u: n for u, n in pages.items() if n})
+    w = world.write(text=True)
+    assert w.digest.notes == notes
+    assert w.digest.all_clear  # a new baseline is nothing to do
+    shown = visible(w.html.read_text())
+    assert w.text is not None
+    text = w.text.read_text()
+    for note in notes:
+        assert note in shown and f"- {note}\n" in text
+    if all(baselines[0].values()):
+        assert "First check" not in text
+
+
 # -- the top of the digest ----------------------------------------------------------------
 
 
@@ -1331,6 +1390,28 @@ def test_a_watched_page_that_now_redirects_to_a_login_page_is_no_all_clear(
     shown = visible(written.html.read_text())
     assert "All clear" not in shown and "Needs attention (1)" in shown and advice in shown
     assert written.problems == 0
+
+
+def test_editing_a_pages_selector_is_said_as_a_new_baseline_not_a_first_check(
+    simweb: SimWeb, tmp_path: Path
+) -> None:
+    html = (
+        "<html><body><nav>Home | About</nav><main><article><h1>Events</h1>"
+        "<p>Vigils in Amsterdam and Brussels on Saturday.</p></article>"
+        "<p>Also this week: our annual report.</p></main></body></html>"
+    )
+    url = simweb.route(HOST, "/events", Route(body=html))
+    checks = Checks(tmp_path, {"name": "Events", "url": url})
+    checks.check()
+    assert "- First check (nothing to compare yet): Events.\n" in checks.text()
+    checks.config = Checks(tmp_path, {"name": "Events", "url": url, "selector": "article"}).config
+    checks.check()
+    text = checks.text()
+    assert (
+        "- New baseline for Events: the page's text rules were edited (selector, ignore) or "
+        "partner-monitor's own changed, so nothing was compared this time.\n"
+    ) in text
+    assert "First check" not in text
 
 
 def test_a_watched_pdf_that_grows_and_then_turns_into_a_web_page_is_said_in_words(
