@@ -85,9 +85,13 @@ _TOKEN_PUNCT = string.punctuation + "«»“”„‘’‚…–—·•¡¿"
 _HOME_PATH = re.compile(
     r"^/(?:[a-z]{2}(?:[-_][a-z]{2,4})?/?)?(?:(?:index|default|home|start)(?:\.[a-z]{2,5})?/?)?$"
 )
+# A login word in a path: after a boundary ("/login", "/user-login", "/wp-login.php") and
+# ending its path segment or followed by "/", "?", "." or "_" ("/login.aspx", "/sign_in/").
+# Not followed by "-": that is a slug whose first words are a login word, a page's title
+# ("/petitions/sign-in-solidarity-with-ales", "/login-to-our-campaign-news").
 _LOGIN_PATH = re.compile(
-    r"(?:^|[/_.-])(?:log-?in|log-?on|sign-?in|sign_in|auth|sso|cas|oauth2?|inloggen|aanmelden"
-    r"|connexion|anmelden|wp-login\.php)(?:[/_.?-]|$)"
+    r"(?:^|[/_.-])(?:log[-_]?in|log[-_]?on|sign[-_]?in|auth|sso|cas|oauth2?|inloggen|aanmelden"
+    r"|connexion|anmelden|wp-login\.php)(?:[/?._]|$)"
 )
 _LOGIN_HOSTS = ("login.", "accounts.", "account.", "auth.", "sso.", "signin.", "id.")
 
@@ -441,11 +445,35 @@ def _http_verdict(result: FetchResult, code: int) -> LinkVerdict:
     return LinkVerdict(Status.SERVER_ERROR, code, final, f"Unexpected answer ({code})")
 
 
-# A page whose text (navigation, header, footer left out) is shorter than this, with a
-# password field, is a login form, not the page: a petition with a "log in" box in its
-# header has far more text around it.
+# A page whose own text (chrome left out: see ``_login_form``) is shorter than this, with a
+# password field in that text, is a login form, not the page.
 _LOGIN_WALL_CHARS = 600
 _PASSWORD = lxml.etree.XPath("//input[translate(@type, 'PASSWORD', 'password') = 'password'][1]")
+# ARIA landmarks that are a site's chrome whatever their tag (``<div role="banner">``).
+_CHROME_ROLES = frozenset({"banner", "navigation"})
+
+
+def _login_form(doc: _Doc) -> bool:
+    """True when a parsed watched page is a login form: a password field and little else.
+
+    Only the page's own part counts: a site's chrome (the ``_NOISE_TAGS``: header, nav,
+    aside, footer, scripts; and elements with role banner or navigation) is left out, both
+    where the password field is looked for and where the text is measured. A petition of a
+    few hundred characters with a "log in" box in its header is a petition, not a wall.
+    Takes the page's ``_Doc`` and alters its tree (its fingerprint is then of that part).
+    """
+    if not _PASSWORD(doc.root):
+        return False  # most pages: no need to walk the tree
+    chrome = [
+        el
+        for el in doc.root.iter()
+        if isinstance(el.tag, str) and _CHROME_ROLES & set(str(el.get("role", "")).lower().split())
+    ]
+    for el in chrome:
+        if el.getparent() is not None:
+            el.drop_tree()  # keeps the text that follows it: that is its parent's
+    _, length = doc.fingerprint()  # strips the chrome tags from the tree too
+    return bool(_PASSWORD(doc.root)) and length < _LOGIN_WALL_CHARS
 
 
 def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> LinkVerdict:
@@ -455,8 +483,12 @@ def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> Lin
     members' area, a shortener); a watched page that now does so has lost the text being
     watched, and comparing the login form or the home page with it would report their text
     as the page's news. So for a watched page: a redirect to a login page, or an answer
-    that is a login form (a password field and little else), is ``blocked``; a redirect
-    from a deep URL to any site's home page is ``soft_404``. Pure; never raises.
+    that is a login form (a password field and little else outside the header, navigation,
+    sidebars and footer), is ``blocked``; a redirect from a deep URL to any site's home
+    page, or from a site's root to the home page of another site (a campaign microsite
+    closed into its organisation's site), is ``soft_404``. A root sent to its own site's
+    home (http to https, adding "www.") stays as ``classify`` says. Takes the page's
+    ``FetchResult`` and its host's profile (or None); returns its verdict. Pure; never raises.
     """
     verdict = classify(result, profile)
     if verdict.status not in (Status.OK, Status.MOVED):
@@ -465,16 +497,23 @@ def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> Lin
     if result.hops and _is_login(final) and not _is_login(result.url):
         reason = "Redirects to a login page: the page's text could not be checked"
         return LinkVerdict(Status.BLOCKED, code, final, reason)
-    end = urlsplit(final)
-    if result.hops and not _is_home(urlsplit(result.url).path) and _is_home(end.path):
-        reason = f"Sends readers to the home page of {end.hostname}: the page was probably removed"
-        return LinkVerdict(Status.SOFT_404, code, final, reason)
+    start, end = urlsplit(result.url), urlsplit(final)
+    if result.hops and _is_home(end.path):
+        if not _is_home(start.path):
+            reason = (
+                f"Sends readers to the home page of {end.hostname}: the page was probably removed"
+            )
+            return LinkVerdict(Status.SOFT_404, code, final, reason)
+        if not _same_site(start.hostname or "", end.hostname or ""):
+            reason = (
+                f"Sends readers to the home page of {end.hostname}, another site: "
+                "the watched site was probably closed or merged into it"
+            )
+            return LinkVerdict(Status.SOFT_404, code, final, reason)
     doc = _parse_window(result)
-    if doc is not None and _PASSWORD(doc.root):
-        _, length = doc.fingerprint()
-        if length < _LOGIN_WALL_CHARS:
-            reason = "Shows a login form instead of the page: its text could not be checked"
-            return LinkVerdict(Status.BLOCKED, code, final, reason)
+    if doc is not None and _login_form(doc):
+        reason = "Shows a login form instead of the page: its text could not be checked"
+        return LinkVerdict(Status.BLOCKED, code, final, reason)
     return verdict
 
 

@@ -341,8 +341,8 @@ def load(path: Path | str = DEFAULT_PATH) -> Config:
 
     Takes the path of a YAML file. Returns a ``Config``. Raises ``ConfigError`` listing
     every problem (unreadable file, YAML syntax, unknown or missing keys, wrong types,
-    bad URLs, regexes, cron, time zone, CSS selectors, duplicate names), each with the
-    file, line and key.
+    bad URLs, regexes, cron, time zone, CSS selectors, duplicate names and URLs), each
+    with the file, line and key.
     """
     path = Path(path)
     file = str(path)
@@ -389,11 +389,33 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
     except ValidationError as exc:
         problems.extend(_problems(exc, file, lines))
 
-    # Duplicate names are checked on the raw data so they are reported with other mistakes.
+    # Duplicate names and URLs are checked on the raw data so they are reported with other
+    # mistakes.
     seen: dict[str, int] = {}
+    seen_urls: dict[str, int] = {}
     raw_watch = data.get("watch")
     items: list[Any] = raw_watch if isinstance(raw_watch, list) else []
     for i, item in enumerate(items):
+        url = item.get("url") if isinstance(item, dict) else None
+        if isinstance(url, str) and url.strip():
+            # The database keeps one history per URL, as ``Watch.url`` gives it (stripped,
+            # as ``_check_url`` does): two entries for one URL (say, one with a selector,
+            # one without) would share it, and one of them would be a new baseline every run.
+            key = url.strip()
+            if key in seen_urls:
+                first = seen_urls[key]
+                first_name = items[first].get("name")
+                named = f" ({first_name!r})" if isinstance(first_name, str) else ""
+                problems.append(
+                    Problem(
+                        file,
+                        lines.get(("watch", i, "url")),
+                        f"watch[{i}].url",
+                        f"the same URL as watch[{first}]{named}: list a page once",
+                    )
+                )
+            else:
+                seen_urls[key] = i
         name = item.get("name") if isinstance(item, dict) else None
         if not isinstance(name, str):
             continue

@@ -213,7 +213,7 @@ class Digest:
     still: tuple[Item, ...] = ()
     watching: tuple[Item, ...] = ()
     fixed: tuple[Item, ...] = ()
-    attention: tuple[Item, ...] = ()  # watched pages that answer but are not (fully) compared
+    attention: tuple[Item, ...] = ()  # watched pages not (fully) compared: notes, blocked
     changes: tuple[PageChange, ...] = ()
     moved: tuple[Item, ...] = ()
     blocked: tuple[Item, ...] = ()
@@ -466,6 +466,33 @@ _NOTE_RULES: tuple[_NoteRule, ...] = (
     _NoteRule(re.compile(r"not modified \(304\)"), "", None),  # unchanged, said by the server
     _NoteRule(re.compile(r"content not watched"), "", None),  # `content: false` in the list
 )
+
+
+def blocked_advice(reason: str | None, http_status: int | None, *, watchlist: str) -> str:
+    """What a campaigner can do about a watched page whose status is ``blocked``.
+
+    A blocked link is only listed (the site keeps checkers out; not proof it is gone), but
+    a blocked watched page is a page whose text is no longer compared. Takes the check's
+    sentence (``check.page_verdict``'s reason, or None for older rows), its HTTP status and
+    the watch list's path. Returns one sentence: why, then what to do.
+    """
+    why = clean(reason) or plain_words("blocked", http_status, None, "")
+    # "Redirects to a login page: the page's text could not be checked": the part before
+    # the colon says why; the rest is said below in other words.
+    why = why.split(": ", 1)[0].rstrip(".")
+    if http_status == 401 or "login" in why.lower():
+        said = f"The page now asks for a login ({why}), so its text is not being watched"
+    else:
+        said = f"The page cannot be read ({why}), so its text is not being watched"
+    return (
+        f"{said}: open it to check it by hand; if it stays so, ask the maintainer to watch "
+        f"another URL in {watchlist}."
+    )
+
+
+# How ``run`` starts the note of a check that took a new baseline because the rules that
+# make a page's text (its selector and ignore rules, or partner-monitor's own) changed.
+_REBASED_NOTE = "the rules that turn this page into text changed"
 
 
 def note_advice(
@@ -776,7 +803,9 @@ class _Builder:
                 out.add("fixed", self.item(row, page=page, badge=_BADGES["ok"], note=note))
 
     def attention(self) -> list[Item]:
-        """Watched pages that answer but whose content is not (fully) compared, with advice.
+        """Watched pages whose content is not (fully) compared, with advice: pages that
+        answer with a note that says so, and pages that are ``blocked`` (a login page, a
+        login form, bot protection), whose text cannot be read at all.
 
         Reads each page's newest check (and the one before, for notes that count only when
         repeated); a page in a problem status is listed with the problems instead.
@@ -786,12 +815,23 @@ class _Builder:
         out: list[Item] = []
         for url, rows in sorted(checks.items()):
             row = rows[0]
-            if not self.watched(url) or row.status not in ("ok", "moved"):
+            if not self.watched(url):
                 continue
-            earlier = rows[1].note if len(rows) > 1 else None
-            advice = note_advice(
-                row.note, content=row.content, earlier=earlier, watchlist=watchlist
-            )
+            advice: tuple[str, str] | None
+            if row.status == "blocked":
+                # Not a problem for a link (only listed), but a watched page behind a login
+                # is a page nobody watches any more: never an "all clear".
+                advice = (
+                    "Blocked",
+                    blocked_advice(row.error, row.http_status, watchlist=watchlist),
+                )
+            elif row.status in ("ok", "moved"):
+                earlier = rows[1].note if len(rows) > 1 else None
+                advice = note_advice(
+                    row.note, content=row.content, earlier=earlier, watchlist=watchlist
+                )
+            else:
+                continue
             if advice is None:
                 continue
             badge, said = advice
@@ -837,8 +877,9 @@ class _Builder:
             )
         return ChangeEvent(when, blocks, hidden, diff_command=command)
 
-    def changes(self) -> tuple[list[PageChange], list[str]]:
-        """Content changes per page (keywords first) and the names of newly watched pages."""
+    def changes(self) -> tuple[list[PageChange], list[str], list[str]]:
+        """Content changes per page (keywords first), the names of newly watched pages, and
+        the names of pages that took a new baseline because their text rules changed."""
         rows = (
             self.store.page_checks(after=self.after, upto=self.upto)
             if self.upto > self.after
@@ -847,17 +888,21 @@ class _Builder:
         by_page: dict[str, list[PageCheckRow]] = {}
         newest: dict[str, PageCheckRow] = {}  # the last check in the window that read the text
         started: list[str] = []
+        rebased: list[str] = []
         for r in rows:
             if not self.watched(r.url):
                 continue
             if r.version_id is not None:
                 newest[r.url] = r
             if r.content == "baseline":
-                started.append(self.page_name(r.url, r.name))
+                # Not a first check: a page already watched whose selector or ignore rules
+                # (or partner-monitor's own) were edited, so today's text was not compared.
+                again = r.note is not None and _REBASED_NOTE in r.note
+                (rebased if again else started).append(self.page_name(r.url, r.name))
             if r.content == "changed" and r.change:
                 by_page.setdefault(r.url, []).append(r)
         if not by_page:
-            return [], started
+            return [], started, rebased
         then_checks = self.store.recent_page_checks(self.after, 1) if self.after > 0 else {}
         out: list[PageChange] = []
         for url, checks in by_page.items():
@@ -905,7 +950,7 @@ class _Builder:
         out.sort(
             key=lambda p: (p.reverted is not None, not p.keywords, p.group.lower(), p.name.lower())
         )
-        return out, started
+        return out, started, rebased
 
 
 def _heading(text: object) -> str | None:
@@ -1136,7 +1181,7 @@ def build(
     lists = _Lists()
     b.pages(lists)
     b.links(lists)
-    changes, started = b.changes()
+    changes, started, rebased = b.changes()
     attention = b.attention()
 
     top = [clean(n, limit=1000) for n in notices if clean(n)]
@@ -1203,6 +1248,13 @@ def build(
     notes: list[str] = []
     if started:
         notes.append(f"First check (nothing to compare yet): {', '.join(sorted(set(started)))}.")
+    if rebased:
+        names = sorted(set(rebased))
+        whose = "the page's" if len(names) == 1 else "the pages'"
+        notes.append(
+            f"New baseline for {', '.join(names)}: {whose} text rules were edited (selector, "
+            "ignore) or partner-monitor's own changed, so nothing was compared this time."
+        )
     if lists.moved_before:
         notes.append(
             f"{_n(lists.moved_before, 'moved link')} reported earlier still "
@@ -1495,7 +1547,7 @@ def render_text(d: Digest) -> str:
             add(f"[{it.symbol}] {it.url} — {it.badge}, since {it.since} · {it.where} ({it.group})")
     if d.attention:
         section(f"Needs attention ({len(d.attention)})")
-        add("These pages answer, but changes on them can go unnoticed until their setup is fixed.")
+        add("Changes on these watched pages can go unnoticed: each says what to do.")
         for it in d.attention:
             add(f"[{it.symbol} {it.badge}] {it.url} · {it.where} ({it.group})")
             add(f"    {it.headline}")

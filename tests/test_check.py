@@ -7,6 +7,7 @@ import ssl
 import string
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import trustme
@@ -309,7 +310,14 @@ def test_a_not_found_title_in_cp1251_declared_after_inline_script_is_a_soft_404(
         pytest.param(redirected([(LINK, 301)], "https://other.org/"),
                      Status.MOVED, Status.SOFT_404, id="a deep page moved to another site's home"),
         pytest.param(redirected([("https://partner.org/", 301)], "https://other.org/"),
-                     Status.MOVED, Status.MOVED, id="home moved to another home stays moved"),
+                     Status.MOVED, Status.SOFT_404, id="a site root moved to another site's home"),
+        pytest.param(redirected([("https://freeales.fidh.net/", 302)], "https://www.fidh.org/en/"),
+                     Status.OK, Status.SOFT_404,
+                     id="a campaign microsite sent to its organisation's home"),
+        pytest.param(redirected([("http://partner.org/", 301)], "https://www.partner.org/"),
+                     Status.MOVED, Status.MOVED, id="a site root moved to https www stays moved"),
+        pytest.param(redirected([("https://partner.org/", 302)], "https://partner.org/nl/"),
+                     Status.OK, Status.OK, id="a site root sent to its own language root stays ok"),
         pytest.param(redirected([(LINK, 302)], "https://partner.org/campaign/2024/"),
                      Status.OK, Status.OK, id="a temporary redirect to the page itself stays ok"),
     ],
@@ -318,7 +326,10 @@ def test_a_watched_page_is_judged_stricter_than_a_link_where_its_text_is_lost(
     result: FetchResult, link_status: Status, page_status: Status
 ) -> None:
     assert classify(result).status is link_status
-    assert page_verdict(result).status is page_status
+    verdict = page_verdict(result)
+    assert verdict.status is page_status
+    if page_status is Status.SOFT_404:
+        assert f"home page of {urlsplit(result.final_url).hostname}" in (verdict.reason or "")
 
 
 def _with_body(html: str) -> FetchResult:
@@ -331,6 +342,19 @@ def _with_body(html: str) -> FetchResult:
     )
 
 
+_LOGIN_BOX = "<form><input name=user><input type=password name=pw><button>Log in</button></form>"
+# About 500 characters of text (a login wall is under 600): a real petition can be this short.
+_SHORT_PETITION = (
+    "<main><h1>Free Ales Bialiatski</h1><p>Ales Bialiatski, Nobel Peace Prize laureate and "
+    "founder of the Viasna Human Rights Centre, is serving ten years in prison for his human "
+    "rights work.</p><p>We call on the Belarusian authorities to release him and every "
+    "political prisoner immediately and unconditionally, and to end the persecution of "
+    "human rights defenders.</p><p>Add your name: we will hand the signatures to the "
+    "embassy of Belarus in The Hague on 10 December, Human Rights Day. Share this page with "
+    "your friends.</p></main>"
+)
+
+
 @pytest.mark.parametrize(
     ("html", "status"),
     [
@@ -341,6 +365,28 @@ def _with_body(html: str) -> FetchResult:
                      "</header><main><h1>Free them</h1>" + "<p>We call on the authorities "
                      "to release every political prisoner without delay.</p>" * 12 + "</main>",
                      Status.OK, id="a petition with a login box in its header stays ok"),
+        pytest.param(f"<title>Petition</title><header>{_LOGIN_BOX}</header>{_SHORT_PETITION}",
+                     Status.OK, id="a short petition with a login box in its header stays ok"),
+        pytest.param(f"<title>Petition</title><nav>{_LOGIN_BOX}</nav>{_SHORT_PETITION}",
+                     Status.OK, id="a short petition with a login box in its navigation stays ok"),
+        pytest.param(f"<title>Petition</title>{_SHORT_PETITION}<aside>{_LOGIN_BOX}</aside>",
+                     Status.OK, id="a short petition with a login box in a sidebar stays ok"),
+        pytest.param(f"<title>Petition</title>{_SHORT_PETITION}<footer>{_LOGIN_BOX}</footer>",
+                     Status.OK, id="a short petition with a login box in its footer stays ok"),
+        pytest.param(f"<title>Petition</title><div role='banner'><p>Amnesty</p>{_LOGIN_BOX}"
+                     f"</div>{_SHORT_PETITION}",
+                     Status.OK, id="a short petition with a login box in a banner div stays ok"),
+        pytest.param(f"<title>Petition</title><div role='Navigation menubar'>{_LOGIN_BOX}</div>"
+                     f"{_SHORT_PETITION}",
+                     Status.OK, id="a login box in a role=navigation div stays ok"),
+        pytest.param(f"<title>Members</title><header><p>{'Amnesty International ' * 40}</p>"
+                     f"</header><main><h1>Members only</h1>{_LOGIN_BOX}</main>",
+                     Status.BLOCKED, id="a login form under a long header is still blocked"),
+        pytest.param(f"<title>Members</title><div role='navigation'>{'Home About ' * 60}</div>"
+                     f"<main><h1>Members only</h1>{_LOGIN_BOX}</main>",
+                     Status.BLOCKED, id="a login form beside a long navigation div is blocked"),
+        pytest.param(f"<title>Petition</title><main>{_LOGIN_BOX}{_SHORT_PETITION * 2}</main>",
+                     Status.OK, id="a login box beside a page of real text stays ok"),
     ],
 )  # fmt: skip
 def test_a_watched_page_that_became_a_login_form_is_blocked(html: str, status: Status) -> None:
@@ -348,6 +394,41 @@ def test_a_watched_page_that_became_a_login_form_is_blocked(html: str, status: S
     assert verdict.status is status
     if status is Status.BLOCKED:
         assert "login form" in (verdict.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("target", "login"),
+    [
+        pytest.param("https://partner.org/login", True, id="/login"),
+        pytest.param("https://partner.org/user/login", True, id="/user/login"),
+        pytest.param("https://partner.org/sign-in", True, id="/sign-in"),
+        pytest.param("https://partner.org/sign_in/", True, id="/sign_in/"),
+        pytest.param("https://partner.org/wp-login.php", True, id="/wp-login.php"),
+        pytest.param("https://partner.org/account/login?next=/campaign/2024", True,
+                     id="/account/login?next="),
+        pytest.param("https://partner.org/auth/", True, id="/auth/"),
+        pytest.param("https://partner.org/sso/", True, id="/sso/"),
+        pytest.param("https://partner.org/Account/LogOn", True, id="/Account/LogOn"),
+        pytest.param("https://partner.org/login.aspx", True, id="/login.aspx"),
+        pytest.param("https://partner.org/member-login", True, id="/member-login"),
+        pytest.param("https://partner.org/nl/inloggen", True, id="/nl/inloggen"),
+        pytest.param("https://partner.org/oauth2/authorize", True, id="/oauth2/authorize"),
+        pytest.param("https://login.partner.org/session", True, id="a login host"),
+        pytest.param("https://partner.org/petitions/sign-in-solidarity-with-ales", False,
+                     id="a petition whose slug starts with sign-in"),
+        pytest.param("https://partner.org/login-to-our-campaign-news", False,
+                     id="a page whose slug starts with login"),
+        pytest.param("https://partner.org/authors/ales", False, id="/authors/"),
+        pytest.param("https://partner.org/casus/belarus", False, id="/casus/"),
+        pytest.param("https://partner.org/campaign/2024/blogin", False, id="blogin"),
+    ],
+)  # fmt: skip
+def test_a_watched_page_redirected_to_a_login_path_is_blocked_and_a_slug_is_not(
+    target: str, login: bool
+) -> None:
+    verdict = page_verdict(redirected([(LINK, 302)], target))
+    assert (verdict.status is Status.BLOCKED) is login, verdict
+    assert ("login page" in (verdict.reason or "")) is login
 
 
 def test_a_login_redirect_explains_that_it_could_not_look_behind_it() -> None:

@@ -190,6 +190,65 @@ def test_every_problem_is_reported_at_once() -> None:
     assert [p.split(":")[1] for p in found] == ["2", "3", "6", "7"]
 
 
+PETITION = "  - name: Petition\n    url: https://amnesty.example/petition\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            GOOD + PETITION + "  - name: Petition text\n    url: https://amnesty.example/petition"
+            "\n    selector: main\n",
+            ["w.yaml:7: watch[2].url: the same URL as watch[1] ('Petition'): list a page once"],
+            id="the-same-url-once-with-a-selector-once-without",
+        ),
+        pytest.param(
+            GOOD + PETITION + "  - name: Again\n    url: ' https://amnesty.example/petition '\n",
+            ["w.yaml:7: watch[2].url: the same URL as watch[1] ('Petition'): list a page once"],
+            id="the-same-url-with-spaces-around-it",
+        ),
+        pytest.param(
+            GOOD + PETITION + "  - name: Petition\n    url: https://amnesty.example/petition\n",
+            [
+                "w.yaml:6: watch[2].name: duplicate name 'Petition' (first used by watch[1]); "
+                "names must be unique",
+                "w.yaml:7: watch[2].url: the same URL as watch[1] ('Petition'): list a page once",
+            ],
+            id="an-entry-listed-twice-is-told-for-its-name-and-its-url",
+        ),
+    ],
+)
+def test_a_url_listed_twice_is_refused_naming_the_first_entry(
+    text: str, expected: list[str]
+) -> None:
+    assert problems_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        pytest.param("https://amnesty.example/petition/", id="with-a-trailing-slash"),
+        pytest.param("https://amnesty.example/petition?lang=nl", id="with-a-query"),
+        pytest.param("http://amnesty.example/petition", id="over-http"),
+    ],
+)
+def test_urls_the_database_keeps_apart_may_both_be_watched(other: str) -> None:
+    cfg = config.loads(GOOD + PETITION + f"  - name: Other\n    url: '{other}'\n")
+    assert [w.url for w in cfg.watch][1:] == ["https://amnesty.example/petition", other]
+
+
+def test_validate_refuses_a_url_listed_twice(tmp_path: Path) -> None:
+    (tmp_path / "w.yaml").write_text(
+        GOOD + PETITION + "  - name: Petition text\n    url: https://amnesty.example/petition\n"
+    )
+    out = run_cli("validate", "--config", "w.yaml", cwd=tmp_path)
+    assert out.returncode == 2
+    assert (
+        "w.yaml:7: watch[2].url: the same URL as watch[1] ('Petition'): list a page once"
+        in out.stderr
+    )
+
+
 def test_only_keeps_the_named_pages_and_suggests_near_misses() -> None:
     cfg = config.loads(GOOD + "  - name: Petition\n    url: https://b.example/\n")
     assert [w.name for w in cfg.only(["Petition"]).watch] == ["Petition"]

@@ -90,6 +90,7 @@ class World:
         files: Mapping[str, tuple[str, int]] = {},
         notes: Mapping[str, str] = {},
         unread: Collection[str] = (),
+        baseline: Collection[str] = (),
         state: str = "done",
         next_day: bool = True,
     ) -> int:
@@ -97,7 +98,8 @@ class World:
 
         ``files``: pages that answered with a file (content type, size), stored as run stores
         one; ``notes``: the check's note; ``unread``: pages that answered but whose text could
-        not be compared (content "unavailable", no version).
+        not be compared (content "unavailable", no version); ``baseline``: pages whose text
+        was stored without being compared (content "baseline").
         """
         if next_day:
             self.day += 1
@@ -122,7 +124,8 @@ class World:
                 run,
                 PageRecord(
                     page, when, status, HTTP.get(status), w.url, errors.get(w.url),
-                    "changed" if change else "unchanged" if read else "unavailable",
+                    "changed" if change else "baseline" if read and w.url in baseline
+                    else "unchanged" if read else "unavailable",
                     version_lines=(text,) if read else None,
                     content_type=content_type, size=size,
                     prev_version_id=self.versions.get(w.url) if read else None,
@@ -786,6 +789,62 @@ def test_a_note_that_leaves_nothing_unwatched_is_not_shown(
     assert w.text is not None and "NEEDS ATTENTION" not in w.text.read_text()
 
 
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        pytest.param(
+            "Redirects to a login page: the page's text could not be checked",
+            "The page now asks for a login (Redirects to a login page), so its text is not "
+            "being watched: open it to check it by hand; if it stays so, ask the maintainer to "
+            "watch another URL in config/watchlist.yaml.",
+            id="redirected-to-a-login-page",
+        ),
+        pytest.param(
+            "Shows a login form instead of the page: its text could not be checked",
+            "The page now asks for a login (Shows a login form instead of the page), so its "
+            "text is not being watched: open it to check it by hand; if it stays so, ask the "
+            "maintainer to watch another URL in config/watchlist.yaml.",
+            id="answering-with-a-login-form",
+        ),
+        pytest.param(
+            "Bot protection (999): could not verify",
+            "The page cannot be read (Bot protection (999)), so its text is not being "
+            "watched: open it to check it by hand; if it stays so, ask the maintainer to watch "
+            "another URL in config/watchlist.yaml.",
+            id="behind-bot-protection",
+        ),
+        pytest.param(
+            None,
+            "The page cannot be read (The site blocks automatic checks (403)), so its text is "
+            "not being watched: open it to check it by hand; if it stays so, ask the maintainer "
+            "to watch another URL in config/watchlist.yaml.",
+            id="a-check-without-a-stored-sentence",
+        ),
+    ],
+)
+def test_a_blocked_watched_page_needs_attention_while_a_blocked_link_is_only_listed(
+    world: World, error: str | None, advice: str
+) -> None:
+    world.run({LINK: "blocked"}, pages={NEWS: "blocked"}, errors={NEWS: error} if error else {})
+    w = world.write(text=True)
+    d = w.digest
+    [item] = d.attention
+    assert (item.url, item.badge, item.headline) == (NEWS, "Blocked", advice)
+    assert [i.url for i in d.blocked] == [LINK]  # the link stays where blocked links are
+    assert d.headline == "1 page needs attention" and not d.all_clear
+    assert d.problems == 0  # blocked is still no problem status: `monitor digest` exits 0
+    shown = visible(w.html.read_text())
+    assert "All clear" not in shown
+    assert "Needs attention (1)" in shown and "⚠ Blocked" in shown and advice in shown
+    assert w.text is not None
+    text = w.text.read_text()
+    assert "ALL CLEAR" not in text and "*** TO DO: 1 page needs attention ***" in text
+    assert f"[⚠ Blocked] {NEWS} · the watched page Viasna news (Viasna news)\n    {advice}\n" in (
+        text
+    )
+    assert f"[⊘] {LINK} — " in text.split("BLOCKED: COULD NOT VERIFY (1)")[1]
+
+
 def test_a_watched_page_that_is_down_is_listed_as_a_problem_not_for_its_old_note(
     world: World,
 ) -> None:
@@ -794,6 +853,62 @@ def test_a_watched_page_that_is_down_is_listed_as_a_problem_not_for_its_old_note
     d = world.digest()
     assert where(d, NEWS) == {"new"}
     assert d.attention == ()
+
+
+REBASED_NOTE = (
+    "the rules that turn this page into text changed since its last version (its selector or "
+    "ignore rules, or partner-monitor's own), so this version is a new baseline and was not "
+    "compared; `monitor diff` shows how the two differ"
+)
+REBASED = (
+    "text rules were edited (selector, ignore) or partner-monitor's own changed, so nothing "
+    "was compared this time."
+)
+
+
+@pytest.mark.parametrize(
+    ("baselines", "notes"),
+    [
+        pytest.param(
+            [{NEWS: None}],
+            ("First check (nothing to compare yet): Viasna news.",),
+            id="a-page-checked-for-the-first-time",
+        ),
+        pytest.param(
+            [{NEWS: REBASED_NOTE}],
+            (f"New baseline for Viasna news: the page's {REBASED}",),
+            id="a-page-whose-text-rules-were-edited",
+        ),
+        pytest.param(
+            [{NEWS: REBASED_NOTE, ARTICLE: REBASED_NOTE}],
+            (f"New baseline for Article, Viasna news: the pages' {REBASED}",),
+            id="two-pages-whose-text-rules-changed-with-partner-monitor",
+        ),
+        pytest.param(
+            [{ARTICLE: None, NEWS: REBASED_NOTE}],
+            (
+                "First check (nothing to compare yet): Article.",
+                f"New baseline for Viasna news: the page's {REBASED}",
+            ),
+            id="a-new-page-and-an-edited-one-are-told-apart",
+        ),
+    ],
+)
+def test_a_new_baseline_says_why_nothing_was_compared(
+    world: World, baselines: list[dict[str, str | None]], notes: tuple[str, ...]
+) -> None:
+    for pages in baselines:
+        world.run(baseline=set(pages), notes={u: n for u, n in pages.items() if n})
+    w = world.write(text=True)
+    assert w.digest.notes == notes
+    assert w.digest.all_clear  # a new baseline is nothing to do
+    shown = visible(w.html.read_text())
+    assert w.text is not None
+    text = w.text.read_text()
+    for note in notes:
+        assert note in shown and f"- {note}\n" in text
+    if all(baselines[0].values()):
+        assert "First check" not in text
 
 
 # -- the top of the digest ----------------------------------------------------------------
@@ -1246,6 +1361,57 @@ def test_text_that_moves_between_two_looks_needs_attention_from_the_second_check
     text = checks.text()
     assert "NEEDS ATTENTION (1)" in text
     assert "    Its text differed between two looks seconds apart, two checks in a row" in text
+
+
+def test_a_watched_page_that_now_redirects_to_a_login_page_is_no_all_clear(
+    simweb: SimWeb, tmp_path: Path
+) -> None:
+    url = simweb.route(HOST, "/petition", Route.page("Petition", "Free Ales Bialiatski."))
+    simweb.route(
+        HOST,
+        "/login",
+        Route(body="<title>Log in</title><form><input name=u><input type=password></form>"),
+    )
+    checks = Checks(tmp_path, {"name": "Petition", "url": url, "partner": "Amnesty"})
+    checks.check()
+    assert "ALL CLEAR" in checks.text()
+    simweb.route(HOST, "/petition", Route.redirect("/login?next=/petition", 302))
+    checks.check()
+    written = checks.write()
+    assert written.text is not None
+    text = written.text.read_text()
+    advice = (
+        "The page now asks for a login (Redirects to a login page), so its text is not being "
+        "watched: open it to check it by hand; if it stays so, ask the maintainer to watch "
+        f"another URL in {checks.config.path}."
+    )
+    assert "ALL CLEAR" not in text and "*** TO DO: 1 page needs attention ***" in text
+    assert f"[⚠ Blocked] {url} · the watched page Petition (Amnesty)\n    {advice}\n" in text
+    shown = visible(written.html.read_text())
+    assert "All clear" not in shown and "Needs attention (1)" in shown and advice in shown
+    assert written.problems == 0
+
+
+def test_editing_a_pages_selector_is_said_as_a_new_baseline_not_a_first_check(
+    simweb: SimWeb, tmp_path: Path
+) -> None:
+    html = (
+        "<html><body><nav>Home | About</nav><main><article><h1>Events</h1>"
+        "<p>Vigils in Amsterdam and Brussels on Saturday.</p></article>"
+        "<p>Also this week: our annual report.</p></main></body></html>"
+    )
+    url = simweb.route(HOST, "/events", Route(body=html))
+    checks = Checks(tmp_path, {"name": "Events", "url": url})
+    checks.check()
+    assert "- First check (nothing to compare yet): Events.\n" in checks.text()
+    checks.config = Checks(tmp_path, {"name": "Events", "url": url, "selector": "article"}).config
+    checks.check()
+    text = checks.text()
+    assert (
+        "- New baseline for Events: the page's text rules were edited (selector, ignore) or "
+        "partner-monitor's own changed, so nothing was compared this time.\n"
+    ) in text
+    assert "First check" not in text
 
 
 def test_a_watched_pdf_that_grows_and_then_turns_into_a_web_page_is_said_in_words(

@@ -311,6 +311,28 @@ def test_a_watched_page_behind_a_login_or_sent_home_changes_status_not_content(
     assert page_of(days.check(), "FIDH").content is ContentState.UNCHANGED
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param(301, id="moved permanently to another site's home"),
+        pytest.param(302, id="sent for now to another site's home"),
+    ],
+)
+def test_a_watched_site_root_sent_to_another_sites_home_is_a_soft_404_not_a_diff(
+    web: SimWeb, tmp_path: Path, code: int
+) -> None:
+    microsite = Route.page("Free Ales", "The campaign for Ales Bialiatski.")
+    url = web.route(PARTNER, "/", microsite)
+    web.route(OTHER, "/", Route.page("FIDH", "Welcome to the FIDH home page."))
+    days = Days(config(tmp_path, {**watch("Microsite", url), "keywords": ["welcome"]}))
+    assert page_of(days.check(), "Microsite").content is ContentState.BASELINE
+    web.route(PARTNER, "/", Route.redirect(web.url(OTHER, "/"), status=code))
+    closed = page_of(days.check(), "Microsite")
+    assert closed.status is Status.SOFT_404
+    assert closed.content is ContentState.UNAVAILABLE  # "welcome" did not appear
+    assert closed.error is not None and f"home page of {OTHER}, another site" in closed.error
+
+
 def test_a_change_seen_once_and_not_confirmed_is_not_hidden_later_by_its_etag(
     web: SimWeb, tmp_path: Path
 ) -> None:
