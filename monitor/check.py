@@ -333,6 +333,10 @@ def _is_home(path: str) -> bool:
     return _HOME_PATH.match(path.lower() or "/") is not None
 
 
+def _bare_host(host: str | None) -> str:
+    return (host or "").lower().removeprefix("www.")
+
+
 def _same_site(host_a: str, host_b: str) -> bool:
     a = host_a.lower().removeprefix("www.")
     b = host_b.lower().removeprefix("www.")
@@ -485,18 +489,23 @@ def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> Lin
     as the page's news. So for a watched page: a redirect to a login page, or an answer
     that is a login form (a password field and little else outside the header, navigation,
     sidebars and footer), is ``blocked``; a redirect from a deep URL to any site's home
-    page, or from a site's root to the home page of another site (a campaign microsite
-    closed into its organisation's site), is ``soft_404``. A root sent to its own site's
+    page, or from a site's root to the home page of another host (a campaign microsite
+    closed into its organisation's site), is ``soft_404``. A root sent to its own host's
     home (http to https, adding "www.") stays as ``classify`` says. Takes the page's
     ``FetchResult`` and its host's profile (or None); returns its verdict. Pure; never raises.
     """
     verdict = classify(result, profile)
-    if verdict.status not in (Status.OK, Status.MOVED):
-        return verdict
     code, final = verdict.http_status, result.final_url
+    # Before classify's soft-404 too: "https://login.partner.org/" is the root of a site
+    # of its own, and classify takes it for the home page.
+    sent_home = verdict.status is Status.SOFT_404 and bool(result.hops)
+    if verdict.status not in (Status.OK, Status.MOVED) and not sent_home:
+        return verdict
     if result.hops and _is_login(final) and not _is_login(result.url):
         reason = "Redirects to a login page: the page's text could not be checked"
         return LinkVerdict(Status.BLOCKED, code, final, reason)
+    if sent_home:
+        return verdict
     start, end = urlsplit(result.url), urlsplit(final)
     if result.hops and _is_home(end.path):
         if not _is_home(start.path):
@@ -504,7 +513,9 @@ def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> Lin
                 f"Sends readers to the home page of {end.hostname}: the page was probably removed"
             )
             return LinkVerdict(Status.SOFT_404, code, final, reason)
-        if not _same_site(start.hostname or "", end.hostname or ""):
+        # Another host, not another registrable domain: a microsite's root
+        # (freeales.fidh.org) sent to its organisation's home (www.fidh.org) is closed.
+        if _bare_host(start.hostname) != _bare_host(end.hostname):
             reason = (
                 f"Sends readers to the home page of {end.hostname}, another site: "
                 "the watched site was probably closed or merged into it"

@@ -559,11 +559,12 @@ class _Run:
                 # own), the stored text differs from today's in ways nobody wrote: a
                 # quiet new baseline, said on the page, rather than a false "changed".
                 change = Change(ContentState.BASELINE)
-                report.note = (
+                report.note = _also(
                     "the rules that turn this page into text changed since its last version "
                     "(its selector or ignore rules, or partner-monitor's own), so this version "
                     "is a new baseline and was not compared; `monitor diff` shows how the two "
-                    "differ"
+                    "differ",
+                    report.note,
                 )
             else:
                 change = compare.change([v.lines for v in recent], normal, keywords=watch.keywords)
@@ -575,9 +576,10 @@ class _Run:
                     # This answer's validators describe the text that was not kept: stored
                     # on the kept version, they would get a 304 for the new text next run.
                     etag = last_modified = None
-                    report.note = (
+                    report.note = _also(
                         "the text differed between two looks seconds apart, so no change is "
-                        "reported; if this repeats, add an `ignore` rule for the part that moves"
+                        "reported; if this repeats, add an `ignore` rule for the part that moves",
+                        report.note,
                     )
             report.content = change.state
             report.change = change
@@ -827,6 +829,11 @@ def _compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
     if watch.selector or not title or not lines or lines[0] == f"# {title}":
         return lines
     return (f"Title: {title}", *lines)
+
+
+def _also(note: str, earlier: str | None) -> str:
+    """``note`` first, then what was already noted (a page over the size cap, say)."""
+    return f"{note}; {earlier}" if earlier else note
 
 
 def _charset(result: FetchResult) -> str | None:
