@@ -1142,6 +1142,9 @@ _LIVE_LEAD = re.compile(
     r"|reeds|ruim|meer dan|ya|más de|уже|ужо|более|больше|понад|вже)\s+)?$",
     re.I,
 )
+_SENTENCE_END = re.compile(r"[\s.!?…)]*(?:$|(?<=[.!?…])\s)")
+_SENTENCE_OPENING = re.compile(r"(?:^|(?<=[.!?])\s+)[^.!?]*$")
+_LIVE_LEAD_WORDS = 4  # words before a count that closes its sentence: "So far,", "Today"
 _LEFTOVER = re.compile(r"\s*([.,;:!?])(?:\s*[.,;:!?])+")  # ". ." left where a counter was
 _EDGE_PUNCT = " \t,;:·•|-–—(/"
 
@@ -1181,6 +1184,13 @@ def _denoised(line: str, label: bool) -> str | None:
         lead = _LIVE_LEAD.search(text, max(0, count.start() - 40), count.start())
         if lead is not None:
             live.append((lead.start(), count.end()))
+            continue
+        # A count that closes a short sentence is live too ("So far, 12,345 people have
+        # signed."): the whole sentence goes. One followed by more words is history.
+        if _SENTENCE_END.match(text, count.end()):
+            opening = _SENTENCE_OPENING.search(text, max(0, count.start() - 60), count.start())
+            if opening is not None and len(_WORD.findall(opening.group())) <= _LIVE_LEAD_WORDS:
+                live.append((opening.start(), count.end()))
     if live:
         kept, at = [], 0
         for start, end in live:

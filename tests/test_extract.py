@@ -180,6 +180,8 @@ def test_the_headline_above_the_article_body_is_kept_as_the_first_heading() -> N
         pytest.param("Alena · 2 days ago", id="feed-entry-with-a-relative-time"),
         pytest.param("# 48,211 have signed", id="signature-counter-as-a-heading"),
         pytest.param("Join 12,345 people who have signed.", id="join-counter"),
+        pytest.param("So far, 12,345 people have signed.", id="a-count-closing-a-short-sentence"),
+        pytest.param("Tot nu toe hebben 12.345 mensen getekend.", id="dutch-count-closing"),
         pytest.param("12,352 signed", id="bare-signed-counter"),
         pytest.param("12.345 mensen hebben getekend", id="dutch-counter"),
         pytest.param("12 345 человек подписали", id="russian-people-counter"),
@@ -233,6 +235,8 @@ def test_content_lines_with_dates_or_numbers_are_kept(line: str) -> None:
     [
         pytest.param("<p>The petition is closed. 12,345 people have signed.</p>",
                      ["The petition is closed."], id="news-beside-a-live-counter"),
+        pytest.param("<p>Thank you! So far 12,345 people have signed. Sign now.</p>",
+                     ["Thank you! Sign now."], id="a-live-count-sentence-between-others"),
         pytest.param("<p>48,211 have signed. Let’s get to 50,000!</p>",
                      ["Let’s get to 50,000!"], id="a-call-beside-a-live-counter"),
         pytest.param("<p>Verdict: ten years in prison, announced 2 hours ago</p>",
