@@ -1144,7 +1144,12 @@ _LIVE_LEAD = re.compile(
 )
 _SENTENCE_END = re.compile(r"[\s.!?…)]*(?:$|(?<=[.!?…])\s)")
 _SENTENCE_OPENING = re.compile(r"(?:^|(?<=[.!?])\s+)[^.!?]*$")
-_LIVE_LEAD_WORDS = 4  # words before a count that closes its sentence: "So far,", "Today"
+_SO_FAR = re.compile(
+    r"(?:so far|to date|until now|up to now|now|today|already|tot nu toe|inmiddels|al"
+    r"|jusqu'à présent|à ce jour|déjà|bisher|schon|hasta ahora|ya|уже|пока|ужо|вже)"
+    r"(?:\s+(?:have|has|hebben|heeft|ont|haben|han))?\W*$",
+    re.I,
+)
 _LEFTOVER = re.compile(r"\s*([.,;:!?])(?:\s*[.,;:!?])+")  # ". ." left where a counter was
 _EDGE_PUNCT = " \t,;:·•|-–—(/"
 
@@ -1185,11 +1190,12 @@ def _denoised(line: str, label: bool) -> str | None:
         if lead is not None:
             live.append((lead.start(), count.end()))
             continue
-        # A count that closes a short sentence is live too ("So far, 12,345 people have
-        # signed."): the whole sentence goes. One followed by more words is history.
+        # A count that closes a sentence opened by "so far" is live too ("So far, 12,345
+        # people have signed."): the sentence goes. "Thank you to the 8,412 people who
+        # signed." is a closed petition's tally, and a count followed by more words history.
         if _SENTENCE_END.match(text, count.end()):
             opening = _SENTENCE_OPENING.search(text, max(0, count.start() - 60), count.start())
-            if opening is not None and len(_WORD.findall(opening.group())) <= _LIVE_LEAD_WORDS:
+            if opening is not None and _SO_FAR.match(opening.group().strip()):
                 live.append((opening.start(), count.end()))
     if live:
         kept, at = [], 0
