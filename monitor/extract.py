@@ -47,6 +47,7 @@ import lxml.etree as etree  # type: ignore[import-untyped, unused-ignore]
 import lxml.html  # type: ignore[import-untyped, unused-ignore]
 import trafilatura
 
+from monitor import noise
 from monitor.models import Link, Page
 
 __all__ = [
@@ -987,249 +988,6 @@ def _is_baseline(body: Any) -> bool:
     )
 
 
-# ------------------------------------------------------------------- datelines
-
-# Month names as they appear in datelines of the partner sites we watch: English,
-# French, German, Dutch, Spanish, Russian, Belarusian, Ukrainian (nominative and genitive).
-_MONTHS = (
-    r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?"
-    r"|aug(?:ust|\.)?|sep(?:t|tember|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?"
-    r"|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre"
-    r"|d[ée]cembre|januar|februar|m[äa]rz|juni|juli|oktober|dezember|januari|februari"
-    r"|maart|mei|augustus|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre"
-    r"|octubre|noviembre|diciembre"
-    r"|январ[ья]|феврал[ья]|марта?|апрел[ья]|ма[йя]|июн[ья]|июл[ья]|августа?|сентябр[ья]"
-    r"|октябр[ья]|ноябр[ья]|декабр[ья]"
-    r"|студзен[ья]|лют(?:ы|ага)|сакав[іи]ка?|красав[іи]ка?|травен[ья]|чэрвен[ья]|ліпен[ья]"
-    r"|жн[іи](?:вен[ья]|ўня)|верас(?:ень|ня)|кастрычн[іи]ка?|л[іи]стапада?|снеж(?:ань|ня)"
-    r"|с[іи]ч(?:ень|ня)|лют(?:ий|ого)|берез(?:ень|ня)|кв[іи]т(?:ень|ня)|трав(?:ень|ня)"
-    r"|черв(?:ень|ня)|лип(?:ень|ня)|серп(?:ень|ня)|верес(?:ень|ня)|жовт(?:ень|ня)|груд(?:ень|ня)"
-)
-_DATE = re.compile(
-    rf"""(?<!\w)(?:
-        \d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T\s]\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?
-      | \d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}
-      | \d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:{_MONTHS})(?!\w),?(?:\s+\d{{4}})?
-      | (?:{_MONTHS})(?!\w)\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}
-      | (?:{_MONTHS})(?!\w)\s+\d{{4}}
-      | \d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[ap]\.?m\.?)?
-      | \d{{1,2}}h\d{{2}}
-    )(?!\w)""",
-    re.I | re.X,
-)
-# Words that may stand beside a date in a line that says nothing but "when".
-_DATE_FILLER = frozenset(
-    (
-        "at", "on", "the", "of", "in", "le", "am", "de", "del", "den", "updated", "last",
-        "update", "published", "posted", "date", "time", "utc", "gmt", "cet", "cest", "eet",
-        "eest", "msk", "modified", "created", "mis", "jour", "publié", "publie",
-        "veröffentlicht", "aktualisiert", "г", "года", "году", "гг", "в", "у", "обновлено",
-        "опубликовано", "дата", "время", "абноўлена", "апублікавана", "оновлено",
-        "опубліковано", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-        "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "lundi", "mardi",
-        "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "понедельник", "вторник",
-        "среда", "четверг", "пятница", "суббота", "воскресенье", "пн", "вт", "ср", "чт",
-        "пт", "сб", "вс", "панядзелак", "аўторак", "серада", "чацвер", "пятніца", "субота",
-        "нядзеля", "à", "op", "om", "um", "uhr", "bijgewerkt", "geplaatst", "gepubliceerd",
-        "laatst", "gewijzigd", "actualisé", "actualise", "modifié", "modifie", "stand",
-        "actualizado", "publicado", "el", "a", "las", "hrs", "h",
-    )
-)  # fmt: skip
-_BYLINE = re.compile(
-    r"(?<!\w)(?:by|par|von|door|por|автор|аўтар|posted|published|updated|опубликовано"
-    r"|обновлено|апублікавана|абноўлена)(?!\w)",
-    re.I,
-)
-_WORD = re.compile(r"\w+")
-_DIGIT = re.compile(r"\d")
-
-
-def _is_dateline(line: str) -> bool:
-    """True for a line that only says when (and by whom) a page was written.
-
-    Datelines and bylines ("25.04.2023, 16:40", "Paris, 3 March 2023 — by FIDH",
-    "Posted on May 2, 2024") sit above or below articles, change when a page is merely
-    re-saved, and are not what campaigners watch: the brief's "bylines with dates".
-    Headings and table rows are never datelines.
-    """
-    if line.startswith("# ") or " | " in line or len(line) > 160:
-        return False
-    if not _DIGIT.search(line):  # every form of _DATE has one: most lines end here
-        return False
-    # One pass (subn), not search then sub: most lines with a date-like number are not
-    # datelines, and a link list whose text shows URLs has one on every line (a host
-    # such as 10.0.0.12 reads as a date): the second pass was 4 ms of such a 54 KB
-    # page's 56.
-    rest, dates = _DATE.subn(" ", line)
-    if not dates:
-        return False
-    words = [w.casefold() for w in _WORD.findall(rest)]
-    if all(w in _DATE_FILLER or w.isdigit() for w in words):
-        return True
-    if not _BYLINE.search(rest) or line.rstrip().endswith((".", "!", "?", ":")):
-        return False
-    # A byline says when and by whom, and nothing happens in it: before its first date
-    # stand only "Posted on", "By FIDH," or places ("Paris, Vilnius, "). "Sentenced on
-    # 3 March 2023 by Minsk City Court" has an event there: it is news.
-    before = line[: _DATE.search(line).start()]  # type: ignore[union-attr]  # dates > 0
-    lead = [w.casefold() for w in _WORD.findall(before)]
-    return (
-        not lead
-        or all(w in _DATE_FILLER or _BYLINE.fullmatch(w) for w in lead)
-        or bool(_BYLINE.match(before.strip()))
-        or before.rstrip().endswith((",", "—", "–", "-", "|"))
-    )
-
-
-# "Read also: <link>" lines and "Related articles" captions inside article bodies.  A bare
-# "Related" counts only as a caption ("Related:"), not as a sentence ("Related to this...").
-_READ_ALSO = re.compile(
-    r"^(?:# )?(?:read (?:also|more)|see also|also read|related (?:articles|stories|posts"
-    r"|news|content|actions|reading)|related\s*(?::|$)|lire aussi|à lire aussi|voir aussi"
-    r"|lesen sie auch|mehr zum thema|lees ook|lee también|читайте также|смотрите также"
-    r"|читайте також|чытайце таксама|глядзіце таксама)(?!\w)",
-    re.I,
-)
-# Text that changes on every page load although nothing happened: relative times at the
-# end of a line ("Tomas K. signed 3 minutes ago", "Alena · 2 days ago"; a sentence such as
-# "He was arrested 3 months ago." ends with a full stop) and live signature counters.
-_RELATIVE_TIME = re.compile(
-    r"(?:(?<!\w)(?:\d+|an?|one)\s*(?:seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d"
-    r"|weeks?|w|months?)\s+ago|(?<!\w)\d+\s+\w+\s+(?:назад|таму|тому|geleden)"
-    r"|(?<!\w)il y a\s+(?:\d+|une?)\s+\w+|(?<!\w)vor\s+(?:\d+|einer?|einem)\s+\w+"
-    r"|(?<!\w)hace\s+(?:\d+|una?)\s+\w+|(?<!\w)(?:just now|yesterday|today|gisteren"
-    r"|vandaag|hier|aujourd'hui|gestern|heute|ayer|hoy|вчера|сегодня|учора|сёння|вчора"
-    r"|сьогодні))\s*$",
-    re.I,
-)
-# The same times anywhere in a line (Dutch puts them before the verb), for feed entries.
-_RELATIVE_ANYWHERE = re.compile(_RELATIVE_TIME.pattern.removesuffix(r"\s*$"), re.I)
-# A number (not a bare year) followed by what petitions count: "48,211 have signed",
-# "12 345 подписей".  "In 2021 signatures were collected" is not a counter.
-_COUNTER = re.compile(
-    r"(?<![\w.,])(?!(?:19|20)\d\d(?![\d,.]))\d[\d,.\u00a0\u202f ]*\s(?:(?:people|supporters"
-    r"|mensen|personen|personnes|menschen|personas|человек|чалавек|людей|осіб)\s+"
-    r"(?:who\s+)?)?(?:(?:have|has)\s+signed|signed|signatures|signatories|have taken action"
-    r"|took action|handtekeningen|hebben getekend|getekend|ondertekend|ont signé|signé"
-    r"|unterschriften|haben unterschrieben|unterschrieben|firmas|han firmado|podpisów"
-    r"|подписали|подписей|подписи|подписа\w*|падпісалі|подпис\w*|подпіс\w*|підпис\w*)(?!\w)",
-    re.I,
-)
-# What is left of a line once its relative time is cut, when it is an entry of a live
-# feed: a signing verb ("Tomas K. signed"), or a name of a few capitalised words ("Alena",
-# "Tomas K."); "Petition closed · 1 day ago" is news.
-_FEED_WORDS = 3
-_FEED_VERB = re.compile(
-    r"(?<!\w)(?:signed|signs|has signed|joined|donated|commented|a signé|signé|hat "
-    r"unterschrieben|unterschrieb|heeft getekend|getekend|tekende|firmó|подписал\w*"
-    r"|падпісаў\w*|підписав\w*)(?!\w)",
-    re.I,
-)
-# Words that make a dateline a time stamp of the page itself ("Updated 3 May 2024"), as
-# opposed to a bare date, which under a section heading is that section's news
-# ("# Next court hearing" / "15 June 2025").
-_STAMP = re.compile(
-    r"(?<!\w)(?:updated?|last|published|posted|modified|created|mis à jour|publié|publie"
-    r"|veröffentlicht|aktualisiert|обновлено|опубликовано|абноўлена|апублікавана|оновлено"
-    r"|опубліковано)(?!\w)",
-    re.I,
-)
-# A count is live when it opens its sentence, alone or after one of these words
-# ("Already 12,345 people have signed!"); inside a sentence it is history ("We delivered
-# 40,000 signatures to the European Parliament").
-_LIVE_LEAD = re.compile(
-    r"(?:^|(?<=[.!?])\s+)(?:(?:already|over|more than|nearly|almost|join|déjà|plus de|bereits|al"
-    r"|reeds|ruim|meer dan|ya|más de|уже|ужо|более|больше|понад|вже)\s+)?$",
-    re.I,
-)
-_SENTENCE_END = re.compile(r"[\s.!?…)]*(?:$|(?<=[.!?…])\s)")
-_SENTENCE_OPENING = re.compile(r"(?:^|(?<=[.!?])\s+)[^.!?]*$")
-_SO_FAR = re.compile(
-    r"(?:so far|to date|until now|up to now|now|today|already|tot nu toe|inmiddels|al"
-    r"|jusqu'à présent|à ce jour|déjà|bisher|schon|hasta ahora|ya|уже|пока|ужо|вже)"
-    r"(?:\s+(?:have|has|hebben|heeft|ont|haben|han))?\W*$",
-    re.I,
-)
-_LEFTOVER = re.compile(r"\s*([.,;:!?])(?:\s*[.,;:!?])+")  # ". ." left where a counter was
-_EDGE_PUNCT = " \t,;:·•|-–—(/"
-
-
-def _denoised(line: str, label: bool) -> str | None:
-    """``line`` as it is compared and stored, or None when it is page furniture.
-
-    ``label``: the line above is a section heading or a label ending in ":". Furniture:
-    datelines and bylines (:func:`_is_dateline`), "Read also"/"Related" captions, entries
-    of live feeds ("Tomas K. signed 3 minutes ago"). Within other lines only the part that moves on
-    every load goes: a live signature count ("… 12,345 people have signed") and a
-    relative time at the end ("…, announced 2 hours ago"), so the news beside them
-    ("The petition is closed.") is still seen. A bare date under a section heading or a
-    label ("# Next court hearing" / "15 June 2025") is that section's news, not a dateline.
-    """
-    if len(line) <= 200 and _READ_ALSO.match(line):
-        return None
-    if _is_dateline(line):
-        if label and not _BYLINE.search(line) and not _STAMP.search(line):
-            return line
-        return None
-    heading = line.startswith("# ")
-    text = line[2:] if heading else line
-    if _FEED_VERB.search(text) and _RELATIVE_ANYWHERE.search(text) and len(text) <= 80:
-        return None  # "Anna heeft 3 minuten geleden getekend": the time inside the line
-    moving = _RELATIVE_TIME.search(text)
-    if moving is not None:
-        text = text[: moving.start()].rstrip(_EDGE_PUNCT)
-        words = _WORD.findall(text)
-        if _FEED_VERB.search(text) or (
-            len(words) <= _FEED_WORDS and all(w[:1].isupper() or w.isdigit() for w in words)
-        ):
-            return None  # "Tomas K. signed", "Alena" (a name): not "Petition closed"
-    live = []  # (start of the count with its lead words, end of the count)
-    for count in _COUNTER.finditer(text):
-        # Lead words are short: looking further back made a 1 MB line of counts quadratic.
-        lead = _LIVE_LEAD.search(text, max(0, count.start() - 40), count.start())
-        if lead is not None:
-            live.append((lead.start(), count.end()))
-            continue
-        # A count that closes a sentence opened by "so far" is live too ("So far, 12,345
-        # people have signed."): the sentence goes. "Thank you to the 8,412 people who
-        # signed." is a closed petition's tally, and a count followed by more words history.
-        if _SENTENCE_END.match(text, count.end()):
-            opening = _SENTENCE_OPENING.search(text, max(0, count.start() - 60), count.start())
-            if opening is not None and _SO_FAR.match(opening.group().strip()):
-                live.append((opening.start(), count.end()))
-    if live:
-        kept, at = [], 0
-        for start, end in live:
-            kept.append(text[at:start])
-            at = end
-        kept.append(text[at:])
-        text = _LEFTOVER.sub(r"\1", " ".join(kept))
-        text = " ".join(text.split()).lstrip(_EDGE_PUNCT + ".!?").rstrip(_EDGE_PUNCT)
-        if len(_WORD.findall(text)) < 2:
-            return None
-    return "# " + text if heading else text
-
-
-_TITLE_SEPARATOR = re.compile(r"(\s+[|·•–—:-]+\s+)")
-_UNREAD_COUNT = re.compile(r"^\(\d+\)\s*")  # "(3) Free Ales": notifications, not news
-
-
-def steady_title(title: str) -> str:
-    """``title`` without what moves on every visit, for comparing: the same rules as the
-    text (:func:`_denoised`) applied to each of its parts ("Free Ales | Updated 12 May
-    2024 10:22" -> "Free Ales", "(3) Free Ales - 12,345 signatures" -> "Free Ales").
-    Returns "" when nothing steady is left."""
-    parts = _TITLE_SEPARATOR.split(_UNREAD_COUNT.sub("", title))
-    kept: list[str] = []
-    for i in range(0, len(parts), 2):
-        part = _denoised(parts[i], label=False)
-        if part:
-            if kept:
-                kept.append(parts[i - 1])
-            kept.append(part)
-    return "".join(kept)
-
-
 def _title(root: Any) -> str:
     for title in root.iterfind("head/title"):
         text = _clean_line(title.text_content())
@@ -1295,7 +1053,7 @@ def _selected_lines(text: str, selector: str) -> list[str] | None:
             lines.extend(_html_lines(part, skip))
     # The selected part is what is watched, but its bylines, "read also" captions and
     # live counters move as they do anywhere: without this, a selector made a page noisy.
-    return _without_noise(lines)
+    return noise.clean(lines)
 
 
 # Share bars by their class or id tokens ("share-buttons", "social-links", "addthis").
@@ -1384,7 +1142,7 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
     elif (elements := int(_COUNT_ELEMENTS(root))) > _MAX_ELEMENTS:
         why = f"page too large for main-content detection ({elements:,} elements)"
     if why is not None:
-        lines = _without_noise(_html_lines(root, _skip_furniture))
+        lines = noise.clean(_html_lines(root, _skip_furniture))
         return lines or _html_lines(root, _skip_never_text), f"{why}; whole page text used"
     body = root.find("body")
     total = _text_len(body if body is not None else root)
@@ -1393,10 +1151,13 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
     h1 = _page_heading(root)
     _strip_widgets(root, total, h1)
     _drop_empty(root)
-    lines = _without_noise(_main_content(root, url))
+    # The headline first, then the noise rules: they take the first heading for the
+    # page's title, and the headings after it for labels of what follows.
+    main = _main_content(root, url)
+    lines = noise.clean(_with_heading(main, h1)) if main else []
     if lines:
-        return _with_heading(lines, h1), None
-    lines = _without_noise(_html_lines(root, _skip_furniture))
+        return lines, None
+    lines = noise.clean(_html_lines(root, _skip_furniture))
     if not lines:
         # Everything visible sits in navigation/header/footer: that is the content then.
         lines = _html_lines(root, _skip_never_text)
@@ -1411,21 +1172,3 @@ _INERT = (
     "input", "select", "option", "optgroup", "datalist", "textarea",
 )  # fmt: skip
 _COUNT_ELEMENTS = etree.XPath("count(//*)")
-
-
-def _without_noise(lines: list[str]) -> list[str]:
-    """``lines`` without page furniture and with live counters and times cut out
-    (:func:`_denoised`). The page's first heading is its title, whose dateline is
-    furniture; the headings after it label sections."""
-    out: list[str] = []
-    label = titled = False
-    for line in lines:
-        kept = _denoised(line, label)
-        if kept is not None:
-            out.append(kept)
-        heading = line.startswith("# ")
-        label = (heading and titled) or (
-            not heading and len(line) <= 80 and line.rstrip().endswith(":")
-        )
-        titled = titled or heading
-    return out

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor import check as checker
-from monitor import compare, extract
+from monitor import compare, extract, noise
 from monitor.config import Config, Watch
 from monitor.fetch import Fetcher
 from monitor.models import (
@@ -825,7 +825,7 @@ def _compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
     that turns into "Petition closed" is news; its dates and counts are left out), unless
     a selector chose the part to watch, the title only repeats the first heading, or
     there is no text to compare at all."""
-    lines, title = parsed.lines, extract.steady_title(parsed.title)
+    lines, title = parsed.lines, noise.steady_title(parsed.title)
     if watch.selector or not title or not lines or lines[0] == f"# {title}":
         return lines
     return (f"Title: {title}", *lines)

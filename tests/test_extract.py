@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor import extract
+from monitor import extract, noise
 from monitor.models import Link
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -227,7 +227,7 @@ def test_datelines_read_also_and_live_counters_are_dropped(line: str) -> None:
     ],
 )
 def test_content_lines_with_dates_or_numbers_are_kept(line: str) -> None:
-    assert extract._denoised(line, label=False) == line
+    assert noise.line(line) == line
 
 
 @pytest.mark.parametrize(
@@ -313,7 +313,7 @@ def test_text_is_normalised_so_invisible_differences_vanish(html: str, expected:
     ],
 )
 def test_the_title_is_compared_without_its_dates_and_counts(title: str, steady: str) -> None:
-    assert extract.steady_title(title) == steady
+    assert noise.steady_title(title) == steady
 
 
 def test_title_falls_back_to_og_title() -> None:

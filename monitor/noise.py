@@ -1,0 +1,409 @@
+"""Pure: which parts of a page's text move on every visit without saying anything new.
+
+This module owns the line-level noise rules applied to a watched page's text before it
+is compared (``extract`` calls :func:`clean`; ``run`` calls :func:`steady_title`):
+
+* whole lines that are page furniture: datelines and bylines ("Posted on 2 May 2024 by
+  FIDH"), "Read also" captions, entries of live feeds ("Tomas K. signed 3 minutes ago",
+  "Alena · 2 days ago");
+* parts of lines that move: a live signature count ("12,345 people have signed",
+  "Signatures: 12,345", "24% of our goal", "37,655 to go"), a trailing relative time
+  ("…, announced 2 hours ago"), view and comment counts, a copyright year, a
+  temperature, "page generated in 0.2 s".
+
+The rule everywhere: cut only what moves, keep the news beside it. "The petition is
+closed. 12,345 people have signed." is compared as "The petition is closed.";
+"Sentenced on 3 March 2023 by Minsk City Court" is news, not a byline; a bare date
+under a section heading or a label ("Next court hearing" / "15 June 2025") is news, not
+a dateline. Forms are known in English, Dutch, French, German, Spanish, Russian,
+Belarusian and Ukrainian. Everything here takes strings and returns strings; no regex
+here backtracks more than linearly on a hostile 1 MB line.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["clean", "is_dateline", "line", "steady_title"]
+
+# ------------------------------------------------------------------- dates
+
+# Month names as they appear in datelines of the partner sites we watch: English,
+# French, German, Dutch, Spanish, Russian, Belarusian, Ukrainian (nominative and genitive).
+_MONTHS = (
+    r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?"
+    r"|aug(?:ust|\.)?|sep(?:t|tember|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?"
+    r"|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre"
+    r"|d[ée]cembre|januar|februar|m[äa]rz|juni|juli|oktober|dezember|januari|februari"
+    r"|maart|mei|augustus|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre"
+    r"|octubre|noviembre|diciembre"
+    r"|январ[ья]|феврал[ья]|марта?|апрел[ья]|ма[йя]|июн[ья]|июл[ья]|августа?|сентябр[ья]"
+    r"|октябр[ья]|ноябр[ья]|декабр[ья]"
+    r"|студзен[ья]|лют(?:ы|ага)|сакав[іи]ка?|красав[іи]ка?|травен[ья]|чэрвен[ья]|ліпен[ья]"
+    r"|жн[іи](?:вен[ья]|ўня)|верас(?:ень|ня)|кастрычн[іи]ка?|л[іи]стапада?|снеж(?:ань|ня)"
+    r"|с[іи]ч(?:ень|ня)|лют(?:ий|ого)|берез(?:ень|ня)|кв[іи]т(?:ень|ня)|трав(?:ень|ня)"
+    r"|черв(?:ень|ня)|лип(?:ень|ня)|серп(?:ень|ня)|верес(?:ень|ня)|жовт(?:ень|ня)|груд(?:ень|ня)"
+)
+_DATE = re.compile(
+    rf"""(?<!\w)(?:
+        \d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T\s]\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?
+      | \d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}
+      | \d{{1,2}}\s+de\s+(?:{_MONTHS})(?!\w)(?:\s+de\s+\d{{4}})?
+      | \d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:{_MONTHS})(?!\w),?(?:\s+\d{{4}})?
+      | (?:{_MONTHS})(?!\w)\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}
+      | (?:{_MONTHS})(?!\w)\s+\d{{4}}
+      | \d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[ap]\.?m\.?)?
+      | \d{{1,2}}h\d{{2}}
+    )(?!\w)""",
+    re.I | re.X,
+)
+# Words that may stand beside a date in a line that says nothing but "when".
+_DATE_FILLER = frozenset(
+    (
+        "at", "on", "the", "of", "in", "le", "am", "de", "del", "den", "updated", "last",
+        "update", "published", "posted", "date", "time", "utc", "gmt", "cet", "cest", "eet",
+        "eest", "msk", "modified", "created", "mis", "jour", "publié", "publie",
+        "veröffentlicht", "aktualisiert", "г", "года", "году", "гг", "в", "у", "обновлено",
+        "опубликовано", "дата", "время", "абноўлена", "апублікавана", "оновлено",
+        "опубліковано", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "lundi", "mardi",
+        "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "понедельник", "вторник",
+        "среда", "четверг", "пятница", "суббота", "воскресенье", "пн", "вт", "ср", "чт",
+        "пт", "сб", "вс", "панядзелак", "аўторак", "серада", "чацвер", "пятніца", "субота",
+        "нядзеля", "à", "op", "om", "um", "uhr", "bijgewerkt", "geplaatst", "gepubliceerd",
+        "laatst", "gewijzigd", "actualisé", "actualise", "modifié", "modifie", "stand",
+        "actualizado", "publicado", "el", "a", "las", "hrs", "h", "zuletzt", "page", "this",
+        "was", "read", "min", "minutes", "lesezeit", "leestijd", "today", "is", "it",
+        "vandaag", "aujourd", "hui", "heute", "hoy", "сегодня",
+    )
+)  # fmt: skip
+_BYLINE = re.compile(
+    r"(?<!\w)(?:by|par|von|door|por|автор|аўтар|posted|published|updated|опубликовано"
+    r"|обновлено|апублікавана|абноўлена)(?!\w)",
+    re.I,
+)
+# "by FIDH", "par la FIDH", "door Amnesty": who, after a byline's date.
+_BY_WHOM = re.compile(r"(?<!\w)(?:by|par|door|von|por|автор|аўтар)\s+[^,;:|—–]*", re.I)
+_NAME_PARTICLES = frozenset({"de", "van", "der", "den", "von", "la", "le", "du", "da", "di"})
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+
+
+def is_dateline(text: str) -> bool:
+    """True for a line that only says when (and by whom) a page was written.
+
+    Datelines and bylines ("25.04.2023, 16:40", "Paris, 3 March 2023 — by FIDH",
+    "Posted on May 2, 2024", "Anna de Vries, 12 March 2025") sit above or below
+    articles, change when a page is merely re-saved, and are not what campaigners watch:
+    the brief's "bylines with dates". A line where something happens beside the date is
+    news ("Sentenced on 3 March 2023 by Minsk City Court", "Updated 14 March 2025: Ales
+    Bialiatski has been released"). Headings are never datelines, nor table rows
+    ("Hearing | 12.03.2024").
+    """
+    if text.startswith("# ") or len(text) > 160:
+        return False
+    if not _DIGIT.search(text):  # every form of _DATE has one: most lines end here
+        return False
+    # One pass (subn), not search then sub: most lines with a date-like number are not
+    # datelines, and a link list whose text shows URLs has one on every line (a host
+    # such as 10.0.0.12 reads as a date).
+    rest, dates = _DATE.subn(" ", text)
+    if not dates:
+        return False
+    words = [w.casefold() for w in _WORD.findall(rest)]
+    if all(w in _DATE_FILLER or w.isdigit() for w in words):
+        return True  # a stamp, even as a table row ("Published: 2 May 2024 | 4 min read")
+    if text.rstrip().endswith((".", "!", "?", ":")):
+        return False
+    found = list(_DATE.finditer(text))
+    before, after = text[: found[0].start()], text[found[-1].end() :]
+    byline = bool(_BYLINE.search(rest))
+    if " | " in text and not _BYLINE.match(text.strip()):
+        return False  # a table row with a date in one cell
+    # After the date: only who wrote it ("— by FIDH, OMCT"), nothing that happens.
+    happening = [
+        w for w in _WORD.findall(_BY_WHOM.sub(" ", after)) if w.casefold() not in _DATE_FILLER
+    ]
+    if len(happening) > 2:
+        return False
+    # Before the date: "Posted on", "By FIDH,", or places and names ending in a comma
+    # ("Paris, Vilnius,", "Paris, le", "Anna de Vries,"); not an event ("Sentenced on").
+    lead = [w.casefold() for w in _WORD.findall(before)]
+    trimmed = before.rstrip()
+    while trimmed and trimmed.split()[-1].casefold() in _DATE_FILLER:
+        trimmed = trimmed.rsplit(None, 1)[0] if " " in trimmed else ""
+    named = trimmed.endswith((",", "—", "–", "-", "|"))
+    if byline:
+        return (
+            not lead
+            or all(w in _DATE_FILLER or _BYLINE.fullmatch(w) for w in lead)
+            or bool(_BYLINE.match(before.strip()))
+            or named
+        )
+    # No byline word: a name or place with a comma, and nothing after the date.
+    names = _WORD.findall(trimmed)
+    return (
+        named
+        and not happening
+        and 0 < len(names) <= 4
+        and all(n[:1].isupper() or n.casefold() in _NAME_PARTICLES for n in names)
+    )
+
+
+# ------------------------------------------------------------------- moving parts
+
+# "Read also: <link>" lines and "Related articles" captions inside article bodies.  A bare
+# "Related" counts only as a caption ("Related:"), not as a sentence ("Related to this...").
+_READ_ALSO = re.compile(
+    r"^(?:# )?(?:read (?:also|more)|see also|also read|related (?:articles|stories|posts"
+    r"|news|content|actions|reading)|related\s*(?::|$)|lire aussi|à lire aussi|voir aussi"
+    r"|lesen sie auch|mehr zum thema|lees ook|lee también|читайте также|смотрите также"
+    r"|читайте також|чытайце таксама|глядзіце таксама)(?!\w)",
+    re.I,
+)
+_UNITS = (
+    r"seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|months?|mo|years?"
+    r"|yrs?|y"
+)
+# A relative time ("3 minutes ago", "il y a 3 jours", "vor 2 Tagen", "2 дня назад",
+# "3 мин. назад", "yesterday", "just now").
+_RELATIVE = (
+    rf"(?<!\w)(?:\d+|an?|one)\s*(?:{_UNITS})\.?\s+ago"
+    r"|(?<!\w)(?:a\s+)?(?:few\s+)?moments?\s+ago"
+    r"|(?<!\w)\d+\s*\w+\.?\s+(?:назад|таму|тому|geleden)"
+    r"|(?<!\w)il y a\s+(?:\d+|une?|quelques)\s+\w+"
+    r"|(?<!\w)vor\s+(?:\d+|einer?|einem|wenigen)\s+\w+"
+    r"|(?<!\w)hace\s+(?:\d+|una?|unos|unas)\s+\w+"
+    r"|(?<!\w)(?:just now|yesterday|today|gisteren|vandaag|zojuist|hier|aujourd'hui"
+    r"|à l'instant|gestern|heute|gerade eben|ayer|hoy|justo ahora|вчера|сегодня"
+    r"|только что|учора|сёння|вчора|сьогодні)(?!\w)"
+)
+# At the end of a line: "…, announced 2 hours ago" (a sentence such as "He was arrested
+# 3 months ago." ends with a full stop, and keeps it).
+_RELATIVE_TIME = re.compile(rf"(?:{_RELATIVE})\s*$", re.I)
+# A bare age after a separator, as feeds show it: "Anna (Utrecht) · 3 min".
+_FEED_AGE = re.compile(r"\s*[·•|–—-]\s*\d+\s*(?:min|mins|m|h|hrs|d|мин|ч|дн)\.?\s*$", re.I)
+_RELATIVE_ANYWHERE = re.compile(_RELATIVE, re.I)
+# An entry of a live feed once its time is gone: a first name with an initial or a place
+# ("Alena", "Tomas K.", "Anna (Utrecht)", "Anna from Utrecht", "Anna aus Köln"), signing
+# or not ("… signed", "… heeft getekend", "… hat unterschrieben").
+_NAME = (
+    r"[^\W\d_][\w'’-]*(?:\s+[^\W\d_]\.?)?"
+    r"(?:\s*\([^()]{1,40}\)|\s+(?:from|aus|uit|van|de|du|из|з)\s+[^\W\d_][\w'’-]*"
+    r"(?:\s+[^\W\d_][\w'’-]*)?)?"
+)
+_FEED_VERB = (
+    r"(?:just\s+)?(?:signed|has\s+(?:just\s+)?signed|joined|donated|commented|a\s+signé"
+    r"|vient\s+de\s+signer|hat\s+(?:gerade\s+)?unterschrieben|unterschrieb|heeft\s+"
+    r"(?:net\s+)?(?:getekend|ondertekend)|tekende|firmó|ha\s+firmado|подписал\w*"
+    r"|падпісаў\w*|підписав\w*)"
+)
+_FEED_ENTRY = re.compile(
+    rf"{_NAME}(?:\s+{_FEED_VERB}(?:\s+(?:the|this|de|la|die|la)\s+\w+)?)?", re.I
+)
+_JUST_SIGNED = re.compile(
+    rf"{_NAME}\s+(?:just\s+signed|has\s+just\s+signed|vient\s+de\s+signer|heeft\s+net\s+"
+    r"getekend|hat\s+gerade\s+unterschrieben|acaba\s+de\s+firmar)",
+    re.I,
+)
+# A count: digits, or groups of three after a separator ("12,345", "12.345", "12 345").
+# Not "a digit, then digits, dots and spaces": on a line of "1 1 1 1 ..." that backtracked
+# from every digit to the end of the line, 36 s for 16 KB.
+_NUMBER = r"(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+|\d+)"
+_OF_GOAL = rf"(?:\s*(?:/|of|van|sur|von|de|из|із)\s*{_NUMBER})?"
+# A number (not a bare year) followed by what petitions count: "48,211 have signed",
+# "12,345 of 50,000 signatures", "12 345 подписей". "In 2021 signatures were collected"
+# is not a counter.
+_COUNTER = re.compile(
+    r"(?<![\w.,])(?<!\d )(?<!\d\u00a0)(?<!\d\u202f)"  # from the first group of a count
+    rf"(?!(?:19|20)\d\d(?![\d,.])){_NUMBER}{_OF_GOAL}\s"
+    r"(?:(?:people|supporters|mensen|personen|personnes|menschen|personas|человек|чалавек"
+    r"|людей|осіб)\s+(?:who\s+)?)?"
+    r"(?:(?:have|has)\s+(?:already\s+)?signed|signed|signatures|signatories|supporters"
+    r"|signataires|unterzeichner\w*(?:\*innen)?|have taken action|took action"
+    r"|handtekeningen|hebben\s+(?:al\s+)?getekend|getekend|ondertekend|ont signé|signé"
+    r"|unterschriften|haben unterschrieben|unterschrieben|firmas|han firmado|podpisów"
+    r"|подписали|подписей|подписи|подписа\w*|падпісалі|подпис\w*|подпіс\w*|підпис\w*)(?!\w)",
+    re.I,
+)
+# Counts that are never news, wherever they stand: a labelled count ("Signatures:
+# 12,345"), a share of a goal, what is still needed, views and comments, "Нас уже 12 345".
+_ALWAYS_MOVING = re.compile(
+    rf"(?<!\w)(?:(?:total\s+)?(?:signatures|signed|handtekeningen|ondertekend|unterschriften"
+    rf"|firmas|signataires|подписей|подписи|подпісаў|supporters)\s*:\s*{_NUMBER}{_OF_GOAL}"
+    r"|\d{1,3}(?:[.,]\d+)?\s?%\s+(?:of\s+(?:the\s+|our\s+)?goal|van\s+het\s+doel"
+    r"|de\s+l'objectif|des\s+ziels|del\s+objetivo|от\s+цели)"
+    rf"|(?:only\s+|nog\s+|plus\s+que\s+|noch\s+|solo\s+)?{_NUMBER}\s+(?:more\s+)?"
+    r"(?:to\s+go|needed|signatures\s+needed|te\s+gaan|nodig|restantes|manquantes|fehlen)"
+    rf"|{_NUMBER}\s+(?:views?|comments?|reactions?|shares?|likes?|reads?|keer\s+bekeken"
+    r"|weergaven|reacties|vues|commentaires|aufrufe|kommentare|visitas|comentarios"
+    r"|просмотр\w*|комментари\w*)"
+    rf"|viewed\s+{_NUMBER}\s+times|нас\s+(?:уже\s+)?{_NUMBER}"
+    r"|©\s*(?:\d{4}\s*[-–]\s*)?\d{4}|(?:page\s+)?generated\s+in\s+\d+(?:[.,]\d+)?\s*(?:ms|s"
+    r"|seconds?)|-?\d+(?:[.,]\d)?\s*°\s*[CF]?(?!\w))(?!\w)",
+    re.I,
+)
+# A count is live when it opens its sentence (or follows a separator), alone or after one
+# of these words ("Already 12,345 people have signed!"); inside a sentence it is history
+# ("We delivered 40,000 signatures to the European Parliament").
+_LIVE_LEAD = re.compile(
+    r"(?:^|(?<=[.!?:—–|·•])\s+)(?:(?:already|over|more than|nearly|almost|join|déjà|plus de"
+    r"|bereits|al|reeds|ruim|meer dan|ya|más de|уже|ужо|более|больше|понад|вже)\s+)?$",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[\s.!?…)]*(?:$|(?<=[.!?…])\s)")
+_SENTENCE_OPENING = re.compile(r"(?:^|(?<=[.!?])\s+)[^.!?]*$")
+_SO_FAR = re.compile(
+    r"(?:so far|to date|until now|up to now|now|today|already|tot nu toe|inmiddels|al"
+    r"|jusqu'à présent|à ce jour|déjà|bisher|schon|hasta ahora|ya|уже|пока|ужо|вже)"
+    r"(?:\s+(?:have|has|hebben|heeft|ont|haben|han))?\W*$",
+    re.I,
+)
+# Words that make a dateline a time stamp of the page itself ("Updated 3 May 2024"), as
+# opposed to a bare date, which under a section heading is that section's news
+# ("# Next court hearing" / "15 June 2025").
+_STAMP = re.compile(
+    r"(?<!\w)(?:updated?|last|published|posted|modified|created|mis à jour|publié|publie"
+    r"|veröffentlicht|aktualisiert|обновлено|опубликовано|абноўлена|апублікавана|оновлено"
+    r"|опубліковано)(?!\w)",
+    re.I,
+)
+_LEFTOVER = re.compile(r"\s*([.,;:!?])(?:\s*[.,;:!?])+")  # ". ." left where a count was
+_EDGE_PUNCT = " \t,;:·•|-–—(/"
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` without ``spans`` (ordered, not overlapping), tidied where they were."""
+    kept, at = [], 0
+    for start, end in spans:
+        kept.append(text[at:start])
+        at = max(at, end)
+    kept.append(text[at:])
+    tidy = _LEFTOVER.sub(r"\1", " ".join(kept))
+    return " ".join(tidy.split()).lstrip(_EDGE_PUNCT + ".!?").rstrip(_EDGE_PUNCT)
+
+
+def _moving_counts(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that are live counts (with their lead words), in order."""
+    spans = [(m.start(), m.end()) for m in _ALWAYS_MOVING.finditer(text)]
+    for count in _COUNTER.finditer(text):
+        # Lead words are short: looking further back made a 1 MB line of counts quadratic.
+        lead = _LIVE_LEAD.search(text, max(0, count.start() - 40), count.start())
+        if lead is not None:
+            spans.append((lead.start(), count.end()))
+            continue
+        # A count that closes a sentence opened by "so far" is live too ("So far, 12,345
+        # people have signed."): the sentence goes. "Thank you to the 8,412 people who
+        # signed." is a closed petition's tally, and a count followed by more words history.
+        if _SENTENCE_END.match(text, count.end()):
+            opening = _SENTENCE_OPENING.search(text, max(0, count.start() - 60), count.start())
+            if opening is not None and _SO_FAR.match(opening.group().strip()):
+                spans.append((opening.start(), count.end()))
+    return sorted(spans)
+
+
+def _is_feed_entry(text: str) -> bool:
+    """True for "Tomas K. signed 3 minutes ago", "Anna heeft 3 minuten geleden getekend",
+    "Anna (Utrecht) · 3 min", "Anna from Utrecht just signed"; not for "Petition closed
+    · 1 day ago" or "Lukashenko signed a pardon decree today."."""
+    if len(text) > 120:
+        return False
+    if _JUST_SIGNED.fullmatch(text.strip(_EDGE_PUNCT)):
+        return True
+    aged = _FEED_AGE.sub("", text)
+    timeless = _RELATIVE_ANYWHERE.sub(" ", aged)
+    if timeless == text:
+        return False  # no time in it: "Lukashenko signed" is news
+    return bool(_FEED_ENTRY.fullmatch(" ".join(timeless.split()).strip(_EDGE_PUNCT)))
+
+
+def line(text: str, *, label: bool = False) -> str | None:
+    """``text`` (one line of a page) as it is compared and stored, or None for furniture.
+
+    ``label``: the line above is a section heading or a label ("Next hearing:"), which
+    makes a bare date below it news. See the module docstring for what goes.
+    """
+    if len(text) <= 200 and _READ_ALSO.match(text):
+        return None
+    if is_dateline(text):
+        if label and not _BYLINE.search(text) and not _STAMP.search(text):
+            return text
+        return None
+    heading = text.startswith("# ")
+    body = text[2:] if heading else text
+    if _is_feed_entry(body):
+        return None
+    moving = _RELATIVE_TIME.search(body)
+    if moving is not None:
+        body = body[: moving.start()].rstrip(_EDGE_PUNCT)
+        if not body:
+            return None
+    spans = _moving_counts(body)
+    if spans:
+        body = _cut(body, spans)
+        if not _WORD.search(body):
+            return None  # "48,211 have signed.": nothing else was said
+    return "# " + body if heading else body
+
+
+def _is_label(text: str, titled: bool) -> bool:
+    """True when ``text`` labels what follows: a section heading (not the page's title,
+    the first heading), a line ending in ":", or a short caption ("Next hearing")."""
+    if text.startswith("# "):
+        return titled
+    stripped = text.rstrip()
+    if stripped.endswith(":") and len(stripped) <= 80:
+        return True
+    words = _WORD.findall(stripped)
+    return (
+        0 < len(words) <= 5
+        and len(stripped) <= 40
+        and not _DIGIT.search(stripped)
+        and not stripped.endswith((".", "!", "?"))
+        and not _BYLINE.match(stripped)
+    )
+
+
+def clean(lines: list[str]) -> list[str]:
+    """``lines`` (a page's text, headings prefixed "# ") without furniture and with their
+    moving parts cut (:func:`line`). The page's first heading is its title, whose dateline
+    is furniture; the headings after it, and labels, make a bare date below them news."""
+    out: list[str] = []
+    label = titled = False
+    for text in lines:
+        kept = line(text, label=label)
+        if kept is not None:
+            out.append(kept)
+        label = _is_label(text, titled)
+        titled = titled or text.startswith("# ")
+    return out
+
+
+# ------------------------------------------------------------------- titles
+
+_TITLE_SEPARATOR = re.compile(r"(\s+[|·•–—:-]+\s+|,\s+)")
+# Notification counts ("(3) Free Ales", "Free Ales (1)", "[1] Free Ales") and anything in
+# brackets with a digit ("(14 March 2025)", "(12,345 signed)").
+_TITLE_NOISE = re.compile(r"\s*(?:\([^()]*\d[^()]*\)|\[[^\[\]]*\d[^\[\]]*\])\s*")
+
+
+def steady_title(title: str) -> str:
+    """``title`` without what moves on every visit, for comparing. Takes a page title;
+    returns it without notification counts, bracketed dates and counts, and the parts
+    (between " | ", " – ", ", "…) that are stamps, dates or counts: "Free Ales | Updated
+    12 May 2024 10:22" -> "Free Ales", "(3) Free Ales - 12,345 signatures" -> "Free Ales".
+    Returns "" when nothing steady is left."""
+    parts = _TITLE_SEPARATOR.split(_TITLE_NOISE.sub(" ", title).strip())
+    kept: list[str] = []
+    for i in range(0, len(parts), 2):
+        part = parts[i].strip()
+        if not part:
+            continue
+        steady = line(part)
+        if steady:
+            steady = _cut(steady, [(m.start(), m.end()) for m in _DATE.finditer(steady)])
+        if steady:
+            if kept:
+                kept.append(parts[i - 1])
+            kept.append(steady)
+    return "".join(kept).strip()
