@@ -181,6 +181,7 @@ _RELATIVE = (
 # At the end of a line: "…, announced 2 hours ago" (a sentence such as "He was arrested
 # 3 months ago." ends with a full stop, and keeps it).
 _RELATIVE_TIME = re.compile(rf"(?:{_RELATIVE})\s*$", re.I)
+_RELATIVE_TAIL = 48  # characters: "il y a quelques minutes", "3 мин. назад" fit
 # A bare age after a separator, as feeds show it: "Anna (Utrecht) · 3 min".
 _FEED_AGE = re.compile(r"\s*[·•|–—-]\s*\d+\s*(?:min|mins|m|h|hrs|d|мин|ч|дн)\.?\s*$", re.I)
 _RELATIVE_ANYWHERE = re.compile(_RELATIVE, re.I)
@@ -333,12 +334,14 @@ def line(text: str, *, label: bool = False) -> str | None:
     body = text[2:] if heading else text
     if _is_feed_entry(body):
         return None
-    moving = _RELATIVE_TIME.search(body)
+    # A relative time ends the line and is short: looking at the tail alone keeps a
+    # page's long paragraphs from being scanned from every character.
+    moving = _RELATIVE_TIME.search(body, max(0, len(body) - _RELATIVE_TAIL))
     if moving is not None:
         body = body[: moving.start()].rstrip(_EDGE_PUNCT)
         if not body:
             return None
-    spans = _moving_counts(body)
+    spans = _moving_counts(body) if _DIGIT.search(body) else []  # every count has a digit
     if spans:
         body = _cut(body, spans)
         if not _WORD.search(body):
