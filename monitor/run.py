@@ -485,15 +485,12 @@ class _Run:
             self.store.record_page(run_id, PageRecord(**rec))  # type: ignore[arg-type]
             return report, ()
 
-        is_html = "html" in result.content_type or (
-            not result.content_type and result.body.lstrip()[:1] == b"<"
-        )
-        if is_html:
+        if _is_html(result):
             parsed = await asyncio.get_running_loop().run_in_executor(
                 self.parser,
                 functools.partial(
                     extract.page,
-                    result.body,
+                    _page_body(result),
                     result.final_url,
                     charset=_charset(result),
                     selector=watch.selector,
@@ -533,11 +530,7 @@ class _Run:
                 f"the page is larger than {cap_mb:g} MB; only the first {cap_mb:g} MB were "
                 "read (raise settings.max_page_mb to read it all)"
             )
-            report.note = f"{capped}; {report.note}" if report.note else capped
-            if is_html and lines:
-                # The cap cuts the last line wherever the bytes end, which moves with any
-                # edit above it (a nonce in <head>): a change nobody made.
-                lines = lines[:-1]
+            report.note = _also(capped, report.note)
         etag = result.headers.get("etag")
         last_modified = result.headers.get("last-modified")
         if not watch.content:
@@ -629,13 +622,18 @@ class _Run:
             or not 200 <= again.status_code < 300
         ):
             return change, first, False  # the second look failed; the first answer stands
-        if "html" in again.content_type:
-            parsed = extract.page(
-                again.body,
-                again.final_url,
-                charset=_charset(again),
-                selector=watch.selector,
-                want_links=False,
+        if _is_html(again):
+            # On the parser thread, as the first look: a big page must not hold the loop.
+            parsed = await asyncio.get_running_loop().run_in_executor(
+                self.parser,
+                functools.partial(
+                    extract.page,
+                    _page_body(again),
+                    again.final_url,
+                    charset=_charset(again),
+                    selector=watch.selector,
+                    want_links=False,
+                ),
             )
             lines = compare.normalise(_compared_lines(parsed, watch), ignores)
         else:
@@ -820,11 +818,28 @@ def _rules(watch: Watch) -> str:
     return _sha(json.dumps([_TEXT_RULES, watch.selector, list(watch.ignore)]).encode())[:16]
 
 
+def _is_html(result: FetchResult) -> bool:
+    """True for an answer to read as a page: declared HTML, or undeclared and markup."""
+    return "html" in result.content_type or (
+        not result.content_type and result.body.lstrip()[:1] == b"<"
+    )
+
+
+def _page_body(result: FetchResult) -> bytes:
+    """The body to read a page from: all of it, or when the size cap cut it, up to the
+    last closing tag. The cap cuts wherever the bytes end, so the text of the last element
+    moved with any edit above it (a nonce in <head>): a change nobody made."""
+    if not result.truncated:
+        return result.body
+    cut = result.body.rfind(b"</")
+    return result.body[:cut] if cut > 0 else result.body
+
+
 def _compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
-    """A watched page's text as compared: ``parsed``'s lines, with its title first (a title
-    that turns into "Petition closed" is news; its dates and counts are left out), unless
-    a selector chose the part to watch, the title only repeats the first heading, or
-    there is no text to compare at all."""
+    """A watched page's text as compared, from the first look and the confirming one
+    alike: ``parsed``'s lines, with its title first (a title that turns into "Petition
+    closed" is news; its dates and counts are left out) unless a selector chose the part
+    to watch, the title only repeats the first heading, or there is no text at all."""
     lines, title = parsed.lines, noise.steady_title(parsed.title)
     if watch.selector or not title or not lines or lines[0] == f"# {title}":
         return lines

@@ -182,11 +182,11 @@ def test_a_page_answering_304_after_a_rule_edit_still_reports_its_next_real_chan
 def test_a_page_over_the_size_cap_is_not_changed_by_where_the_cap_cuts_its_last_line(
     web: SimWeb, tmp_path: Path
 ) -> None:
-    def big(nonce: str) -> Route:
+    def big(nonce: str, news: str = "") -> Route:
         filler = "<p>The campaign continues in every city of the country.</p>" * 400
         return Route(
             body=f"<html><head><meta name='csrf' content='{nonce}'></head><body><main>"
-            f"<h1>Free them</h1>{filler}</main></body></html>"
+            f"<h1>Free them</h1>{news}{filler}</main></body></html>"
         )
 
     url = web.route(PARTNER, "/big", big("a" * 10))
@@ -195,6 +195,11 @@ def test_a_page_over_the_size_cap_is_not_changed_by_where_the_cap_cuts_its_last_
     assert first.note is not None and "larger than" in first.note
     web.route(PARTNER, "/big", big("b" * 37))  # every byte after it moves by 27
     assert page_of(days.check(), "Big").content is ContentState.UNCHANGED
+    web.route(PARTNER, "/big", big("b" * 37, "<p>Ales Bialiatski was released.</p>"))
+    edited = page_of(days.check(), "Big")  # and its confirming look agrees with it
+    assert edited.content is ContentState.CHANGED
+    assert edited.change is not None
+    assert edited.change.added == ("Ales Bialiatski was released.",)
 
 
 def test_a_title_that_changes_is_a_change_with_its_keywords(web: SimWeb, tmp_path: Path) -> None:
