@@ -16,8 +16,9 @@ closed. 12,345 people have signed." is compared as "The petition is closed.";
 "Sentenced on 3 March 2023 by Minsk City Court" is news, not a byline; a bare date
 under a section heading or a label ("Next court hearing" / "15 June 2025") is news, not
 a dateline. Forms are known in English, Dutch, French, German, Spanish, Russian,
-Belarusian and Ukrainian. Everything here takes strings and returns strings; no regex
-here backtracks more than linearly on a hostile 1 MB line.
+Belarusian and Ukrainian. Everything here takes strings and returns strings; every count
+pattern starts only where a count can start (``_START``), so a hostile 1 MB line of
+digits and separators is read in linear time (tests/test_noise.py feeds such lines).
 """
 
 from __future__ import annotations
@@ -212,12 +213,14 @@ _JUST_SIGNED = re.compile(
 # from every digit to the end of the line, 36 s for 16 KB.
 _NUMBER = r"(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+|\d+)"
 _OF_GOAL = rf"(?:\s*(?:/|of|van|sur|von|de|из|із)\s*{_NUMBER})?"
+# Where a count may start: not inside a word or a number, nor at its second group (so a
+# line of "111 111 111 …" is tried once, not from every group to the end of the line).
+_START = r"(?<![\w.,])(?<!\d )(?<!\d\u00a0)(?<!\d\u202f)"
 # A number (not a bare year) followed by what petitions count: "48,211 have signed",
 # "12,345 of 50,000 signatures", "12 345 подписей". "In 2021 signatures were collected"
 # is not a counter.
 _COUNTER = re.compile(
-    r"(?<![\w.,])(?<!\d )(?<!\d\u00a0)(?<!\d\u202f)"  # from the first group of a count
-    rf"(?!(?:19|20)\d\d(?![\d,.])){_NUMBER}{_OF_GOAL}\s"
+    rf"{_START}(?!(?:19|20)\d\d(?![\d,.])){_NUMBER}{_OF_GOAL}\s"
     r"(?:(?:people|supporters|mensen|personen|personnes|menschen|personas|человек|чалавек"
     r"|людей|осіб)\s+(?:who\s+)?)?"
     r"(?:(?:have|has)\s+(?:already\s+)?signed|signed|signatures|signatories|supporters"
@@ -232,16 +235,16 @@ _COUNTER = re.compile(
 _ALWAYS_MOVING = re.compile(
     rf"(?<!\w)(?:(?:total\s+)?(?:signatures|signed|handtekeningen|ondertekend|unterschriften"
     rf"|firmas|signataires|подписей|подписи|подпісаў|supporters)\s*:\s*{_NUMBER}{_OF_GOAL}"
-    r"|\d{1,3}(?:[.,]\d+)?\s?%\s+(?:of\s+(?:the\s+|our\s+)?goal|van\s+het\s+doel"
+    r"|(?<!\d)\d{1,3}(?:[.,]\d+)?\s?%\s+(?:of\s+(?:the\s+|our\s+)?goal|van\s+het\s+doel"
     r"|de\s+l'objectif|des\s+ziels|del\s+objetivo|от\s+цели)"
-    rf"|(?:only\s+|nog\s+|plus\s+que\s+|noch\s+|solo\s+)?{_NUMBER}\s+(?:more\s+)?"
+    rf"|(?:only\s+|nog\s+|plus\s+que\s+|noch\s+|solo\s+)?{_START}{_NUMBER}\s+(?:more\s+)?"
     r"(?:to\s+go|needed|signatures\s+needed|te\s+gaan|nodig|restantes|manquantes|fehlen)"
-    rf"|{_NUMBER}\s+(?:views?|comments?|reactions?|shares?|likes?|reads?|keer\s+bekeken"
+    rf"|{_START}{_NUMBER}\s+(?:views?|comments?|reactions?|shares?|likes?|reads?|keer\s+bekeken"
     r"|weergaven|reacties|vues|commentaires|aufrufe|kommentare|visitas|comentarios"
     r"|просмотр\w*|комментари\w*)"
     rf"|viewed\s+{_NUMBER}\s+times|нас\s+(?:уже\s+)?{_NUMBER}"
     r"|©\s*(?:\d{4}\s*[-–]\s*)?\d{4}|(?:page\s+)?generated\s+in\s+\d+(?:[.,]\d+)?\s*(?:ms|s"
-    r"|seconds?)|-?\d+(?:[.,]\d)?\s*°\s*[CF]?(?!\w))(?!\w)",
+    r"|seconds?)|-?(?<!\d)\d+(?:[.,]\d)?\s*°\s*[CF]?(?!\w))(?!\w)",
     re.I,
 )
 # A count is live when it opens its sentence (or follows a separator), alone or after one
@@ -269,7 +272,9 @@ _STAMP = re.compile(
     r"|опубліковано)(?!\w)",
     re.I,
 )
-_LEFTOVER = re.compile(r"\s*([.,;:!?])(?:\s*[.,;:!?])+")  # ". ." left where a count was
+# ". ." left where a count was, once spaces are single (a leading "\s*" was quadratic on
+# the long run of spaces that cutting 7,000 counts out of a line leaves).
+_LEFTOVER = re.compile(r" ?([.,;:!?])(?: ?[.,;:!?])+")
 _EDGE_PUNCT = " \t,;:·•|-–—(/"
 
 
@@ -280,8 +285,8 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
         kept.append(text[at:start])
         at = max(at, end)
     kept.append(text[at:])
-    tidy = _LEFTOVER.sub(r"\1", " ".join(kept))
-    return " ".join(tidy.split()).lstrip(_EDGE_PUNCT + ".!?").rstrip(_EDGE_PUNCT)
+    tidy = _LEFTOVER.sub(r"\1", " ".join(" ".join(kept).split()))
+    return tidy.lstrip(_EDGE_PUNCT + ".!?").rstrip(_EDGE_PUNCT)
 
 
 def _moving_counts(text: str) -> list[tuple[int, int]]:

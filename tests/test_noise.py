@@ -150,6 +150,10 @@ def test_a_title_is_compared_without_what_moves_in_it(title: str, steady: str) -
         pytest.param("1 " * 50_000, id="digits-and-spaces"),
         pytest.param("1," * 50_000 + " x", id="digits-and-commas"),
         pytest.param("12 " * 30_000 + "signatures", id="one-long-count"),
+        pytest.param("111 " * 30_000, id="groups-of-three"),
+        pytest.param("1° " * 30_000, id="temperatures-whose-cut-leaves-long-spaces"),
+        pytest.param("© 2024 " * 20_000, id="copyright-years"),
+        pytest.param("1 views " * 20_000, id="view-counts"),
     ],
 )
 def test_a_hostile_line_is_handled_in_linear_time(text: str) -> None:
