@@ -250,8 +250,8 @@ def _parse(body: bytes, content_type: str) -> _Doc | None:
         return None
     if not media and b"<" not in body[:1024]:
         return None  # undeclared and does not look like markup
-    # Decoded as extract decodes a watched page (BOM, HTTP charset, a <meta charset> as
-    # late as 1 MiB in, a few invalid bytes): a soft-404 whose title is in cp1251 behind
+    # Decoded as extract decodes a watched page (BOM, HTTP charset, a late <meta
+    # charset>, a few invalid bytes): a soft-404 whose title is in cp1251 behind
     # 5 KB of inline script read as mojibake here when only the first 4 KB were searched.
     text = decode(body, _charset_param(content_type))
     # lxml refuses str input that carries an XML encoding declaration.
@@ -471,13 +471,27 @@ def _login_form(doc: _Doc) -> bool:
     chrome = [
         el
         for el in doc.root.iter()
-        if isinstance(el.tag, str) and _CHROME_ROLES & set(str(el.get("role", "")).lower().split())
+        if isinstance(el.tag, str)
+        and (
+            _CHROME_ROLES & set(str(el.get("role", "")).lower().split())
+            or _unseen(el)  # a login pop-up waiting hidden in the page is not the page
+        )
     ]
     for el in chrome:
         if el.getparent() is not None:
             el.drop_tree()  # keeps the text that follows it: that is its parent's
     _, length = doc.fingerprint()  # strips the chrome tags from the tree too
     return bool(_PASSWORD(doc.root)) and length < _LOGIN_WALL_CHARS
+
+
+def _unseen(el: Any) -> bool:
+    """True for an element a reader does not see until something opens it."""
+    if el.tag in ("dialog", "template") or el.get("hidden") is not None:
+        return True
+    if el.get("aria-hidden") == "true":
+        return True
+    style = str(el.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
 
 
 def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> LinkVerdict:
@@ -521,7 +535,9 @@ def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> Lin
                 "the watched site was probably closed or merged into it"
             )
             return LinkVerdict(Status.SOFT_404, code, final, reason)
-    doc = _parse_window(result)
+    # The whole page, not classify's window: a page with 64 KB of inline CSS and JSON
+    # before its article would otherwise be judged by its header alone.
+    doc = _parse(result.body, result.headers.get("content-type", ""))
     if doc is not None and _login_form(doc):
         reason = "Shows a login form instead of the page: its text could not be checked"
         return LinkVerdict(Status.BLOCKED, code, final, reason)

@@ -393,6 +393,16 @@ _SHORT_PETITION = (
                      Status.BLOCKED, id="a login form beside a long navigation div is blocked"),
         pytest.param(f"<title>Petition</title><main>{_LOGIN_BOX}{_SHORT_PETITION * 2}</main>",
                      Status.OK, id="a login box beside a page of real text stays ok"),
+        pytest.param(f"<title>Petition</title><div hidden>{_LOGIN_BOX}</div>{_SHORT_PETITION}",
+                     Status.OK, id="a hidden login pop-up stays ok"),
+        pytest.param(f"<title>Petition</title><dialog>{_LOGIN_BOX}</dialog>{_SHORT_PETITION}",
+                     Status.OK, id="a login dialog stays ok"),
+        pytest.param(f"<title>Petition</title><main>{_LOGIN_BOX}"
+                     f"<style>{'.a{color:red}' * 7000}</style>{_SHORT_PETITION * 2}</main>",
+                     Status.OK, id="an article after 84 KB of css is measured too"),
+        pytest.param(f"<title>Petition</title><div style='display: none'>{_LOGIN_BOX}</div>"
+                     f"{_SHORT_PETITION}",
+                     Status.OK, id="a login box styled hidden stays ok"),
     ],
 )  # fmt: skip
 def test_a_watched_page_that_became_a_login_form_is_blocked(html: str, status: Status) -> None:
