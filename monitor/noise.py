@@ -187,22 +187,27 @@ _RELATIVE_TAIL = 48  # characters: "il y a quelques minutes", "3 мин. наз�
 _FEED_AGE = re.compile(r"\s*[·•|–—-]\s*\d+\s*(?:min|mins|m|h|hrs|d|мин|ч|дн)\.?\s*$", re.I)
 _RELATIVE_ANYWHERE = re.compile(_RELATIVE, re.I)
 # An entry of a live feed once its time is gone: a first name with an initial or a place
-# ("Alena", "Tomas K.", "Anna (Utrecht)", "Anna from Utrecht", "Anna aus Köln"), signing
-# or not ("… signed", "… heeft getekend", "… hat unterschrieben").
-_NAME = (
-    r"[^\W\d_][\w'’-]*(?:\s+[^\W\d_]\.?)?"
+# ("Alena", "Tomas K.", "Anna (Utrecht)", "Anna from Utrecht", "Anna aus Köln"), or up to
+# three capitalised names before a signing verb ("Maria Kowalska signed").
+_PLACE = (
     r"(?:\s*\([^()]{1,40}\)|\s+(?:from|aus|uit|van|de|du|из|з)\s+[^\W\d_][\w'’-]*"
     r"(?:\s+[^\W\d_][\w'’-]*)?)?"
 )
+_NAME = rf"[^\W\d_][\w'’-]*(?:\s+[^\W\d_]\.?)?{_PLACE}"
+_FULL_NAME = rf"[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’.-]*){{0,2}}{_PLACE}"
 _FEED_VERB = (
     r"(?:just\s+)?(?:signed|has\s+(?:just\s+)?signed|joined|donated|commented|a\s+signé"
     r"|vient\s+de\s+signer|hat\s+(?:gerade\s+)?unterschrieben|unterschrieb|heeft\s+"
     r"(?:net\s+)?(?:getekend|ondertekend)|tekende|firmó|ha\s+firmado|подписал\w*"
     r"|падпісаў\w*|підписав\w*)"
 )
-_FEED_ENTRY = re.compile(
-    rf"{_NAME}(?:\s+{_FEED_VERB}(?:\s+(?:the|this|de|la|die|la)\s+\w+)?)?", re.I
+_PETITION = (
+    r"(?:\s+(?:the|this|our|de|het|la|die|diese|esta|la)\s+(?:petition|petitie|pétition"
+    r"|petición|appeal|oproep|appel|aufruf|campaign|campagne|kampagne))?"
 )
+# A name alone, with a numeric age ("Alena · 2 days ago"), or a name and a signing verb.
+_FEED_NAME = re.compile(_NAME)
+_FEED_SIGNER = re.compile(rf"{_FULL_NAME}\s+{_FEED_VERB}{_PETITION}", re.I)
 _JUST_SIGNED = re.compile(
     rf"{_NAME}\s+(?:just\s+signed|has\s+just\s+signed|vient\s+de\s+signer|heeft\s+net\s+"
     r"getekend|hat\s+gerade\s+unterschrieben|acaba\s+de\s+firmar)",
@@ -255,6 +260,14 @@ _LIVE_LEAD = re.compile(
     r"|bereits|al|reeds|ruim|meer dan|ya|más de|уже|ужо|более|больше|понад|вже)\s+)?$",
     re.I,
 )
+# A count opening its sentence is live when it is the sentence ("48,211 have signed.",
+# "12,345 signatures · 37,655 to go"); "1,200 signatures were handed to the Minister on
+# Monday." is what happened to them.
+_COUNT_END = re.compile(
+    r"(?P<tail>(?:\s+(?:so far|collected|gathered|and counting|verzameld|gesammelt"
+    r"|recogidas|recueillies|собрано))?)\s*(?:[.!?…]|[·•|–—]|-\s|$)",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"[\s.!?…)]*(?:$|(?<=[.!?…])\s)")
 _SENTENCE_OPENING = re.compile(r"(?:^|(?<=[.!?])\s+)[^.!?]*$")
 _SO_FAR = re.compile(
@@ -295,8 +308,9 @@ def _moving_counts(text: str) -> list[tuple[int, int]]:
     for count in _COUNTER.finditer(text):
         # Lead words are short: looking further back made a 1 MB line of counts quadratic.
         lead = _LIVE_LEAD.search(text, max(0, count.start() - 40), count.start())
-        if lead is not None:
-            spans.append((lead.start(), count.end()))
+        end = _COUNT_END.match(text, count.end()) if lead is not None else None
+        if lead is not None and end is not None:
+            spans.append((lead.start(), end.end("tail")))
             continue
         # A count that closes a sentence opened by "so far" is live too ("So far, 12,345
         # people have signed."): the sentence goes. "Thank you to the 8,412 people who
@@ -309,9 +323,11 @@ def _moving_counts(text: str) -> list[tuple[int, int]]:
 
 
 def _is_feed_entry(text: str) -> bool:
-    """True for "Tomas K. signed 3 minutes ago", "Anna heeft 3 minuten geleden getekend",
-    "Anna (Utrecht) · 3 min", "Anna from Utrecht just signed"; not for "Petition closed
-    · 1 day ago" or "Lukashenko signed a pardon decree today."."""
+    """True for "Tomas K. signed 3 minutes ago", "Maria Kowalska signed 3 minutes ago",
+    "Anna heeft 3 minuten geleden getekend", "Anna (Utrecht) · 3 min", "Alena · 2 days
+    ago", "Anna from Utrecht just signed"; not for "Petition closed · 1 day ago",
+    "Released today", "Parliament joined the call today" or "Lukashenko signed a pardon
+    decree today."."""
     if len(text) > 120:
         return False
     if _JUST_SIGNED.fullmatch(text.strip(_EDGE_PUNCT)):
@@ -320,7 +336,14 @@ def _is_feed_entry(text: str) -> bool:
     timeless = _RELATIVE_ANYWHERE.sub(" ", aged)
     if timeless == text:
         return False  # no time in it: "Lukashenko signed" is news
-    return bool(_FEED_ENTRY.fullmatch(" ".join(timeless.split()).strip(_EDGE_PUNCT)))
+    rest = " ".join(timeless.split()).strip(_EDGE_PUNCT)
+    if _FEED_SIGNER.fullmatch(rest):
+        return True
+    # A name alone only with an age in numbers: "Released today" is news.
+    numeric_age = aged != text or any(
+        _DIGIT.search(m.group()) for m in _RELATIVE_ANYWHERE.finditer(aged)
+    )
+    return numeric_age and bool(_FEED_NAME.fullmatch(rest))
 
 
 def line(text: str, *, label: bool = False) -> str | None:
@@ -337,7 +360,7 @@ def line(text: str, *, label: bool = False) -> str | None:
         return None
     heading = text.startswith("# ")
     body = text[2:] if heading else text
-    if _is_feed_entry(body):
+    if not heading and _is_feed_entry(body):
         return None
     # A relative time ends the line and is short: looking at the tail alone keeps a
     # page's long paragraphs from being scanned from every character.
