@@ -480,8 +480,13 @@ def blocked_advice(reason: str | None, http_status: int | None, *, watchlist: st
     # "Redirects to a login page: the page's text could not be checked": the part before
     # the colon says why; the rest is said below in other words.
     why = why.split(": ", 1)[0].rstrip(".")
-    if http_status == 401 or "login" in why.lower():
+    # By what happened, not by a word in the sentence: a 403's "Login or bot protection"
+    # says "login" too, and a bot wall is not a login.
+    asked_login = http_status == 401 or why.startswith(("Redirects to a login", "Shows a login"))
+    if asked_login:
         said = f"The page now asks for a login ({why}), so its text is not being watched"
+    elif http_status == 429:
+        said = f"The site refused to answer so many requests ({why}), so its text was not read"
     else:
         said = f"The page cannot be read ({why}), so its text is not being watched"
     return (
@@ -798,7 +803,9 @@ class _Builder:
                 section = _problem_section(now, then, then.confirmed)
                 badge = _watch(row) if section == "watching" else None
                 out.add(section, self.item(row, page=page, badge=badge))
-            elif then.confirmed:
+            elif then.confirmed and row.status != "blocked":
+                # A blocked page is listed under Needs attention: its text still cannot be
+                # read, so it is not "answering again".
                 note = f"The watched page answers again (was: {self._was(then, url)})."
                 out.add("fixed", self.item(row, page=page, badge=_BADGES["ok"], note=note))
 
@@ -820,7 +827,10 @@ class _Builder:
             advice: tuple[str, str] | None
             if row.status == "blocked":
                 # Not a problem for a link (only listed), but a watched page behind a login
-                # is a page nobody watches any more: never an "all clear".
+                # is a page nobody watches any more: never an "all clear". A 429 ("too many
+                # requests") passes by itself more often than not: listed when repeated.
+                if row.http_status == 429 and not (len(rows) > 1 and rows[1].status == "blocked"):
+                    continue
                 advice = (
                     "Blocked",
                     blocked_advice(row.error, row.http_status, watchlist=watchlist),

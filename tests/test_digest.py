@@ -86,6 +86,7 @@ class World:
         found: Mapping[str, Sequence[tuple[str, str]]] = {},
         suggestions: Mapping[str, str] = {},
         errors: Mapping[str, str] = {},
+        codes: Mapping[str, int] = {},
         texts: Mapping[str, str] = {},
         files: Mapping[str, tuple[str, int]] = {},
         notes: Mapping[str, str] = {},
@@ -123,7 +124,8 @@ class World:
             version = self.store.record_page(
                 run,
                 PageRecord(
-                    page, when, status, HTTP.get(status), w.url, errors.get(w.url),
+                    page, when, status, codes.get(w.url, HTTP.get(status)), w.url,
+                    errors.get(w.url),
                     "changed" if change else "baseline" if read and w.url in baseline
                     else "unchanged" if read else "unavailable",
                     version_lines=(text,) if read else None,
@@ -814,6 +816,13 @@ def test_a_note_that_leaves_nothing_unwatched_is_not_shown(
             id="behind-bot-protection",
         ),
         pytest.param(
+            "Login or bot protection (403): could not verify",
+            "The page cannot be read (Login or bot protection (403)), so its text is not being "
+            "watched: open it to check it by hand; if it stays so, ask the maintainer to watch "
+            "another URL in config/watchlist.yaml.",
+            id="a-403-is-no-login-although-its-sentence-says-login",
+        ),
+        pytest.param(
             None,
             "The page cannot be read (The site blocks automatic checks (403)), so its text is "
             "not being watched: open it to check it by hand; if it stays so, ask the maintainer "
@@ -843,6 +852,28 @@ def test_a_blocked_watched_page_needs_attention_while_a_blocked_link_is_only_lis
         text
     )
     assert f"[⊘] {LINK} — " in text.split("BLOCKED: COULD NOT VERIFY (1)")[1]
+
+
+def test_a_watched_page_refused_once_with_429_waits_for_a_second_refusal(world: World) -> None:
+    too_many = {NEWS: "The site refused to answer so many requests (429): could not verify"}
+    world.run(pages={NEWS: "blocked"}, codes={NEWS: 429}, errors=too_many)
+    assert world.digest().attention == ()  # it passes by itself more often than not
+    world.run(pages={NEWS: "blocked"}, codes={NEWS: 429}, errors=too_many)
+    [item] = world.digest().attention
+    assert item.headline.startswith(
+        "The site refused to answer so many requests (The site refused to answer so many "
+        "requests (429)), so its text was not read"
+    )
+
+
+def test_a_page_once_gone_and_now_behind_a_login_is_not_called_fixed(world: World) -> None:
+    world.run(pages={NEWS: "broken"})
+    world.run(pages={NEWS: "broken"})
+    world.write()
+    world.run(pages={NEWS: "blocked"}, errors={NEWS: "Redirects to a login page: no"})
+    d = world.digest()
+    assert where(d, NEWS) == set()  # not under Fixed
+    assert [i.url for i in d.attention] == [NEWS]
 
 
 def test_a_watched_page_that_is_down_is_listed_as_a_problem_not_for_its_old_note(
