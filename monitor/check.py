@@ -333,6 +333,16 @@ def _is_home(path: str) -> bool:
     return _HOME_PATH.match(path.lower() or "/") is not None
 
 
+def _same_landing(a: str, b: str) -> bool:
+    """True when two final URLs are the same page (scheme, "www." and a final "/" aside)."""
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (_bare_host(pa.hostname), pa.path.rstrip("/"), pa.query) == (
+        _bare_host(pb.hostname),
+        pb.path.rstrip("/"),
+        pb.query,
+    )
+
+
 def _bare_host(host: str | None) -> str:
     return (host or "").lower().removeprefix("www.")
 
@@ -494,7 +504,9 @@ def _unseen(el: Any) -> bool:
     return "display:none" in style or "visibility:hidden" in style
 
 
-def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> LinkVerdict:
+def page_verdict(
+    result: FetchResult, profile: HostProfile | None = None, *, landed: str | None = None
+) -> LinkVerdict:
     """Judge a watched page: ``classify``, and stricter where a page's text is at stake.
 
     A link that leads to a login page or to another site's home page may be as meant (a
@@ -521,7 +533,11 @@ def page_verdict(result: FetchResult, profile: HostProfile | None = None) -> Lin
     if sent_home:
         return verdict
     start, end = urlsplit(result.url), urlsplit(final)
-    if result.hops and _is_home(end.path):
+    # A page that has always landed there (a campaign's short address leading to its
+    # microsite's home) is watched there; only a page that used to land elsewhere and is
+    # now sent home has lost its text.
+    always_there = landed is not None and _same_landing(landed, final)
+    if result.hops and _is_home(end.path) and not always_there:
         if not _is_home(start.path):
             reason = (
                 f"Sends readers to the home page of {end.hostname}: the page was probably removed"

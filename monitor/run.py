@@ -414,10 +414,13 @@ class _Run:
     async def _profile(self, url: str) -> HostProfile:
         return checker.host_profile(await self.fetcher.missing_path(url))
 
-    async def classify(self, result: FetchResult, *, watched: bool = False) -> LinkVerdict:
+    async def classify(
+        self, result: FetchResult, *, watched: bool = False, landed: str | None = None
+    ) -> LinkVerdict:
         """Status of a fetch; asks for the host profile only where it can matter (2xx HTML).
 
-        ``watched``: judge it as a watched page (``check.page_verdict``), not as a link.
+        ``watched``: judge it as a watched page (``check.page_verdict``, with ``landed``,
+        where its last readable check ended up), not as a link.
         """
         profile = None
         if (
@@ -429,7 +432,7 @@ class _Run:
         ):
             profile = await self.profile(result.final_url)
         if watched:
-            return checker.page_verdict(result, profile)
+            return checker.page_verdict(result, profile, landed=landed)
         return checker.classify(result, profile)
 
     def _tick(self, stage: str, done: int, total: int) -> None:
@@ -457,7 +460,11 @@ class _Run:
         if result.not_modified and recent:
             return self._not_modified(run_id, page_id, watch, result, recent[0], checked_at)
 
-        verdict = await self.classify(result, watched=True)
+        # Its first look is trusted to land where the maintainer meant it to.
+        landed = self.store.last_landing(page_id)
+        verdict = await self.classify(
+            result, watched=True, landed=result.final_url if landed == "" else landed
+        )
         report = PageReport(
             watch.name,
             watch.url,

@@ -507,6 +507,20 @@ class Store:
         row = self._db.execute("SELECT id, name, partner FROM pages WHERE url=?", (url,)).fetchone()
         return (int(row["id"]), row["name"], row["partner"]) if row else None
 
+    def last_landing(self, page_id: int) -> str | None:
+        """Where the page's last readable check (``ok`` or ``moved``) ended up (its final
+        URL after redirects); "" when it was never checked; None when it was checked but
+        never answered readably."""
+        rows = self._db.execute(
+            "SELECT status, final_url FROM page_checks WHERE page_id=? "
+            "ORDER BY status IN ('ok', 'moved') DESC, checked_at DESC, run_id DESC LIMIT 1",
+            (page_id,),
+        ).fetchall()
+        if not rows:
+            return ""
+        status, final = rows[0]["status"], rows[0]["final_url"]
+        return str(final) if status in ("ok", "moved") and final else None
+
     def recent_versions(self, page_id: int, n: int) -> list[Version]:
         """The page's ``n`` most recently seen versions, newest first."""
         rows = self._db.execute(

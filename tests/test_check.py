@@ -338,6 +338,13 @@ def test_a_watched_page_is_judged_stricter_than_a_link_where_its_text_is_lost(
         assert f"home page of {urlsplit(result.final_url).hostname}" in (verdict.reason or "")
 
 
+def test_a_watched_page_that_always_landed_on_another_sites_home_is_watched_there() -> None:
+    short = redirected([("https://amnesty.nl/freeales", 301)], "https://freeales.org/")
+    assert page_verdict(short).status is Status.SOFT_404  # it used to land elsewhere
+    assert page_verdict(short, landed="https://www.freeales.org").status is Status.MOVED
+    assert page_verdict(short, landed="https://amnesty.nl/freeales").status is Status.SOFT_404
+
+
 def _with_body(html: str) -> FetchResult:
     return FetchResult(
         url=LINK,

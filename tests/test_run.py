@@ -338,6 +338,17 @@ def test_a_watched_site_root_sent_to_another_sites_home_is_a_soft_404_not_a_diff
     assert closed.error is not None and f"home page of {OTHER}, another site" in closed.error
 
 
+def test_a_short_address_leading_to_a_microsites_home_is_watched_from_the_first_check(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    home = web.route(OTHER, "/", Route.page("Free Ales", "The campaign for Ales Bialiatski."))
+    url = web.route(PARTNER, "/freeales", Route.redirect(home, status=301))
+    days = Days(config(tmp_path, watch("Campaign", url)))
+    first = page_of(days.check(), "Campaign")
+    assert (first.status, first.content) == (Status.MOVED, ContentState.BASELINE)
+    assert page_of(days.check(), "Campaign").content is ContentState.UNCHANGED
+
+
 def test_a_change_seen_once_and_not_confirmed_is_not_hidden_later_by_its_etag(
     web: SimWeb, tmp_path: Path
 ) -> None:
