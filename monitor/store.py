@@ -672,8 +672,8 @@ class Store:
             int(r[0])
             for r in db.execute(
                 "SELECT id FROM versions WHERE page_id=? AND id NOT IN ("
-                " SELECT id FROM versions WHERE page_id=? ORDER BY last_seen DESC, id DESC"
-                " LIMIT ?)"
+                " SELECT id FROM versions WHERE page_id=?"
+                " ORDER BY last_seen DESC, last_run DESC, id DESC LIMIT ?)"
                 " AND id NOT IN (SELECT version_id FROM page_checks WHERE version_id IS NOT NULL"
                 f"  AND page_id=? AND run_id > {delivered})"
                 " AND id NOT IN (SELECT prev_version_id FROM page_checks"
