@@ -348,8 +348,7 @@ def _bare_host(host: str | None) -> str:
 
 
 def _same_site(host_a: str, host_b: str) -> bool:
-    a = host_a.lower().removeprefix("www.")
-    b = host_b.lower().removeprefix("www.")
+    a, b = _bare_host(host_a), _bare_host(host_b)
     return a == b or a.endswith("." + b) or b.endswith("." + a)
 
 

@@ -41,7 +41,7 @@ import jinja2
 
 from monitor import __version__
 from monitor.config import DEFAULT_PATH, Config, Watch
-from monitor.models import Status
+from monitor.models import TEXT_RULES_CHANGED, Status
 from monitor.store import CheckRow, Occurrence, PageCheckRow, Store, Version
 
 __all__ = [
@@ -495,11 +495,6 @@ def blocked_advice(reason: str | None, http_status: int | None, *, watchlist: st
     )
 
 
-# How ``run`` starts the note of a check that took a new baseline because the rules that
-# make a page's text (its selector and ignore rules, or partner-monitor's own) changed.
-_REBASED_NOTE = "the rules that turn this page into text changed"
-
-
 def note_advice(
     note: str | None, *, content: str, earlier: str | None, watchlist: str
 ) -> tuple[str, str] | None:
@@ -907,7 +902,7 @@ class _Builder:
             if r.content == "baseline":
                 # Not a first check: a page already watched whose selector or ignore rules
                 # (or partner-monitor's own) were edited, so today's text was not compared.
-                again = r.note is not None and _REBASED_NOTE in r.note
+                again = r.note is not None and TEXT_RULES_CHANGED in r.note
                 (rebased if again else started).append(self.page_name(r.url, r.name))
             if r.content == "changed" and r.change:
                 by_page.setdefault(r.url, []).append(r)

@@ -170,6 +170,11 @@ class LinkVerdict:
     suggestion: str | None = None  # redirect target for ``moved``
 
 
+# How ``run`` starts the note of a check that took a quiet new baseline because the rules
+# that make a page's text changed; ``digest`` finds such checks by it.
+TEXT_RULES_CHANGED = "the rules that turn this page into text changed"
+
+
 class ContentState(enum.StrEnum):
     """The contract's ``content`` field of a watched page."""
 

@@ -202,7 +202,7 @@ _FEED_VERB = (
     r"|падпісаў\w*|підписав\w*)"
 )
 _PETITION = (
-    r"(?:\s+(?:the|this|our|de|het|la|die|diese|esta|la)\s+(?:petition|petitie|pétition"
+    r"(?:\s+(?:the|this|our|de|het|la|die|diese|esta)\s+(?:petition|petitie|pétition"
     r"|petición|appeal|oproep|appel|aufruf|campaign|campagne|kampagne))?"
 )
 # A name alone, with a numeric age ("Alena · 2 days ago"), or a name and a signing verb.

@@ -36,6 +36,7 @@ from monitor import compare, extract, noise
 from monitor.config import Config, Watch
 from monitor.fetch import Fetcher
 from monitor.models import (
+    TEXT_RULES_CHANGED,
     Change,
     ContentState,
     FetchResult,
@@ -493,18 +494,7 @@ class _Run:
             return report, ()
 
         if _is_html(result):
-            parsed = await asyncio.get_running_loop().run_in_executor(
-                self.parser,
-                functools.partial(
-                    extract.page,
-                    _page_body(result),
-                    result.final_url,
-                    charset=_charset(result),
-                    selector=watch.selector,
-                    want_links=watch.links,
-                    want_text=watch.content,
-                ),
-            )
+            parsed = await self._parse(result, watch, want_links=watch.links)
             links = parsed.links if watch.links else ()
             lines = _compared_lines(parsed, watch)
             title = parsed.title
@@ -560,10 +550,9 @@ class _Run:
                 # quiet new baseline, said on the page, rather than a false "changed".
                 change = Change(ContentState.BASELINE)
                 report.note = _also(
-                    "the rules that turn this page into text changed since its last version "
-                    "(its selector or ignore rules, or partner-monitor's own), so this version "
-                    "is a new baseline and was not compared; `monitor diff` shows how the two "
-                    "differ",
+                    f"{TEXT_RULES_CHANGED} since its last version (its selector or ignore "
+                    "rules, or partner-monitor's own), so this version is a new baseline and "
+                    "was not compared; `monitor diff` shows how the two differ",
                     report.note,
                 )
             else:
@@ -630,18 +619,7 @@ class _Run:
         ):
             return change, first, False  # the second look failed; the first answer stands
         if _is_html(again):
-            # On the parser thread, as the first look: a big page must not hold the loop.
-            parsed = await asyncio.get_running_loop().run_in_executor(
-                self.parser,
-                functools.partial(
-                    extract.page,
-                    _page_body(again),
-                    again.final_url,
-                    charset=_charset(again),
-                    selector=watch.selector,
-                    want_links=False,
-                ),
-            )
+            parsed = await self._parse(again, watch, want_links=False)
             lines = compare.normalise(_compared_lines(parsed, watch), ignores)
         else:
             lines = first if _sha(again.body) in first[0] else ("(different bytes)",)
@@ -651,6 +629,22 @@ class _Run:
         # counter or a page in mid-edit. Nothing is reported this run (the stored version
         # stays current); a real edit is seen again, and confirmed, by the next run.
         return Change(ContentState.UNCHANGED, matched_recent=0), recent[0].lines, True
+
+    async def _parse(self, result: FetchResult, watch: Watch, *, want_links: bool) -> Page:
+        """``extract.page`` of a watched page's answer, on the parser thread (a big page
+        must not hold the event loop), the first look and the confirming one alike."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.parser,
+            functools.partial(
+                extract.page,
+                _page_body(result),
+                result.final_url,
+                charset=_charset(result),
+                selector=watch.selector,
+                want_links=want_links,
+                want_text=watch.content,
+            ),
+        )
 
     def _not_modified(
         self, run_id: int, page_id: int, watch: Watch, result: FetchResult, seen: Version, at: str

@@ -412,16 +412,8 @@ class Store:
         highest number, from which new versions go on. A new database passes here too
         (its columns already exist and it has no versions).
         """
-        columns = {
-            table: {str(r["name"]) for r in db.execute(f"PRAGMA table_info({table})")}
-            for table in ("pages", "versions")
-        }
-        if "number" not in columns["versions"]:
-            db.execute("ALTER TABLE versions ADD COLUMN number INTEGER")
-        if "last_version_number" not in columns["pages"]:
-            db.execute(
-                "ALTER TABLE pages ADD COLUMN last_version_number INTEGER NOT NULL DEFAULT 0"
-            )
+        Store._add_column(db, "versions", "number INTEGER")
+        Store._add_column(db, "pages", "last_version_number INTEGER NOT NULL DEFAULT 0")
         db.execute(
             "UPDATE versions SET number = (SELECT COUNT(*) FROM versions o "
             " WHERE o.page_id = versions.page_id AND (o.first_seen < versions.first_seen"
