@@ -406,6 +406,8 @@ def _error_verdict(result: FetchResult) -> LinkVerdict:
             reason = "The server refused the connection: the site is down or has moved"
         case FetchError.RESET:
             reason = "The connection was cut off before the page arrived"
+        case FetchError.NO_ROUTE:
+            reason = "No network route to the site: its network is down or unreachable"
         case FetchError.TLS:
             lowered = detail.lower()
             if "certificate" in lowered or "hostname" in lowered:

@@ -239,6 +239,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             stop()
     if args.json:
         _write_json(report.json_text(), args.json)
+    if report.outage is not None:
+        from monitor.wording import outage_reason
+
+        print(f"monitor: {outage_reason(report.outage)}", file=sys.stderr)
+        return EXIT_FAILED
     if not args.quiet:
         _summary_table(report, human)
     return EXIT_PROBLEMS if report.problems else EXIT_OK
@@ -283,6 +288,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     outcome = schedule.run_once(cfg, out=args.out, text=args.text, progress=not args.quiet)
     print(outcome.line)
+    if outcome.outage is not None:
+        from monitor.wording import outage_reason
+
+        print(f"monitor: {outage_reason(outage=outcome.outage)}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_PROBLEMS if outcome.problems else EXIT_OK
 
 

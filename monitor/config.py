@@ -54,6 +54,14 @@ class Problem:
         return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 
 
+# Three unrelated operators, each built to stay up; `[]` in the watch list turns it off.
+DEFAULT_CONNECTIVITY_CHECK: tuple[str, ...] = (
+    "https://www.wikipedia.org/",
+    "https://one.one.one.one/",
+    "https://www.debian.org/",
+)
+
+
 def _check_url(value: str) -> str:
     value = value.strip()
     parts = urlsplit(value)
@@ -136,6 +144,11 @@ class Settings(_Strict):
     recent_versions: int = Field(3, ge=1, le=50)  # flip-flop guard: versions a page may return to
     keep_versions: int = Field(100, ge=2, le=100_000)  # content versions kept per page
     max_page_mb: float = Field(5, gt=0, le=200)  # body cap for watched pages
+    # Control URLs on unrelated, highly available hosts, asked only when most hosts of a
+    # run failed at the network level: if they fail too, the outage is ours (see outage).
+    connectivity_check: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CONNECTIVITY_CHECK), max_length=10
+    )
 
     @field_validator("schedule")
     @classmethod
@@ -170,6 +183,11 @@ class Settings(_Strict):
     @classmethod
     def _api(cls, value: str) -> str:
         return _check_url(value)
+
+    @field_validator("connectivity_check")
+    @classmethod
+    def _probes(cls, value: list[str]) -> list[str]:
+        return [_check_url(url) for url in value]
 
 
 class Watch(_Strict):

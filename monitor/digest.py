@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import html as htmlmod
+import json
 import os
 import re
 import shlex
@@ -39,10 +40,11 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from monitor import __version__
+from monitor import __version__, wording
 from monitor.config import DEFAULT_PATH, Config, Watch
 from monitor.models import TEXT_RULES_CHANGED, Status
-from monitor.store import CheckRow, Occurrence, PageCheckRow, Store, Version
+from monitor.outage import INCONCLUSIVE, Outage
+from monitor.store import CheckRow, Occurrence, PageCheckRow, RunRow, Store, Version
 
 __all__ = [
     "Digest",
@@ -219,6 +221,8 @@ class Digest:
     blocked: tuple[Item, ...] = ()
     notes: tuple[str, ...] = ()
     problems: int = 0  # links and pages in a problem status now (new + still + watching)
+    verdict: wording.Verdict = field(default_factory=wording.Verdict)
+    detail: str | None = None  # a sentence under the headline (what could not be done, why)
 
     @property
     def new_count(self) -> int:
@@ -804,6 +808,18 @@ class _Builder:
                 note = f"The watched page answers again (was: {self._was(then, url)})."
                 out.add("fixed", self.item(row, page=page, badge=_BADGES["ok"], note=note))
 
+    def reading(self) -> tuple[int, int]:
+        """(watched pages, those whose newest check did not read them): failed, blocked,
+        or never checked."""
+        checks = self.store.recent_page_checks(self.upto, 1) if self.upto > 0 else {}
+        urls = set(self.watches) if self.watches is not None else set(checks)
+        unread = 0
+        for url in urls:
+            rows = checks.get(url)
+            if not rows or rows[0].status not in ("ok", "moved"):
+                unread += 1
+        return len(urls), unread
+
     def attention(self) -> list[Item]:
         """Watched pages whose content is not (fully) compared, with advice: pages that
         answer with a note that says so, and pages that are ``blocked`` (a login page, a
@@ -1192,7 +1208,7 @@ def build(
     top = [clean(n, limit=1000) for n in notices if clean(n)]
     done = [r for r in runs if r.state == "done"]
     for r in runs:
-        if r.state != "done":
+        if r.state not in ("done", INCONCLUSIVE):
             why = clean(r.error, limit=300) or "it did not finish"
             state = "was interrupted" if r.state in ("aborted", "running") else "failed"
             top.append(
@@ -1240,17 +1256,14 @@ def build(
         (("link" if len(moved) == 1 else "links") + " to update", len(moved)),
     )
     also = _nonzero(("fixed", len(fixed)), ("watching", len(watching)), ("blocked", len(blocked)))
-    all_clear = bool(done) and not todo
-    if not runs:
-        headline = "No check ran since the last digest"
-    elif not done:
-        headline = "The check did not finish"
-    elif all_clear:
-        headline = "All clear"
-    else:
-        headline = ", ".join(f"{n} {label}" for label, n in todo)
+    verdict = _verdict(store, b, runs, done, todo, upto_run, clock)
+    all_clear = verdict.kind is wording.VerdictKind.ALL_CLEAR
+    headline = wording.headline(verdict, todo)
 
     notes: list[str] = []
+    offline = [r for r in runs[:-1] if r.state == INCONCLUSIVE]
+    if offline:
+        notes.append(wording.offline_runs_note([clock.when(r.started_at) for r in offline]))
     if started:
         notes.append(f"First check (nothing to compare yet): {', '.join(sorted(set(started)))}.")
     if rebased:
@@ -1315,7 +1328,46 @@ def build(
         blocked=blocked,
         notes=tuple(notes),
         problems=len(unique_problems),
+        verdict=verdict,
+        detail=wording.verdict_detail(verdict),
     )
+
+
+def _verdict(
+    store: Store,
+    b: _Builder,
+    runs: Sequence[RunRow],
+    done: Sequence[RunRow],
+    todo: Sequence[tuple[str, int]],
+    upto: int,
+    clock: _Clock,
+) -> wording.Verdict:
+    """What the digest says first: whether its checks could look at all, then whether
+    there is anything to do, and "all clear" only when every watched page was read."""
+    kinds = wording.VerdictKind
+    if not runs:
+        return wording.Verdict(kinds.NO_RUN)
+    if runs[-1].state == INCONCLUSIVE:
+        streak = []
+        for r in store.recent_runs(upto):
+            if r.state != INCONCLUSIVE:
+                break
+            streak.append(r)
+        outage = Outage.from_json(json.loads(runs[-1].outage)) if runs[-1].outage else None
+        return wording.Verdict(
+            kinds.OFFLINE,
+            in_a_row=len(streak),
+            since=clock.when(streak[-1].started_at),
+            outage=outage,
+        )
+    if not done:
+        return wording.Verdict(kinds.NOT_FINISHED)
+    if todo:
+        return wording.Verdict(kinds.TODO)
+    watched, unread = b.reading()
+    if unread:
+        return wording.Verdict(kinds.UNREAD, unread=unread, watched=watched)
+    return wording.Verdict(kinds.ALL_CLEAR)
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -1524,10 +1576,12 @@ def render_text(d: Digest) -> str:
     add("")
     if d.all_clear:
         add("*** ALL CLEAR: nothing needs doing. ***")
-    elif d.todo:
+    elif d.verdict.kind is wording.VerdictKind.TODO:
         add(f"*** TO DO: {d.headline} ***")
     else:
         add(f"*** {d.headline} ***")
+    if d.detail:
+        add(d.detail)
     if d.also:
         add("Also: " + ", ".join(f"{n} {label}" for label, n in d.also))
 

@@ -36,6 +36,7 @@ How a failure becomes a status (``check`` does the second column)::
     asyncio.timeout / httpx.TimeoutException         TIMEOUT (*)         timeout
     ConnectError caused by socket.gaierror           DNS                 unreachable
     ConnectError caused by ConnectionRefusedError    REFUSED             unreachable
+    OSError ENETUNREACH / EHOSTUNREACH / ENETDOWN    NO_ROUTE            unreachable
     ReadError / WriteError / ConnectionResetError,
       RemoteProtocolError "disconnected/incomplete"  RESET               unreachable
     ssl.SSLError / CertificateError anywhere in the
@@ -72,6 +73,7 @@ import contextlib
 import dataclasses
 import email.utils
 import enum
+import errno
 import heapq
 import ipaddress
 import itertools
@@ -253,6 +255,9 @@ def _private_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | No
     return None
 
 
+_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN})
+
+
 def _exception_chain(exc: BaseException) -> list[BaseException]:
     chain: list[BaseException] = []
     current: BaseException | None = exc
@@ -279,6 +284,8 @@ def _failure_from(exc: Exception, timeout_s: float) -> _Failure:
         return _Failure(FetchError.DNS, message)
     if any(isinstance(link, ConnectionRefusedError) for link in chain):
         return _Failure(FetchError.REFUSED, "connection refused")
+    if any(isinstance(link, OSError) and link.errno in _NO_ROUTE for link in chain):
+        return _Failure(FetchError.NO_ROUTE, message)
     closed = "the connection was closed before the answer was complete"
     if any(isinstance(link, ConnectionResetError | BrokenPipeError) for link in chain):
         return _Failure(FetchError.RESET, closed)

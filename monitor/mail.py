@@ -8,9 +8,10 @@ It owns two things:
   ``email.password_env`` names. Every failure becomes one ``MailError`` whose message
   says what to fix; the password is never logged, raised or stored.
 * ``deliver`` — the mail window. The e-mail covers every run since the last digest that
-  was actually mailed (separately from the file digests), is recorded as sent only after
-  the server accepted it, and a failure is recorded with its reason (so the next digest
-  reports it) without moving the window: the next e-mail covers the missed runs.
+  was actually mailed (separately from the file digests; the first e-mail covers what the
+  file digest written with it covers), is recorded as sent only after the server accepted
+  it, and a failure is recorded with its reason (so the next digest reports it) without
+  moving the window: the next e-mail covers the missed runs.
 """
 
 from __future__ import annotations
@@ -240,6 +241,20 @@ def subject_for(email: EmailSettings, d: digest.Digest) -> str:
     return _one_line(email.subject.replace("{summary}", d.headline).replace("{date}", d.date))
 
 
+def _mail_window_start(store: Store) -> int:
+    """The run after which the next e-mail starts: the last one mailed, or, for the first
+    e-mail since e-mail was turned on, where the newest file digest started (so it covers
+    what that digest covers, not every run since the database was made)."""
+    last = store.last_digest("mail")
+    if last is not None:
+        return last.last_run
+    # Never sent: from the first try that failed, else from the newest file digest.
+    first = next(iter(store.digest_failures("mail")), None) or store.last_digest("file")
+    if first is None:
+        return 0
+    return first.first_run - 1 if first.first_run is not None else first.last_run
+
+
 def deliver(
     store: Store,
     config: Config,
@@ -262,8 +277,7 @@ def deliver(
     email = config.settings.email
     if email is None:
         return MailOutcome(False, "no e-mail is configured (settings.email)", ())
-    last = store.last_digest("mail")
-    after = last.last_run if last else 0
+    after = _mail_window_start(store)
     upto = max(store.settled_run_id(), after)
     d = digest.build(store, after_run=after, upto_run=upto, config=config, notices=notices, now=now)
     recipients = tuple(email.to)

@@ -69,6 +69,7 @@ class FetchError(enum.StrEnum):
     DNS = "dns"  # name does not resolve
     REFUSED = "refused"  # connection refused
     RESET = "reset"  # connection reset / closed mid-answer
+    NO_ROUTE = "no_route"  # network or host unreachable (no route, network down)
     TLS = "tls"  # certificate or handshake failure
     REDIRECT_LOOP = "redirect_loop"  # a redirect came back to a URL already in the chain
     TOO_MANY_REDIRECTS = "too_many_redirects"  # more than 10 hops

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor import check as checker
-from monitor import compare, extract, noise
+from monitor import compare, extract, noise, wording
 from monitor.config import Config, Watch
 from monitor.fetch import Fetcher
 from monitor.models import (
@@ -47,6 +47,7 @@ from monitor.models import (
     Status,
     host_key,
 )
+from monitor.outage import HostTally, Outage, judge, needs_probes
 from monitor.store import LinkRecord, PageRecord, Store, Version
 
 Clock = Callable[[], datetime]
@@ -151,6 +152,9 @@ class RunReport:
     pages: list[PageReport]
     links: list[LinkReport]
     requests: int = 0
+    # Set when the run could not reach the network: it judged nobody (pages and links
+    # are empty, every count is zero) and the CLI exits 3.
+    outage: Outage | None = None
 
     def __repr__(self) -> str:
         # Short on purpose: asyncio.run (3.11) formats its main task, result included, when
@@ -173,12 +177,19 @@ class RunReport:
         return sum(p.content is ContentState.CHANGED for p in self.pages)
 
     def _head(self) -> dict[str, Any]:
+        run: dict[str, Any] = {
+            "id": self.run_id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+        if self.outage is not None:
+            run |= {
+                "inconclusive": True,
+                "reason": wording.outage_reason(self.outage),
+                "tried": [t.to_json() for t in self.outage.tried],
+            }
         return {
-            "run": {
-                "id": self.run_id,
-                "started_at": self.started_at,
-                "finished_at": self.finished_at,
-            },
+            "run": run,
             "summary": {
                 "pages": len(self.pages),
                 "links": len(self.links),
@@ -387,7 +398,9 @@ class _Run:
         self.profiles: dict[str, asyncio.Task[HostProfile]] = {}
         self.ignore_links = [re.compile(p) for p in self.settings.ignore_links]
         self.timed_out: set[str] = set()  # links whose last check timed out (go first)
+        self.tally = HostTally()  # how each host answered, for the self-check
         self.queued: set[str] = set()  # link URLs handed to the queue
+        self.outage: Outage | None = None  # set by run() when the run was ours to fail
         s = self.settings
         self.queue = _LinkQueue(
             self.link,
@@ -423,6 +436,7 @@ class _Run:
         ``watched``: judge it as a watched page (``check.page_verdict``, with ``landed``,
         where its last readable check ended up), not as a link.
         """
+        self.tally.observe(result)
         profile = None
         if (
             result.error is None
@@ -763,6 +777,15 @@ class _Run:
 
     # -- the run ----------------------------------------------------------------------
 
+    async def self_check(self) -> Outage | None:
+        """Ask the control probes when most hosts failed at the network level; the outage
+        when they fail too (``outage.judge``), else None. A normal run asks nothing."""
+        probes = self.settings.connectivity_check
+        if not probes or not needs_probes(self.tally):
+            return None
+        answers = await asyncio.gather(*(self.fetcher.get(url) for url in probes))
+        return judge(self.tally, answers)
+
     async def run(self, run_id: int) -> tuple[list[PageReport], list[LinkReport]]:
         watches = self.config.watch
         self.timed_out = self.store.timed_out_links(run_id)
@@ -795,6 +818,7 @@ class _Run:
                     found.setdefault(link.url, []).append((report.url, link.text))
             page_links.clear()
             link_reports = await self.links(run_id, found)
+            self.outage = await self.self_check()
         except BaseException:
             # A run that stops (database error) leaves no page or link check behind.
             for task in pages:
@@ -890,12 +914,13 @@ async def check_async(
             allow_private_links=s.allow_private_links,
             max_page_bytes=int(s.max_page_mb * 1_000_000),
         )
+    the_run = _Run(config, store, fetcher, now, progress)
     try:
         if own:
             async with fetcher:
-                pages, links = await _Run(config, store, fetcher, now, progress).run(run_id)
+                pages, links = await the_run.run(run_id)
         else:
-            pages, links = await _Run(config, store, fetcher, now, progress).run(run_id)
+            pages, links = await the_run.run(run_id)
     except BaseException as exc:
         # Record why the run stopped when the database still takes writes; a kill
         # (SIGKILL) never gets here and is marked 'aborted' at the next open.
@@ -912,8 +937,14 @@ async def check_async(
             )
         raise
     finished = now()
-    report = RunReport(run_id, iso(started), iso(finished), pages, links)
-    report.requests = fetcher.stats().requests if hasattr(fetcher, "stats") else 0
+    requests = fetcher.stats().requests if hasattr(fetcher, "stats") else 0
+    if the_run.outage is not None:
+        # Our outage, not the partners': nothing this run saw is kept against anyone.
+        store.void_run(run_id, iso(finished), the_run.outage.to_json())
+        return RunReport(
+            run_id, iso(started), iso(finished), [], [], requests, outage=the_run.outage
+        )
+    report = RunReport(run_id, iso(started), iso(finished), pages, links, requests)
     store.finish_run(
         run_id,
         report.finished_at,

@@ -50,6 +50,7 @@ from monitor.config import Config, ConfigError, Settings, load
 from monitor.store import Store, StoreError
 
 if TYPE_CHECKING:
+    from monitor.outage import Outage
     from monitor.run import RunReport
 
 log = logging.getLogger(__name__)
@@ -292,6 +293,7 @@ class RunOutcome:
     mail_to: tuple[str, ...]  # empty: no e-mail configured
     mail_error: str | None
     duration_s: float
+    outage: Outage | None = None  # the check could not reach the network (exit 3)
 
     @property
     def mailed(self) -> bool:
@@ -307,6 +309,11 @@ class RunOutcome:
             mail = f"e-mailed to {', '.join(self.mail_to)}"
         else:
             mail = f"e-mail NOT sent: {self.mail_error}"
+        if self.outage is not None:
+            return (
+                f"run {self.run_id}: could not reach the internet, no partner judged; "
+                f"digest {self.digest}; {self.duration_s:.1f} s; {mail}"
+            )
         return (
             f"run {self.run_id}: {_n(self.pages, 'page')}, {_n(self.links, 'link')}, "
             f"{_n(self.problems, 'problem')}, {self.changed} changed; digest {self.digest}; "
@@ -391,6 +398,7 @@ def run_once(
             mail_to=tuple(s.email.to) if s.email is not None else (),
             mail_error=mail_error,
             duration_s=time.monotonic() - started,
+            outage=report.outage,
         )
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,10 +36,11 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    state TEXT NOT NULL DEFAULT 'running',      -- running | done | failed | aborted
+    state TEXT NOT NULL DEFAULT 'running',      -- running | done | failed | aborted | inconclusive
     config_path TEXT,
     pages INTEGER, links INTEGER, problems INTEGER, changed INTEGER,
-    error TEXT
+    error TEXT,
+    outage TEXT                                  -- JSON outage.Outage of an inconclusive run (v4)
 );
 CREATE TABLE IF NOT EXISTS pages (
     id INTEGER PRIMARY KEY,
@@ -243,6 +244,7 @@ class RunRow:
     problems: int | None
     changed: int | None
     error: str | None
+    outage: str | None = None  # JSON of an inconclusive run's outage.Outage
 
 
 @dataclass(frozen=True)
@@ -385,6 +387,8 @@ class Store:
                 self._number_versions(db)
             if current < 3:
                 self._add_column(db, "versions", "rules TEXT")
+            if current < 4:
+                self._add_column(db, "runs", "outage TEXT")
             db.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -457,11 +461,48 @@ class Store:
                 (finished_at, state, pages, links, problems, changed, error, run_id),
             )
 
+    def void_run(self, run_id: int, finished_at: str, outage: dict[str, Any]) -> None:
+        """Close run ``run_id`` as inconclusive and take back all it recorded.
+
+        Its page and link checks, the links' places and the content versions it first
+        stored go; every earlier status, failing streak and baseline is as it was, so the
+        next run goes on as if this one had not happened. ``outage`` (JSON) says why.
+        """
+        with self._tx() as db:
+            for table in ("page_checks", "link_checks", "occurrences"):
+                db.execute(f"DELETE FROM {table} WHERE run_id=?", (run_id,))
+            db.execute(
+                "DELETE FROM versions WHERE first_run=? AND id NOT IN (SELECT version_id FROM "
+                "page_checks WHERE version_id IS NOT NULL UNION SELECT prev_version_id FROM "
+                "page_checks WHERE prev_version_id IS NOT NULL)",
+                (run_id,),
+            )
+            db.execute(
+                "UPDATE runs SET finished_at=?, state='inconclusive', pages=0, links=0, "
+                "problems=0, changed=0, error=NULL, outage=? WHERE id=?",
+                (finished_at, json.dumps(outage), run_id),
+            )
+
+    def page_first_failed(self, run_id: int, page_id: int) -> str | None:
+        """The start of a watched page's failing streak as run ``run_id`` recorded it."""
+        row = self._db.execute(
+            "SELECT first_failed_at FROM page_checks WHERE run_id=? AND page_id=?",
+            (run_id, page_id),
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
     def runs(self, after: int = 0, upto: int | None = None) -> list[RunRow]:
         """Runs with ``after < id <= upto``, oldest first."""
         rows = self._db.execute(
             "SELECT * FROM runs WHERE id > ? AND id <= ? ORDER BY id",
             (after, upto if upto is not None else 2**62),
+        ).fetchall()
+        return [RunRow(**{k: r[k] for k in RunRow.__dataclass_fields__}) for r in rows]
+
+    def recent_runs(self, upto: int, n: int = 50) -> list[RunRow]:
+        """The newest ``n`` runs with ``id <= upto``, newest first."""
+        rows = self._db.execute(
+            "SELECT * FROM runs WHERE id <= ? ORDER BY id DESC LIMIT ?", (upto, n)
         ).fetchall()
         return [RunRow(**{k: r[k] for k in RunRow.__dataclass_fields__}) for r in rows]
 

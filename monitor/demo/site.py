@@ -916,6 +916,8 @@ class DemoSite:
             note("  allow_private_links: true", "every demo site is on a loopback address"),
             "  archive_lookup: true",
             note(f"  archive_api: {_yaml_str(self.archive_api)}", "a simulated Wayback API"),
+            note("  connectivity_check:", "control hosts: the simulated web's own archive"),
+            f"    - {_yaml_str(self.url('archive', '/'))}",
             note("  ignore_links:", "share buttons and social media profiles"),
             *(f"    - {_yaml_str(p)}" for p in IGNORE_LINKS),
             "",

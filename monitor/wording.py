@@ -1,0 +1,119 @@
+"""Words for people about the run's own state: the one place that phrases these values.
+
+Stages pass typed values (``outage.Outage``, ``tally.Tally``, a digest's ``Verdict``);
+the CLI, the JSON report's ``reason``, the digest and the e-mail subject all take their
+sentences from here, so the terminal, the report and the digest say the same thing in
+the same words.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.outage import NetFailure, Outage
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``"1 page"``, ``"3 pages"``; ``many`` for irregular plurals."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+_FAILED: dict[NetFailure, str] = {
+    NetFailure.DNS: "DNS lookups failed for {n}",
+    NetFailure.REFUSED: "connections were refused by {n}",
+    NetFailure.RESET: "connections were cut off by {n}",
+    NetFailure.NO_ROUTE: "there was no network route to {n}",
+    NetFailure.TLS: "secure connections failed with {n}",
+    NetFailure.TIMEOUT: "no answer came from {n}",
+}
+
+
+def outage_cause(outage: Outage) -> str:
+    """Why the run counts as our outage: 'DNS lookups failed for 7 of 7 hosts and for the
+    control probes'."""
+    hosts = f"{outage.failed} of {plural(outage.hosts, 'host')}"
+    return _FAILED[outage.kind].format(n=hosts) + " and for the control probes"
+
+
+def outage_reason(outage: Outage) -> str:
+    """The one line that says what happened and what to do (CLI, JSON ``run.reason``)."""
+    return (
+        f"this machine could not reach the internet ({outage_cause(outage)}): check its "
+        "network, DNS or proxy; no partner was judged"
+    )
+
+
+class VerdictKind(enum.StrEnum):
+    """What a digest (and its e-mail subject, and its index entry) says first."""
+
+    NO_RUN = "no_run"  # no check ran in its window
+    NOT_FINISHED = "not_finished"  # every check in it failed or was interrupted
+    OFFLINE = "offline"  # its newest check could not reach the internet
+    TODO = "todo"  # there is something to do
+    UNREAD = "unread"  # nothing to do, but some watched pages could not be read
+    ALL_CLEAR = "all_clear"  # every watched page read, nothing to do
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A digest's verdict as data; ``headline`` and ``verdict_detail`` say it."""
+
+    kind: VerdictKind = VerdictKind.NO_RUN
+    in_a_row: int = 0  # OFFLINE: runs in a row that could not reach the internet
+    since: str | None = None  # OFFLINE: when the first of them started, in words
+    outage: Outage | None = None  # OFFLINE: the newest one's cause
+    unread: int = 0  # UNREAD: watched pages not read
+    watched: int = 0  # UNREAD: watched pages in all
+
+
+def headline(verdict: Verdict, todo: Sequence[tuple[str, int]]) -> str:
+    """The digest's first line, its e-mail subject's ``{summary}`` and its index entry."""
+    match verdict.kind:
+        case VerdictKind.NO_RUN:
+            return "No check ran since the last digest"
+        case VerdictKind.NOT_FINISHED:
+            return "The check did not finish"
+        case VerdictKind.OFFLINE:
+            runs = f"{verdict.in_a_row} runs in a row, " if verdict.in_a_row > 1 else ""
+            return (
+                "Could not check: the monitor could not reach the internet "
+                f"({runs}since {verdict.since})"
+            )
+        case VerdictKind.TODO:
+            return ", ".join(f"{n} {label}" for label, n in todo)
+        case VerdictKind.UNREAD:
+            pages = plural(verdict.watched, "watched page")
+            verb = "was" if verdict.unread == 1 else "were"
+            return f"Not all clear: {verdict.unread} of {pages} {verb} not read"
+        case VerdictKind.ALL_CLEAR:
+            return "All clear"
+
+
+def verdict_detail(verdict: Verdict) -> str | None:
+    """A sentence under the headline, where the headline alone would leave a question."""
+    if verdict.kind is VerdictKind.OFFLINE:
+        cause = f" ({outage_cause(verdict.outage)})" if verdict.outage else ""
+        return (
+            f"No partner was judged: the monitor's own connection failed{cause}. Check the "
+            "network, DNS or proxy of the machine it runs on. Problems found by earlier "
+            "checks are listed as they were, with their dates."
+        )
+    if verdict.kind is VerdictKind.UNREAD:
+        return (
+            "Nothing needs doing yet, but not every watched page could be read at its last "
+            "check (see Watching), so its text was not compared. The next check confirms "
+            "the failure or clears it."
+        )
+    return None
+
+
+def offline_runs_note(times: Sequence[str]) -> str:
+    """The note of a digest some of whose checks (not the newest) could not look."""
+    if len(times) == 1:
+        return f"The check of {times[0]} could not reach the internet; no partner was judged in it."
+    return (
+        f"{len(times)} checks ({times[0]} to {times[-1]}) could not reach the internet; no "
+        "partner was judged in them."
+    )
