@@ -176,9 +176,12 @@ def _summary_table(report: Any, stream: TextIO) -> None:
     from rich.table import Table
 
     console = _console(stream)
+    from monitor.wording import plural, problems
+
     table = Table(
-        title=f"run {report.run_id}: {len(report.pages)} pages, {len(report.links)} links, "
-        f"{report.problems} problems, {report.changed} changed"
+        title=f"run {report.run_id}: {plural(len(report.pages), 'page')}, "
+        f"{plural(len(report.links), 'link')}, {problems(report.counts)}, "
+        f"{report.changed} changed"
     )
     for col in ("status", "kind", "url", "detail"):
         table.add_column(col, overflow="fold")
@@ -330,7 +333,16 @@ def _missing(kept: Iterable[int], last: int) -> list[int]:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from monitor.wording import moment
+
     cfg = load(args.config)
+    tz = ZoneInfo(cfg.settings.timezone)
+
+    def at(stamp: str | None) -> str:
+        return moment(stamp, tz) if stamp else ""
+
     console = _console(sys.stdout)
     with _open_store(cfg) as store:
         page = store.find_page(args.url)
@@ -350,12 +362,15 @@ def cmd_history(args: argparse.Namespace) -> int:
             current = store.recent_versions(page[0], 1)
             gone = _missing((v.number for v in versions), store.last_version_number(page[0]))
             number = {v.id: v.number for v in versions}
-            t = Table(title=f"watched page '{page[1]}' — {args.url}")
+            t = Table(
+                title=f"watched page '{page[1]}' — {args.url}",
+                caption=f"times in {cfg.settings.timezone}",
+            )
             for col in ("checked", "status", "http", "content", "version", "detail"):
                 t.add_column(col, overflow="fold")
             for c in checks:
                 t.add_row(
-                    c.checked_at,
+                    at(c.checked_at),
                     c.status,
                     str(c.http_status or ""),
                     c.content,
@@ -370,8 +385,8 @@ def cmd_history(args: argparse.Namespace) -> int:
                 mark = " (current)" if current and ver.id == current[0].id else ""
                 v.add_row(
                     f"{ver.number}{mark}",
-                    ver.first_seen,
-                    ver.last_seen,
+                    at(ver.first_seen),
+                    at(ver.last_seen),
                     str(len(ver.lines)),
                     ver.title or "",
                 )
@@ -387,15 +402,15 @@ def cmd_history(args: argparse.Namespace) -> int:
                     "(settings.keep_versions keeps the most recently seen ones)."
                 )
         if link_rows:
-            t = Table(title=f"link — {args.url}")
+            t = Table(title=f"link — {args.url}", caption=f"times in {cfg.settings.timezone}")
             for col in ("checked", "status", "http", "failing since", "detail"):
                 t.add_column(col, overflow="fold")
             for r in link_rows:
                 t.add_row(
-                    r.checked_at,
+                    at(r.checked_at),
                     r.status,
                     str(r.http_status or ""),
-                    r.first_failed_at or "",
+                    at(r.first_failed_at),
                     r.error or r.suggestion or "",
                 )
             console.print(t)

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 from monitor import check as checker
 from monitor import compare, extract, noise, wording
 from monitor.config import Config, Watch
+from monitor.counts import Counts, count
 from monitor.fetch import Fetcher
 from monitor.models import (
     TEXT_RULES_CHANGED,
@@ -93,6 +94,7 @@ class PageReport:
     change: Change | None = None
     first_failed_at: str | None = None
     links_found: int = 0
+    watching: bool = False  # a transient problem seen for the first time (see counts)
 
     def to_json(self) -> dict[str, Any]:
         ch = self.change
@@ -128,6 +130,7 @@ class LinkReport:
     found_on: list[tuple[str, str]] = field(default_factory=list)  # (page url, anchor text)
     first_failed_at: str | None = None
     suggestion: str | None = None
+    watching: bool = False  # a transient problem seen for the first time (see counts)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -167,16 +170,26 @@ class RunReport:
         )
 
     @property
-    def problems(self) -> int:
-        return sum(p.status.is_problem for p in self.pages) + sum(
-            link.status.is_problem for link in self.links
+    def counts(self) -> Counts:
+        """Problems per affected URL, watched pages and links together (``counts``)."""
+        return count(
+            [
+                *((p.url, p.status, p.watching) for p in self.pages),
+                *((link.url, link.status, link.watching) for link in self.links),
+            ]
         )
+
+    @property
+    def problems(self) -> int:
+        """URLs in a problem status, watching ones included (exit code 1 when any)."""
+        return self.counts.problems
 
     @property
     def changed(self) -> int:
         return sum(p.content is ContentState.CHANGED for p in self.pages)
 
     def _head(self) -> dict[str, Any]:
+        counts = self.counts
         run: dict[str, Any] = {
             "id": self.run_id,
             "started_at": self.started_at,
@@ -193,8 +206,9 @@ class RunReport:
             "summary": {
                 "pages": len(self.pages),
                 "links": len(self.links),
-                "problems": self.problems,
+                "problems": counts.problems,
                 "changed": self.changed,
+                "watching": counts.watching,
             },
         }
 
@@ -504,7 +518,7 @@ class _Run:
         if not usable:
             # An error page is a status change, not a content diff: the last good
             # version stays the baseline.
-            self.store.record_page(run_id, PageRecord(**rec))  # type: ignore[arg-type]
+            self._record(run_id, rec, report)
             return report, ()
 
         if _is_html(result):
@@ -517,7 +531,7 @@ class _Run:
                 report.note = parsed.note or f"selector {watch.selector!r} matched nothing"
                 rec.update(note=report.note, content=str(ContentState.UNAVAILABLE))
                 rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
-                self.store.record_page(run_id, PageRecord(**rec))  # type: ignore[arg-type]
+                self._record(run_id, rec, report)
                 report.links_found = len(links)
                 return report, links
         else:
@@ -555,7 +569,7 @@ class _Run:
                 report.note = report.note or "the page answered with no text"
                 rec.update(note=report.note)
                 rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
-                self.store.record_page(run_id, PageRecord(**rec))  # type: ignore[arg-type]
+                self._record(run_id, rec, report)
                 report.links_found = len(links)
                 return report, links
             if recent and recent[0].rules != rules and normal != recent[0].lines:
@@ -608,9 +622,23 @@ class _Run:
             )
         rec["note"] = report.note
         rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
-        self.store.record_page(run_id, PageRecord(**rec), keep_versions=s.keep_versions)  # type: ignore[arg-type]
+        self._record(run_id, rec, report)
         report.links_found = len(links)
         return report, links
+
+    def _record(self, run_id: int, rec: dict[str, Any], report: PageReport) -> None:
+        """Write a watched page's check; ``report`` learns when its failing streak began."""
+        page_id = rec["page_id"]
+        self.store.record_page(
+            run_id,
+            PageRecord(**rec),
+            keep_versions=self.settings.keep_versions,
+        )
+        if report.status.is_problem:
+            report.first_failed_at = self.store.page_first_failed(run_id, page_id)
+            report.watching = (
+                report.status.is_transient and report.first_failed_at == rec["checked_at"]
+            )
 
     async def _confirm(
         self,
@@ -774,6 +802,8 @@ class _Run:
         )
         for r in batch:
             r.first_failed_at = first.get(r.url)
+            # Failed for the first time with a failure that may pass: watched, not yet told.
+            r.watching = r.status.is_transient and r.first_failed_at == at
 
     # -- the run ----------------------------------------------------------------------
 

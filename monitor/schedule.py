@@ -45,11 +45,12 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor import __version__
+from monitor import __version__, wording
 from monitor.config import Config, ConfigError, Settings, load
 from monitor.store import Store, StoreError
 
 if TYPE_CHECKING:
+    from monitor.counts import Counts
     from monitor.outage import Outage
     from monitor.run import RunReport
 
@@ -294,6 +295,7 @@ class RunOutcome:
     mail_error: str | None
     duration_s: float
     outage: Outage | None = None  # the check could not reach the network (exit 3)
+    counts: Counts | None = None  # the check's problems per URL (``counts``)
 
     @property
     def mailed(self) -> bool:
@@ -314,9 +316,10 @@ class RunOutcome:
                 f"run {self.run_id}: could not reach the internet, no partner judged; "
                 f"digest {self.digest}; {self.duration_s:.1f} s; {mail}"
             )
+        said = wording.problems(self.counts) if self.counts else _n(self.problems, "problem")
         return (
             f"run {self.run_id}: {_n(self.pages, 'page')}, {_n(self.links, 'link')}, "
-            f"{_n(self.problems, 'problem')}, {self.changed} changed; digest {self.digest}; "
+            f"{said}, {self.changed} changed; digest {self.digest}; "
             f"{self.duration_s:.1f} s; {mail}"
         )
 
@@ -399,6 +402,7 @@ def run_once(
             mail_error=mail_error,
             duration_s=time.monotonic() - started,
             outage=report.outage,
+            counts=report.counts,
         )
 
 

@@ -249,7 +249,7 @@ def test_the_json_report_of_an_offline_run_says_why_and_what_was_tried(
     head = json.loads("".join(runs[1].report.json_text()))
     assert (head["run"]["inconclusive"], head["summary"], len(head["run"]["tried"])) == (
         True,
-        {"pages": 0, "links": 0, "problems": 0, "changed": 0},
+        {"pages": 0, "links": 0, "problems": 0, "changed": 0, "watching": 0},
         2,
     )
 

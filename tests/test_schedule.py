@@ -28,6 +28,8 @@ import pytest
 
 from monitor import schedule
 from monitor.config import Config, Settings, load
+from monitor.counts import Counts
+from monitor.models import Status
 from monitor.schedule import FileLock, LockBusy, RunCancelled, Service, run_once
 from monitor.store import Store, StoreError
 
@@ -91,7 +93,13 @@ class FakePipeline:
             run_id, datetime.now(UTC).isoformat(), pages=self.pages, links=5, problems=1, changed=0
         )
         return SimpleNamespace(
-            run_id=run_id, pages=[None] * self.pages, links=[None] * 5, problems=1, changed=0
+            run_id=run_id,
+            pages=[None] * self.pages,
+            links=[None] * 5,
+            problems=1,
+            changed=0,
+            outage=None,
+            counts=Counts(problems=1, watching=0, statuses=((Status.BROKEN, 1),)),
         )
 
     def write(self, store: Store, out: Path, config: Config, text: bool, notices: Any) -> Path:

@@ -18,14 +18,13 @@ import asyncio
 import shlex
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor import config as config_module
-from monitor import digest, run
+from monitor import digest, run, wording
 from monitor.demo import site
 from monitor.demo.web import SimWeb
 from monitor.store import Store
@@ -159,17 +158,14 @@ def _plural(count: int, word: str) -> str:
 def _print_day(result: DayResult) -> None:
     """The short summary of one simulated day: what happened, what was found, the file."""
     report = result.report
-    when = result.when.strftime("%a %d %b %Y, %H:%M UTC")
+    when = f"{wording.day(result.when)}, {result.when:%H:%M} UTC"
     print(f"Day {result.day} · {when}")
     for event in result.expected.events:
         print(f"  on the partner web: {event}")
-    statuses = [p.status for p in report.pages] + [link.status for link in report.links]
-    kinds = Counter(str(status) for status in statuses if status.is_problem)
-    problems = (
-        ", ".join(f"{count} {status}" for status, count in sorted(kinds.items()))
-        if kinds
-        else "no problems"
-    )
+    counts = report.counts
+    problems = wording.problems(counts)
+    if counts.problems:
+        problems += f": {wording.statuses(counts)}"
     changed = _plural(report.changed, "page") + " changed" if report.changed else "no changes"
     print(
         f"  checked {_plural(len(report.pages), 'page')} and {_plural(len(report.links), 'link')}"
