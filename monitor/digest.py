@@ -107,6 +107,30 @@ class Item:
     note: str | None = None
 
     @property
+    def suggestion_title(self) -> str:
+        """What the suggested address is to a campaigner: an archived copy of a watched
+        page (a closed petition) is what it last said, not a replacement for it."""
+        if self.page is not None and self.suggestion_label == "archived copy":
+            return "Last archived version"
+        return "Suggested replacement"
+
+    @property
+    def action(self) -> str | None:
+        """What to do about a watched page in trouble (a link's advice is the section's)."""
+        if self.page is None or not _is_problem(self.status):
+            return None
+        if self.status in ("soft_404", "broken"):
+            return (
+                "This is a page you watch, and it is gone: find the partner's new page "
+                "(search their site or ask them), then put its address in the watch list "
+                "and in the links to it."
+            )
+        return (
+            "This is a page you watch, and the partner's site is not answering properly: "
+            "if it lasts, let the partner know; nothing to change yet."
+        )
+
+    @property
     def other_pages(self) -> int:
         """How many more watched pages link to it than the first one named."""
         return max(0, len({p.page_url for p in self.places}) - 1)
@@ -1300,7 +1324,7 @@ def build(
     else:
         period = f"Covers no checks: none ran since the last digest{since_text}."
 
-    date_label = f"{now.astimezone(tz):%a} {now.astimezone(tz).day} {now.astimezone(tz):%b %Y}"
+    date_label = wording.day(now.astimezone(tz))
     unique_problems = {i.url for i in (*still, *watching, *(i for g in new for i in g.items))}
     return Digest(
         title=f"Partner pages digest — {date_label}",
@@ -1597,9 +1621,11 @@ def render_text(d: Digest) -> str:
                 places(it)
                 if it.since:
                     add(f"    Failing since {it.since}")
+                if it.action:
+                    add(f"    What to do: {it.action}")
                 if it.suggestion:
                     kind = f" ({it.suggestion_label})" if it.suggestion_label else ""
-                    add(f"    Suggested replacement{kind}: {it.suggestion}")
+                    add(f"    {it.suggestion_title}{kind}: {it.suggestion}")
     if d.still:
         section(f"Still broken ({len(d.still)})")
         for it in d.still:
@@ -1689,7 +1715,7 @@ class IndexEntry:
             d = date.fromisoformat(self.day)
         except ValueError:
             return self.day
-        text = f"{d:%a} {d.day} {d:%b %Y}"
+        text = wording.day(d)
         return f"{text} ({self.number})" if self.number > 1 else text
 
 

@@ -11,13 +11,45 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
 
+from monitor.counts import Counts
 from monitor.outage import NetFailure, Outage
+
+
+def day(d: date | datetime) -> str:
+    """A date as every output writes it: 'Sun 1 Mar 2026' (no leading zero)."""
+    return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def moment(stamp: str, tz: tzinfo) -> str:
+    """A stored ISO-8601 time in the watch list's time zone: 'Sun 1 Mar 2026 08:00'
+    (the text as stored when it is not a time)."""
+    try:
+        dt = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    local = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(tz)
+    return f"{day(local)} {local:%H:%M}"
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
     """``"1 page"``, ``"3 pages"``; ``many`` for irregular plurals."""
     return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def problems(counts: Counts) -> str:
+    """'4 problems (1 watching)', 'no problems': the same words on the terminal and in
+    the summary lines of ``check``, ``run`` and ``demo``."""
+    if not counts.problems:
+        return "no problems"
+    watching = f" ({counts.watching} watching)" if counts.watching else ""
+    return plural(counts.problems, "problem") + watching
+
+
+def statuses(counts: Counts) -> str:
+    """'2 soft_404, 1 broken, 1 timeout': problem URLs by status."""
+    return ", ".join(f"{n} {status}" for status, n in counts.statuses)
 
 
 _FAILED: dict[NetFailure, str] = {

@@ -518,7 +518,7 @@ def test_the_json_report_is_written_as_indented_utf8_json_with_a_final_newline(
     stdout = capsys.readouterr().out
     again = json.loads(stdout)
     assert stdout == json.dumps(again, indent=2, ensure_ascii=False) + "\n"
-    assert again["summary"] == {"pages": 1, "links": 2, "problems": 1, "changed": 0}
+    assert again["summary"] == {"pages": 1, "links": 2, "problems": 1, "changed": 0, "watching": 0}
 
 
 # -- the CLI over the recorded history -------------------------------------------------
@@ -538,7 +538,7 @@ def test_history_and_diff_show_what_changed_on_a_watched_page(
     assert cli.main(["history", "--config", str(cfg.path), url]) == 0
     history = capsys.readouterr().out
     assert "changed" in history and "baseline" in history
-    assert "2026-11-01" in history and "2026-11-02" in history
+    assert "Sun 1 Nov 2026" in history and "Mon 2 Nov 2026" in history
 
     assert cli.main(["diff", "--config", str(cfg.path), url]) == 0
     diff = capsys.readouterr().out
