@@ -231,11 +231,12 @@ def _open_store(cfg: Config) -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     cfg = _load(args)
     from monitor import run
+    from monitor.schedule import writer_lock
 
     to_stdout = args.json == "-"
     human = sys.stderr if to_stdout else sys.stdout
     tick, stop = _progress(not args.quiet)
-    with _open_store(cfg) as store:
+    with writer_lock(cfg.settings.database), _open_store(cfg) as store:
         try:
             report = run.check(cfg, store, progress=tick)
         finally:
@@ -277,9 +278,10 @@ def _write_json(text: Iterable[str], target: str) -> None:
 def cmd_digest(args: argparse.Namespace) -> int:
     cfg = load(args.config)
     from monitor import digest
+    from monitor.schedule import writer_lock
 
     out = args.out or cfg.settings.reports_dir
-    with _open_store(cfg) as store:
+    with writer_lock(cfg.settings.database), _open_store(cfg) as store:
         written = digest.write(store, out, config=cfg, text=args.text)
     print(f"digest written: {written.html}")
     return EXIT_PROBLEMS if written.problems else EXIT_OK

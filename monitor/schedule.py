@@ -278,6 +278,20 @@ def run_lock(database: Path) -> FileLock:
     return FileLock(path, busy=busy)
 
 
+def writer_lock(
+    database: Path, *, wait_s: float | None = None, cancel: threading.Event | None = None
+) -> contextlib.AbstractContextManager[object]:
+    """The run lock, taken: what every command that writes the database holds (``check``,
+    ``digest``, ``run`` and ``serve``'s runs), so no two of them write it at once.
+
+    Raises ``LockBusy`` after ``wait_s`` (see ``FileLock.acquire``).
+    """
+    if str(database) == ":memory:":  # nothing shared, nothing to lock
+        return contextlib.nullcontext()
+    wait = RUN_LOCK_WAIT_S if wait_s is None else wait_s
+    return run_lock(database).acquire(wait_s=wait, cancel=cancel)
+
+
 # -- one run -----------------------------------------------------------------------------
 
 
@@ -379,12 +393,7 @@ def run_once(
     in ``mail_error``.
     """
     s = config.settings
-    lock: contextlib.AbstractContextManager[object] = (
-        contextlib.nullcontext()
-        if str(s.database) == ":memory:"  # nothing shared, nothing to lock
-        else run_lock(s.database).acquire(wait_s=lock_wait_s, cancel=cancel)
-    )
-    with lock:
+    with writer_lock(s.database, wait_s=lock_wait_s, cancel=cancel):
         started = time.monotonic()
         tick = _ticker(progress, cancel)
         with Store(s.database) as store:

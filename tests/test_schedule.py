@@ -320,6 +320,24 @@ def test_two_locks_in_one_process_exclude_each_other_too(tmp_path: Path) -> None
     schedule.run_lock(tmp_path / "m.db").acquire().release()
 
 
+@pytest.mark.parametrize("command", ["check", "digest", "run"])
+def test_every_command_that_writes_the_database_waits_for_the_run_lock(
+    config: Config,
+    command: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from monitor import cli
+
+    monkeypatch.setattr(schedule, "RUN_LOCK_WAIT_S", 0)
+    held = schedule.run_lock(config.settings.database).acquire()
+    try:
+        code = cli.main([command, "--quiet", "--config", str(config.path)])
+    finally:
+        held.release()
+    assert (code, "another run" in capsys.readouterr().err) == (3, True)
+
+
 # -- cron and time zones --------------------------------------------------------------------
 
 
