@@ -97,7 +97,6 @@ from urllib.parse import urldefrag, urlsplit
 import httpx
 
 from monitor.models import FetchError, FetchResult, Hop, host_key
-from monitor.wire import HostPools
 
 __all__ = ["MAX_REDIRECTS", "FetchStats", "Fetcher", "Lane"]
 
@@ -553,6 +552,25 @@ def _never_raises(
     return safe
 
 
+def default_transport(*, per_host: int, max_pools: int) -> httpx.AsyncBaseTransport:
+    """Our per-host pools on asyncio sockets (``wire.HostPools``), or httpx's own transport
+    when they cannot load (an httpcore outside the range ``wire`` was written for): slower
+    on big runs, the same requests on the wire, and the run goes on."""
+    try:
+        from monitor.wire import HostPools
+
+        return HostPools(per_host=per_host, max_pools=max_pools, keepalive_expiry=_KEEPALIVE_S)
+    except (ImportError, AttributeError, TypeError) as exc:
+        log.warning("using httpx's own transport: partner-monitor's could not load (%s)", exc)
+        return httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(
+                max_connections=None,
+                max_keepalive_connections=max_pools,
+                keepalive_expiry=_KEEPALIVE_S,
+            )
+        )
+
+
 class Fetcher:
     """One run's HTTP client. Use as ``async with Fetcher(user_agent=...) as fetcher:``.
 
@@ -634,10 +652,8 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         self._cookies = httpx.Cookies()
-        self._send = self._transport or HostPools(
-            per_host=self.per_host,
-            max_pools=max(16, self.concurrency),
-            keepalive_expiry=_KEEPALIVE_S,
+        self._send = self._transport or default_transport(
+            per_host=self.per_host, max_pools=max(16, self.concurrency)
         )
         return self
 

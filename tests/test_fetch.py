@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import socket
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -67,6 +68,17 @@ def closed_port_url(host: str = A) -> str:
         sock.bind((host, 0))
         port = sock.getsockname()[1]
     return f"http://{host}:{port}/"
+
+
+# -- the transport ------------------------------------------------------------------------
+
+
+def test_without_our_own_pools_the_fetcher_uses_httpx_transport_and_still_works(
+    simweb: SimWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = simweb.route(A, "/page", Route.page("Page", "text"))
+    monkeypatch.setitem(sys.modules, "monitor.wire", None)  # import fails, as if httpcore moved
+    assert probe(url).status_code == 200
 
 
 # -- limits and connection reuse ---------------------------------------------------------
