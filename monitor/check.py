@@ -395,8 +395,7 @@ def _error_verdict(result: FetchResult) -> LinkVerdict:
     status, reason = Status.UNREACHABLE, f"Could not check the link: {detail or 'unknown error'}"
     match result.error:
         case FetchError.TIMEOUT:
-            found = re.search(r"within (\S+ s)", detail)
-            limit = f"within {found.group(1)}" if found else "in time"
+            limit = f"within {result.timeout_s:g} s" if result.timeout_s else "in time"
             status, reason = Status.TIMEOUT, f"The server did not answer {limit}"
         case FetchError.DNS:
             reason = (
@@ -429,7 +428,7 @@ def _error_verdict(result: FetchResult) -> LinkVerdict:
         case FetchError.PRIVATE_REDIRECT:
             status = Status.SKIPPED
             reason = f"Points to a private or local network address, not checked ({detail})"
-        case FetchError.OTHER if detail.startswith("invalid URL"):
+        case FetchError.INVALID_URL:
             status, reason = Status.BROKEN, f"The link is not a valid web address ({detail})"
         case _:
             pass

@@ -49,10 +49,10 @@ How a failure becomes a status (``check`` does the second column)::
       or to a non-http(s) scheme (file:, ftp:, ...)  BAD_REDIRECT        broken
     link host is/resolves to a private address,
       directly or at any hop (unless allowed)        PRIVATE_REDIRECT    skipped
-    invalid URL (**), any other exception            OTHER               unreachable/broken
+    invalid URL                                      INVALID_URL         broken
+    any other exception                              OTHER               unreachable
 
-    (*)  error_detail reads "no complete answer within <timeout_s> s".
-    (**) error_detail starts with "invalid URL".
+    (*)  ``FetchResult.timeout_s`` holds the limit that ran out.
 
 HTTP answers are not errors: a 404 or a 503 comes back as ``status_code`` with
 ``error=None`` (after the retries) and ``check`` judges it. On a redirect error
@@ -192,11 +192,15 @@ def _invalid_url(url: str) -> _Failure | None:
         urlsplit(url)  # host_key parses with urllib: it must agree the URL is sound
         host = parsed.raw_host
     except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
-        return _Failure(FetchError.OTHER, f"invalid URL: {exc}")
+        return _Failure(FetchError.INVALID_URL, f"invalid URL: {exc}")
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        return _Failure(FetchError.OTHER, f"invalid URL: not an absolute http(s) address ({url})")
+        return _Failure(
+            FetchError.INVALID_URL, f"invalid URL: not an absolute http(s) address ({url})"
+        )
     if not _HOST_OK.fullmatch(host):
-        return _Failure(FetchError.OTHER, f"invalid URL: {parsed.host[:80]!r} is not a host name")
+        return _Failure(
+            FetchError.INVALID_URL, f"invalid URL: {parsed.host[:80]!r} is not a host name"
+        )
     return None
 
 
@@ -302,7 +306,7 @@ def _failure_from(exc: Exception, timeout_s: float) -> _Failure:
     if isinstance(exc, zlib.error):
         return _Failure(FetchError.PROTOCOL, f"could not decode the compressed body: {message}")
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | UnicodeError):
-        return _Failure(FetchError.OTHER, f"invalid URL: {message}")
+        return _Failure(FetchError.INVALID_URL, f"invalid URL: {message}")
     log.warning("unexpected fetch failure", exc_info=exc)
     return _Failure(FetchError.OTHER, f"{type(exc).__name__}: {message}")
 
@@ -876,6 +880,11 @@ class Fetcher:
                 method=method,
                 error=None if failure is None else failure.kind,
                 error_detail=None if failure is None else failure.detail,
+                timeout_s=(
+                    self.timeout_s
+                    if failure is not None and failure.kind is FetchError.TIMEOUT
+                    else None
+                ),
                 attempts=attempts,
                 elapsed_s=loop.time() - started,
                 not_modified=answer is not None and failure is None and answer.status == 304,
@@ -940,7 +949,9 @@ class Fetcher:
             except OSError as exc:
                 return _Failure(FetchError.DNS, str(exc) or f"{host} does not resolve")
             except UnicodeError:  # a label over 63 characters, an empty label...
-                return _Failure(FetchError.OTHER, f"invalid URL: {host[:80]} is not a host name")
+                return _Failure(
+                    FetchError.INVALID_URL, f"invalid URL: {host[:80]} is not a host name"
+                )
         for address in addresses:
             kind = _private_kind(ipaddress.ip_address(address.split("%")[0]))
             if kind is not None:

@@ -76,6 +76,7 @@ class FetchError(enum.StrEnum):
     BAD_REDIRECT = "bad_redirect"  # Location missing, garbage, or a non-http(s) scheme
     PRIVATE_REDIRECT = "private_redirect"  # redirect or DNS answer to a private address
     PROTOCOL = "protocol"  # malformed HTTP (bad headers, huge headers, ...)
+    INVALID_URL = "invalid_url"  # not an absolute http(s) address with a usable host
     OTHER = "other"  # anything else the transport raised
 
 
@@ -110,6 +111,7 @@ class FetchResult:
     attempts: int = 1
     elapsed_s: float = 0.0
     not_modified: bool = False  # a conditional GET was answered 304
+    timeout_s: float | None = None  # with error TIMEOUT: the limit that ran out
 
     @property
     def content_type(self) -> str:

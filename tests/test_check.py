@@ -190,6 +190,7 @@ def fetched(
     headers: dict[str, str] | None = None,
     error: FetchError | None = None,
     detail: str | None = None,
+    timeout_s: float | None = None,
 ) -> FetchResult:
     """A FetchResult as the Fetcher would give it; an HTML body when ``title`` is given."""
     body = html_page(title, text, h1=h1).encode() if title is not None else b""
@@ -204,6 +205,7 @@ def fetched(
         body=body,
         error=error,
         error_detail=detail,
+        timeout_s=timeout_s,
     )
 
 
@@ -520,8 +522,10 @@ def test_a_bot_challenge_503_is_blocked_not_a_server_error() -> None:
                      "malformed answer", id="protocol"),
         pytest.param(FetchError.PRIVATE_REDIRECT, "10.0.0.1 is a private address",
                      Status.SKIPPED, "private or local network", id="private"),
-        pytest.param(FetchError.OTHER, "invalid URL: bad host", Status.BROKEN,
+        pytest.param(FetchError.INVALID_URL, "invalid URL: bad host", Status.BROKEN,
                      "not a valid web address", id="invalid URL"),
+        pytest.param(FetchError.NO_ROUTE, "[Errno 101] Network is unreachable",
+                     Status.UNREACHABLE, "No network route to the site", id="no route"),
         pytest.param(FetchError.OTHER, "could not connect: no route to host", Status.UNREACHABLE,
                      "Could not check the link", id="other"),
     ],
@@ -529,7 +533,8 @@ def test_a_bot_challenge_503_is_blocked_not_a_server_error() -> None:
 def test_fetch_errors_map_to_a_status_and_a_clear_sentence(
     error: FetchError, detail: str, status: Status, reason: str
 ) -> None:
-    verdict = classify(fetched(status=None, error=error, detail=detail))
+    limit = 20.0 if error is FetchError.TIMEOUT else None
+    verdict = classify(fetched(status=None, error=error, detail=detail, timeout_s=limit))
     assert verdict.status is status
     assert reason in (verdict.reason or "")
 

@@ -409,8 +409,8 @@ def test_transport_failures_are_returned_as_fetch_errors(
         pytest.param("http://no-such-host.invalid/p", False, FetchError.DNS,
                      id="unknown name met by the private-address guard"),
         pytest.param("REFUSED", True, FetchError.REFUSED, id="nobody listening"),
-        pytest.param("http://[::1/broken", True, FetchError.OTHER, id="unparseable URL"),
-        pytest.param("mailto:someone@example.org", True, FetchError.OTHER, id="not http"),
+        pytest.param("http://[::1/broken", True, FetchError.INVALID_URL, id="unparseable URL"),
+        pytest.param("mailto:someone@example.org", True, FetchError.INVALID_URL, id="not http"),
     ],
 )  # fmt: skip
 def test_connection_failures_are_returned_as_fetch_errors(
