@@ -42,7 +42,7 @@ import jinja2
 
 from monitor import __version__, wording
 from monitor.config import DEFAULT_PATH, Config, Watch
-from monitor.models import TEXT_RULES_CHANGED, Status
+from monitor.models import TEXT_RULES_CHANGED, ContentState, Status
 from monitor.outage import INCONCLUSIVE, Outage
 from monitor.store import CheckRow, Occurrence, PageCheckRow, RunRow, Store, Version
 
@@ -93,7 +93,7 @@ class Item:
 
     kind: str  # "link" | "page"
     url: str
-    status: str
+    status: Status
     badge: str
     symbol: str
     headline: str
@@ -119,7 +119,7 @@ class Item:
         """What to do about a watched page in trouble (a link's advice is the section's)."""
         if self.page is None or not _is_problem(self.status):
             return None
-        if self.status in ("soft_404", "broken"):
+        if self.status in (Status.SOFT_404, Status.BROKEN):
             return (
                 "This is a page you watch, and it is gone: find the partner's new page "
                 "(search their site or ask them), then put its address in the watch list "
@@ -759,12 +759,12 @@ class _Builder:
                 section = _problem_section(now, then, told)
                 badge = _watch(row) if section == "watching" else None
                 out.add(section, self.item(row, places=places, badge=badge))
-            elif told and not (linked and row.status == "blocked"):
+            elif told and not (linked and row.status is Status.BLOCKED):
                 if not linked:
                     note = "No longer linked: the link was removed or replaced"
-                elif row.status == "moved":
+                elif row.status is Status.MOVED:
                     note = "Answers again, through a permanent redirect: update the link"
-                elif row.status == "skipped":
+                elif row.status is Status.SKIPPED:
                     note = "No longer checked (a rule now skips it)"
                 else:
                     note = "Answers normally again"
@@ -777,7 +777,7 @@ class _Builder:
                         note=f"{note} (was: {self._was(then, url)}).",
                     ),
                 )
-            elif linked and row.status in ("moved", "blocked"):
+            elif linked and row.status in (Status.MOVED, Status.BLOCKED):
                 prev = then.last
                 seen_before = (
                     isinstance(prev, CheckRow)
@@ -786,7 +786,7 @@ class _Builder:
                     and url in occ_then
                 )
                 if seen_before:
-                    if row.status == "moved":
+                    if row.status is Status.MOVED:
                         out.moved_before += 1
                     else:
                         out.blocked_before += 1
@@ -798,7 +798,7 @@ class _Builder:
                     else None
                 )
                 out.add(row.status, self.item(row, places=places, note=unverified))
-            elif linked and row.status == "skipped":
+            elif linked and row.status is Status.SKIPPED:
                 out.skipped += 1
 
     # watched pages -----------------------------------------------------------------
@@ -826,7 +826,7 @@ class _Builder:
                 section = _problem_section(now, then, then.confirmed)
                 badge = _watch(row) if section == "watching" else None
                 out.add(section, self.item(row, page=page, badge=badge))
-            elif then.confirmed and row.status != "blocked":
+            elif then.confirmed and row.status is not Status.BLOCKED:
                 # A blocked page is listed under Needs attention: its text still cannot be
                 # read, so it is not "answering again".
                 note = f"The watched page answers again (was: {self._was(then, url)})."
@@ -840,7 +840,7 @@ class _Builder:
         unread = 0
         for url in urls:
             rows = checks.get(url)
-            if not rows or rows[0].status not in ("ok", "moved"):
+            if not rows or rows[0].status not in (Status.OK, Status.MOVED):
                 unread += 1
         return len(urls), unread
 
@@ -860,17 +860,19 @@ class _Builder:
             if not self.watched(url):
                 continue
             advice: tuple[str, str] | None
-            if row.status == "blocked":
+            if row.status is Status.BLOCKED:
                 # Not a problem for a link (only listed), but a watched page behind a login
                 # is a page nobody watches any more: never an "all clear". A 429 ("too many
                 # requests") passes by itself more often than not: listed when repeated.
-                if row.http_status == 429 and not (len(rows) > 1 and rows[1].status == "blocked"):
+                if row.http_status == 429 and not (
+                    len(rows) > 1 and rows[1].status is Status.BLOCKED
+                ):
                     continue
                 advice = (
                     "Blocked",
                     blocked_advice(row.error, row.http_status, watchlist=watchlist),
                 )
-            elif row.status in ("ok", "moved"):
+            elif row.status in (Status.OK, Status.MOVED):
                 earlier = rows[1].note if len(rows) > 1 else None
                 advice = note_advice(
                     row.note, content=row.content, earlier=earlier, watchlist=watchlist
@@ -939,12 +941,12 @@ class _Builder:
                 continue
             if r.version_id is not None:
                 newest[r.url] = r
-            if r.content == "baseline":
+            if r.content is ContentState.BASELINE:
                 # Not a first check: a page already watched whose selector or ignore rules
                 # (or partner-monitor's own) were edited, so today's text was not compared.
                 again = r.note is not None and TEXT_RULES_CHANGED in r.note
                 (rebased if again else started).append(self.page_name(r.url, r.name))
-            if r.content == "changed" and r.change:
+            if r.content is ContentState.CHANGED and r.change:
                 by_page.setdefault(r.url, []).append(r)
         if not by_page:
             return [], started, rebased
@@ -1639,7 +1641,11 @@ def render_text(d: Digest) -> str:
     if d.fixed:
         section(f"Fixed ({len(d.fixed)})")
         for it in d.fixed:
-            new = f" New address: {it.suggestion}" if it.status == "moved" and it.suggestion else ""
+            new = (
+                f" New address: {it.suggestion}"
+                if it.status == Status.MOVED and it.suggestion
+                else ""
+            )
             add(f"[✔] {it.url} — {it.note}{new} · {it.where} ({it.group})")
     if d.watching:
         section(f"Watching ({len(d.watching)})")

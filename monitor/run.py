@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import json
 import re
@@ -504,14 +505,14 @@ class _Run:
             ContentState.UNAVAILABLE,
             error=verdict.reason,
         )
-        rec = dict(
+        rec = PageRecord(
             page_id=page_id,
             checked_at=checked_at,
-            status=str(verdict.status),
+            status=verdict.status,
             http_status=verdict.http_status,
             final_url=verdict.final_url,
             error=verdict.reason,
-            content=str(ContentState.UNAVAILABLE),
+            content=ContentState.UNAVAILABLE,
         )
         links: tuple[Link, ...] = ()
         usable = verdict.status in (Status.OK, Status.MOVED) and result.error is None
@@ -529,8 +530,9 @@ class _Run:
             report.note = parsed.note
             if watch.selector and not parsed.selector_matched:
                 report.note = parsed.note or f"selector {watch.selector!r} matched nothing"
-                rec.update(note=report.note, content=str(ContentState.UNAVAILABLE))
-                rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
+                rec = dataclasses.replace(
+                    rec, note=report.note, occurrences=_occurrences(links)
+                )
                 self._record(run_id, rec, report)
                 report.links_found = len(links)
                 return report, links
@@ -567,8 +569,9 @@ class _Run:
                 # An empty answer is an outage of the page, not "everything was removed":
                 # the last good version stays the baseline.
                 report.note = report.note or "the page answered with no text"
-                rec.update(note=report.note)
-                rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
+                rec = dataclasses.replace(
+                    rec, note=report.note, occurrences=_occurrences(links)
+                )
                 self._record(run_id, rec, report)
                 report.links_found = len(links)
                 return report, links
@@ -607,8 +610,9 @@ class _Run:
             )
             if change.state is ContentState.UNCHANGED and seen is None and recent:
                 seen = recent[0]
-            rec.update(
-                content=str(change.state),
+            rec = dataclasses.replace(
+                rec,
+                content=change.state,
                 version_lines=None if seen else normal,
                 seen_version_id=seen.id if seen else None,
                 prev_version_id=recent[0].id if recent else None,
@@ -620,24 +624,18 @@ class _Run:
                 last_modified=last_modified,
                 rules=rules,
             )
-        rec["note"] = report.note
-        rec["occurrences"] = tuple((li.url, li.text, li.tag) for li in links)
+        rec = dataclasses.replace(rec, note=report.note, occurrences=_occurrences(links))
         self._record(run_id, rec, report)
         report.links_found = len(links)
         return report, links
 
-    def _record(self, run_id: int, rec: dict[str, Any], report: PageReport) -> None:
+    def _record(self, run_id: int, rec: PageRecord, report: PageReport) -> None:
         """Write a watched page's check; ``report`` learns when its failing streak began."""
-        page_id = rec["page_id"]
-        self.store.record_page(
-            run_id,
-            PageRecord(**rec),
-            keep_versions=self.settings.keep_versions,
-        )
+        self.store.record_page(run_id, rec, keep_versions=self.settings.keep_versions)
         if report.status.is_problem:
-            report.first_failed_at = self.store.page_first_failed(run_id, page_id)
+            report.first_failed_at = self.store.page_first_failed(run_id, rec.page_id)
             report.watching = (
-                report.status.is_transient and report.first_failed_at == rec["checked_at"]
+                report.status.is_transient and report.first_failed_at == rec.checked_at
             )
 
     async def _confirm(
@@ -697,11 +695,11 @@ class _Run:
             PageRecord(
                 page_id=page_id,
                 checked_at=at,
-                status=str(Status.OK),
+                status=Status.OK,
                 http_status=304,
                 final_url=result.final_url,
                 error=None,
-                content=str(ContentState.UNCHANGED),
+                content=ContentState.UNCHANGED,
                 seen_version_id=seen.id,
                 prev_version_id=seen.id,
                 occurrences=occurrences,
@@ -795,7 +793,7 @@ class _Run:
             run_id,
             [
                 LinkRecord(
-                    r.url, at, str(r.status), r.http_status, r.final_url, r.error, r.suggestion
+                    r.url, at, r.status, r.http_status, r.final_url, r.error, r.suggestion
                 )
                 for r in batch
             ],
@@ -899,6 +897,11 @@ def _compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
     if watch.selector or not title or not lines or lines[0] == f"# {title}":
         return lines
     return (f"Title: {title}", *lines)
+
+
+def _occurrences(links: Iterable[Link]) -> tuple[tuple[str, str, str], ...]:
+    """Where a page's links are, as the store keeps them: (URL, anchor text, tag)."""
+    return tuple((li.url, li.text, li.tag) for li in links)
 
 
 def _also(note: str, earlier: str | None) -> str:

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from monitor.models import ContentState, Status
+
 SCHEMA_VERSION = 4
 
 _SCHEMA = """
@@ -114,8 +116,8 @@ CREATE TABLE IF NOT EXISTS digests (
 );
 """
 
-# Problem statuses, duplicated from models.Status to keep SQL filters readable.
-PROBLEM_STATUSES = ("soft_404", "broken", "server_error", "timeout", "unreachable", "tls_error")
+# The problem statuses as stored (models.Status.is_problem), for SQL filters.
+PROBLEM_STATUSES = tuple(str(s) for s in Status if s.is_problem)
 
 
 class StoreError(Exception):
@@ -152,11 +154,11 @@ class PageRecord:
 
     page_id: int
     checked_at: str
-    status: str
+    status: Status
     http_status: int | None
     final_url: str | None
     error: str | None
-    content: str
+    content: ContentState
     version_lines: tuple[str, ...] | None = None  # the text to store (None: nothing new to store)
     title: str | None = None
     content_type: str | None = None
@@ -177,7 +179,7 @@ class LinkRecord:
 
     url: str
     checked_at: str
-    status: str
+    status: Status
     http_status: int | None
     final_url: str | None
     error: str | None
@@ -191,7 +193,7 @@ class CheckRow:
     run_id: int
     url: str
     checked_at: str
-    status: str
+    status: Status
     http_status: int | None
     final_url: str | None
     error: str | None
@@ -209,12 +211,12 @@ class PageCheckRow:
     name: str
     partner: str | None
     checked_at: str
-    status: str
+    status: Status
     http_status: int | None
     final_url: str | None
     error: str | None
     first_failed_at: str | None
-    content: str
+    content: ContentState
     version_id: int | None
     prev_version_id: int | None
     change: dict[str, Any] | None
@@ -298,12 +300,12 @@ def _page_check_row(r: sqlite3.Row) -> PageCheckRow:
         name=r["name"],
         partner=r["partner"],
         checked_at=r["checked_at"],
-        status=r["status"],
+        status=Status(r["status"]),
         http_status=r["http_status"],
         final_url=r["final_url"],
         error=r["error"],
         first_failed_at=r["first_failed_at"],
-        content=r["content"],
+        content=ContentState(r["content"]),
         version_id=r["version_id"],
         prev_version_id=r["prev_version_id"],
         change=json.loads(r["change"]) if r["change"] else None,
@@ -920,7 +922,7 @@ class Store:
             run_id=r["run_id"],
             url=r["url"],
             checked_at=r["checked_at"],
-            status=r["status"],
+            status=Status(r["status"]),
             http_status=r["http_status"],
             final_url=r["final_url"],
             error=r["error"],
