@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
+from monitor import media
 from monitor.extract import decode
 from monitor.models import FetchError, FetchResult, HostProfile, LinkVerdict, Status, host_key
 
@@ -54,7 +55,6 @@ WINDOW_BYTES = 65_536
 
 _PERMANENT = frozenset({301, 308})
 _BLOCKED = frozenset({401, 403, 429, 999})
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 _HTTP_REASONS = {
     401: "Needs a login (401): could not verify",
     403: "Login or bot protection (403): could not verify",
@@ -234,26 +234,18 @@ class _Doc:
         return self._fingerprint
 
 
-def _charset_param(content_type: str) -> str | None:
-    declared = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.I)
-    return declared.group(1) if declared is not None else None
-
-
 def _clean(text: object) -> str:
     return " ".join(str(text or "").split())[:300]
 
 
 def _parse(body: bytes, content_type: str) -> _Doc | None:
     """Parse an HTML body; None when it is not HTML or not parseable."""
-    media = content_type.split(";")[0].strip().lower()
-    if not body or media not in _HTML_TYPES:
+    if not body or not media.is_html(content_type, body):
         return None
-    if not media and b"<" not in body[:1024]:
-        return None  # undeclared and does not look like markup
     # Decoded as extract decodes a watched page (BOM, HTTP charset, a late <meta
     # charset>, a few invalid bytes): a soft-404 whose title is in cp1251 behind
     # 5 KB of inline script read as mojibake here when only the first 4 KB were searched.
-    text = decode(body, _charset_param(content_type))
+    text = decode(body, media.charset(content_type))
     # lxml refuses str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     try:

@@ -96,6 +96,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import httpx
 
+from monitor import media
 from monitor.models import FetchError, FetchResult, Hop, host_key
 
 __all__ = ["MAX_REDIRECTS", "FetchStats", "Fetcher", "Lane"]
@@ -105,7 +106,6 @@ log = logging.getLogger(__name__)
 MAX_REDIRECTS = 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _NOT_RETRIED_5XX = frozenset({501, 505})  # "not implemented" does not change by asking again
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})  # "" = undeclared: look
 _DRAIN_LIMIT = 16_384  # unwanted bodies up to this size are read so the connection is reused
 _ARCHIVE_MAX_BYTES = 1_000_000
 _KEEPALIVE_S = 15.0  # idle connections kept this long for the next link on the same host
@@ -202,10 +202,6 @@ def _invalid_url(url: str) -> _Failure | None:
             FetchError.INVALID_URL, f"invalid URL: {parsed.host[:80]!r} is not a host name"
         )
     return None
-
-
-def _is_html(headers: Mapping[str, str]) -> bool:
-    return headers.get("content-type", "").split(";")[0].strip().lower() in _HTML_TYPES
 
 
 def _retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -1204,7 +1200,13 @@ class Fetcher:
             wanted = (
                 method != "HEAD"
                 and status not in _REDIRECTS
-                and (not link or (200 <= status < 300 and _is_html(answer_headers)))
+                and (
+                    not link
+                    or (
+                        200 <= status < 300
+                        and media.may_be_html(answer_headers.get("content-type", ""))
+                    )
+                )
             )
             if not wanted:
                 await self._drain_small(response, method, answer_headers)

@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor import check as checker
-from monitor import compare, extract, noise, wording
+from monitor import compare, extract, media, noise, wording
 from monitor.config import Config, Watch
 from monitor.counts import Counts, count
 from monitor.fetch import Fetcher
@@ -457,7 +457,7 @@ class _Run:
             result.error is None
             and result.status_code is not None
             and 200 <= result.status_code < 300
-            and "html" in result.content_type
+            and media.may_be_html(result.headers.get("content-type", ""))
             and urlsplit(result.final_url).path not in ("", "/")
         ):
             profile = await self.profile(result.final_url)
@@ -530,9 +530,7 @@ class _Run:
             report.note = parsed.note
             if watch.selector and not parsed.selector_matched:
                 report.note = parsed.note or f"selector {watch.selector!r} matched nothing"
-                rec = dataclasses.replace(
-                    rec, note=report.note, occurrences=_occurrences(links)
-                )
+                rec = dataclasses.replace(rec, note=report.note, occurrences=_occurrences(links))
                 self._record(run_id, rec, report)
                 report.links_found = len(links)
                 return report, links
@@ -569,9 +567,7 @@ class _Run:
                 # An empty answer is an outage of the page, not "everything was removed":
                 # the last good version stays the baseline.
                 report.note = report.note or "the page answered with no text"
-                rec = dataclasses.replace(
-                    rec, note=report.note, occurrences=_occurrences(links)
-                )
+                rec = dataclasses.replace(rec, note=report.note, occurrences=_occurrences(links))
                 self._record(run_id, rec, report)
                 report.links_found = len(links)
                 return report, links
@@ -792,9 +788,7 @@ class _Run:
         first = self.store.record_links(
             run_id,
             [
-                LinkRecord(
-                    r.url, at, r.status, r.http_status, r.final_url, r.error, r.suggestion
-                )
+                LinkRecord(r.url, at, r.status, r.http_status, r.final_url, r.error, r.suggestion)
                 for r in batch
             ],
         )
@@ -872,10 +866,8 @@ def _rules(watch: Watch) -> str:
 
 
 def _is_html(result: FetchResult) -> bool:
-    """True for an answer to read as a page: declared HTML, or undeclared and markup."""
-    return "html" in result.content_type or (
-        not result.content_type and result.body.lstrip()[:1] == b"<"
-    )
+    """True for an answer to read as a page (``media.is_html``)."""
+    return media.is_html(result.headers.get("content-type", ""), result.body)
 
 
 def _page_body(result: FetchResult) -> bytes:
@@ -910,8 +902,7 @@ def _also(note: str, earlier: str | None) -> str:
 
 
 def _charset(result: FetchResult) -> str | None:
-    m = re.search(r"charset=([\w.:-]+)", result.headers.get("content-type", ""), re.IGNORECASE)
-    return m.group(1).strip("'\"") if m else None
+    return media.charset(result.headers.get("content-type", ""))
 
 
 def _sha(body: bytes) -> str:
