@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +41,7 @@ import lxml.html
 from monitor import media
 from monitor.extract import decode
 from monitor.models import FetchError, FetchResult, HostProfile, LinkVerdict, Status, host_key
+from monitor.textfold import fold_words
 
 __all__ = ["classify", "host_profile", "page_signals", "page_verdict"]
 
@@ -96,15 +96,9 @@ _LOGIN_PATH = re.compile(
 _LOGIN_HOSTS = ("login.", "accounts.", "account.", "auth.", "sso.", "signin.", "id.")
 
 
-def _fold(text: str) -> str:
-    """Lower case, accents off (é -> e, й -> и), one space between words: for matching."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").lower())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-
-
 # Not-found wording, matched anywhere in a title or main heading (folded).
 _NOT_FOUND_PHRASES = tuple(
-    _fold(p)
+    fold_words(p)
     for p in (
         # English
         "page not found",
@@ -163,7 +157,7 @@ _NOT_FOUND_PHRASES = tuple(
 )
 # Whole title segments that say "not found" on their own ("Not Found | Site").
 _NOT_FOUND_SEGMENTS = frozenset(
-    _fold(p)
+    fold_words(p)
     for p in (
         "404",
         "not found",
@@ -183,7 +177,7 @@ _NOT_FOUND_SEGMENTS = frozenset(
 )
 # Words that make a short segment with "404" an error title ("Error 404", "404 Not Found").
 _ERROR_WORDS = frozenset(
-    _fold(w)
+    fold_words(w)
     for w in (
         "error",
         "erreur",
@@ -305,7 +299,7 @@ def host_profile(result: FetchResult) -> HostProfile:
 
 def _says_not_found(text: str) -> bool:
     """True when a title or heading reads as a not-found message (see module doc)."""
-    folded = _fold(text)
+    folded = fold_words(text)
     if not folded:
         return False
     if any(phrase in folded for phrase in _NOT_FOUND_PHRASES):
@@ -366,7 +360,7 @@ def _looks_like_profile(result: FetchResult, doc: _Doc | None, profile: HostProf
         return True  # redirected to where every missing path is redirected
     if doc is None or len(profile.fingerprint) < MIN_SHINGLES:
         return False
-    if profile.title and _fold(profile.title) != _fold(doc.title):
+    if profile.title and fold_words(profile.title) != fold_words(doc.title):
         return False  # real pages have their own title; a catch-all page has one title
     shingles, length = doc.fingerprint()
     longer = max(length, profile.length)

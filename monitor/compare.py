@@ -22,11 +22,11 @@ Lines are the ``Page.lines`` of ``extract``: one block per line, headings start 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from monitor.models import Change, ContentState, Hunk, KeywordEvent, WordDiff
+from monitor.textfold import fold
 
 __all__ = [
     "apply",
@@ -320,45 +320,9 @@ def _word_segments(old_line: str, new_line: str) -> tuple[tuple[str, str], ...]:
 
 # -------------------------------------------------------------------------- keywords
 
-# Combining marks left by NFKD decomposition: Latin/Greek/Cyrillic accents, breve, etc.
-_MARKS = re.compile(
-    "[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
-)
-
-
-# Letters that NFKD leaves whole (a stroke or a ligature is not a combining mark), as a
-# reader would type them on a plain keyboard; applied after casefold, so lower case only
-# (casefold already turns ß and ẞ into "ss", Ł into ł, Æ into æ).
-_LETTERS = str.maketrans(
-    {
-        "ł": "l",
-        "ø": "o",
-        "đ": "d",
-        "ð": "d",
-        "ħ": "h",
-        "ŧ": "t",
-        "ı": "i",
-        "æ": "ae",
-        "œ": "oe",
-        "þ": "th",
-    }
-)
-
-
-def _fold(text: str) -> str:
-    """Lower-case, accent-free form of ``text`` for matching.
-
-    Takes any text; returns it case-folded with accents removed ("Libéré" -> "libere")
-    and letters with strokes or ligatures spelt out ("Białiatski" -> "bialiatski",
-    "Ærø" -> "aero", "Straße" -> "strasse").  Never raises.
-    """
-    if text.isascii():
-        return text.lower()
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold().translate(_LETTERS)
-
 
 def _keyword_pattern(keyword: str) -> re.Pattern[str] | None:
-    words = _fold(keyword).split()
+    words = fold(keyword).split()
     if not words:
         return None
     # Whole words: "closed" must not match "enclosed" or "closedown"; the words of a
@@ -381,8 +345,8 @@ def keyword_events(
     if not keywords:
         return ()
     # Joined by newlines so a multi-word keyword may span a line break, as a reader sees it.
-    old_text = _fold("\n".join(old))
-    new_text = _fold("\n".join(new))
+    old_text = fold("\n".join(old))
+    new_text = fold("\n".join(new))
     events: list[KeywordEvent] = []
     seen: set[str] = set()
     for keyword in keywords:
