@@ -155,7 +155,7 @@ class Settings(_Strict):
     def _cron(cls, value: str) -> str:
         if len(value.split()) != 5:
             raise ValueError(f"must be a cron expression of 5 fields, got {value!r}")
-        from monitor.schedule import cron_trigger  # here, not at the top: schedule imports config
+        from monitor.cron import cron_trigger  # here: validating loads APScheduler only then
 
         try:
             cron_trigger(value, "UTC")

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from monitor import cron as cron_module
 from monitor import schedule
 from monitor.config import Config, Settings, load
 from monitor.counts import Counts
@@ -421,8 +422,8 @@ def utc(*args: int) -> datetime:
 def test_the_cron_schedule_fires_at_the_expected_times_in_its_time_zone(
     cron: str, zone: str, after: datetime, expected: list[datetime]
 ) -> None:
-    trigger = schedule.trigger_for(Settings(schedule=cron, timezone=zone))
-    got = schedule.next_fire_times(trigger, after, len(expected))
+    trigger = cron_module.trigger_for(Settings(schedule=cron, timezone=zone))
+    got = cron_module.next_fire_times(trigger, after, len(expected))
     assert [t.astimezone(UTC) for t in got] == expected
     assert all(
         t.utcoffset() == t.astimezone(ZoneInfo(zone)).utcoffset() for t in got
@@ -448,29 +449,29 @@ def test_the_cron_schedule_fires_at_the_expected_times_in_its_time_zone(
 def test_weekdays_count_from_sunday_as_in_crontab(
     cron: str, after: datetime, expected_days: str
 ) -> None:
-    trigger = schedule.cron_trigger(cron, "UTC")  # config.py still refuses 7 (see the report)
+    trigger = cron_module.cron_trigger(cron, "UTC")  # config.py still refuses 7 (see the report)
     days = expected_days.split()
-    got = schedule.next_fire_times(trigger, after, len(days))
+    got = cron_module.next_fire_times(trigger, after, len(days))
     assert [f"{t:%a}" + (f"({t.day})" if t.day == 13 else "") for t in got] == days
 
 
 @pytest.mark.parametrize("cron", ["0 7 * * 8", "0 7 * * 5-1", "0 7 * * mon/0", "0 7 * *"])
 def test_a_cron_expression_crontab_would_refuse_is_a_value_error(cron: str) -> None:
     with pytest.raises(ValueError):
-        schedule.cron_trigger(cron, "UTC")
+        cron_module.cron_trigger(cron, "UTC")
 
 
 def test_the_cron_trigger_never_answers_a_time_before_the_previous_one() -> None:
     # agronholm/apscheduler#1021: inside the repeated hour 3.11 answers an earlier time,
     # which makes the scheduler loop forever.
-    trigger = schedule.trigger_for(Settings(schedule="30 * * * *", timezone="Europe/Helsinki"))
+    trigger = cron_module.trigger_for(Settings(schedule="30 * * * *", timezone="Europe/Helsinki"))
     dt = datetime(2017, 10, 29, 3, 45, fold=1, tzinfo=ZoneInfo("Europe/Helsinki"))
     nxt = trigger.get_next_fire_time(dt, dt)
     assert nxt.astimezone(UTC) > dt.astimezone(UTC)
 
 
 def test_every_replaces_the_schedule_by_a_fixed_interval() -> None:
-    trigger = schedule.trigger_for(Settings(schedule="0 7 * * *"), every=30)
+    trigger = cron_module.trigger_for(Settings(schedule="0 7 * * *"), every=30)
     first = trigger.get_next_fire_time(None, utc(2026, 1, 1, 12))
     second = trigger.get_next_fire_time(first, first)
     assert (second - first).total_seconds() == 30
