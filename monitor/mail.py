@@ -51,6 +51,10 @@ class MailOutcome:
     recipients: tuple[str, ...]
 
 
+class _ReplyTimeout(smtplib.SMTPServerDisconnected):
+    """The server said nothing for ``timeout_s`` while we waited for its reply."""
+
+
 def _one_line(text: str) -> str:
     # A header value must not carry CR/LF (header injection) and should stay short.
     return " ".join(text.split())[:200]
@@ -98,9 +102,7 @@ def _reply_within(client: smtplib.SMTP, read: Callable[[], tuple[int, bytes]]) -
         return read()
     except smtplib.SMTPServerDisconnected:
         if expired.is_set():
-            raise smtplib.SMTPServerDisconnected(
-                "Connection unexpectedly closed: timed out"
-            ) from None
+            raise _ReplyTimeout("Connection unexpectedly closed: timed out") from None
         raise
     finally:
         timer.cancel()
@@ -206,9 +208,10 @@ def _explain(exc: BaseException, email: EmailSettings) -> str:
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         why = _one_line(str(exc)).rstrip(".")
         return f"{where}: {why}; check starttls, ssl and username in settings.email"
-    if isinstance(exc, TimeoutError) or (
-        # smtplib turns a read timeout into "Connection unexpectedly closed: timed out".
-        isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc)
+    if isinstance(exc, TimeoutError | _ReplyTimeout) or (
+        # smtplib turns a read timeout into SMTPServerDisconnected, raised while handling it.
+        isinstance(exc, smtplib.SMTPServerDisconnected)
+        and isinstance(exc.__context__, TimeoutError)
     ):
         return f"{where} did not answer within {email.timeout_s:g} s; {retry}"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
