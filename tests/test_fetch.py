@@ -19,9 +19,11 @@ import httpx
 import pytest
 
 from monitor.demo.web import Request, Route, SimWeb
-from monitor.fetch import Fetcher, Lane, _retry_after, _Slots
+from monitor.fetch import Fetcher, Lane
+from monitor.fetch.client import retry_after
+from monitor.fetch.limits import Slots
+from monitor.fetch.wire import HostPools
 from monitor.models import FetchError, FetchResult, Hop, host_key
-from monitor.wire import HostPools
 
 A, B, C, D = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
 UA = "partner-monitor-test/1 (+https://example.org/monitor)"
@@ -77,7 +79,7 @@ def test_without_our_own_pools_the_fetcher_uses_httpx_transport_and_still_works(
     simweb: SimWeb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = simweb.route(A, "/page", Route.page("Page", "text"))
-    monkeypatch.setitem(sys.modules, "monitor.wire", None)  # import fails, as if httpcore moved
+    monkeypatch.setitem(sys.modules, "monitor.fetch.wire", None)  # as if httpcore had moved
     assert probe(url).status_code == 200
 
 
@@ -188,7 +190,7 @@ def test_retries_of_this_run_s_timeouts_let_the_untried_links_go_first(simweb: S
 
 def test_slow_work_holds_no_more_slots_than_its_cap_and_others_get_the_rest() -> None:
     async def main() -> list[str]:
-        slots = _Slots(3, slow_cap=lambda: 1)
+        slots = Slots(3, slow_cap=lambda: 1)
         got: list[str] = []
 
         async def take(name: str, lane: Lane) -> None:
@@ -246,7 +248,7 @@ def test_a_redirect_to_another_host_waits_as_a_request_of_the_links_own_host(
 def test_a_host_whose_links_are_found_while_it_waits_is_not_left_until_the_end() -> None:
     async def main() -> list[str]:
         left = Counter({"a": 1, "b": 4})
-        slots = _Slots(1)
+        slots = Slots(1)
         slots.serve_by_backlog(left)
         await slots.acquire(Lane.NORMAL, "b")  # holds the only slot
         got: list[str] = []
@@ -271,7 +273,7 @@ def test_a_host_whose_links_are_found_while_it_waits_is_not_left_until_the_end()
 
 def test_a_request_that_stops_waiting_passes_its_turn_to_the_next_host() -> None:
     async def main() -> bool:
-        slots = _Slots(1)
+        slots = Slots(1)
         slots.serve_by_backlog(Counter({"a": 5, "b": 1}))
         await slots.acquire(Lane.NORMAL, "a")
         first = asyncio.create_task(slots.acquire(Lane.NORMAL, "a"))
@@ -350,7 +352,7 @@ def test_retry_after_is_read_as_seconds_or_http_date(
     now = datetime.now(UTC)
     if header.startswith("HTTP-DATE"):
         header = format_datetime(now + timedelta(seconds=int(header[9:])), usegmt=True)
-    seconds = _retry_after(header, now)
+    seconds = retry_after(header, now)
     if low is None:
         assert seconds is None
     else:
@@ -725,7 +727,7 @@ def test_idle_host_pools_beyond_the_limit_are_closed(simweb: SimWeb) -> None:
     assert simweb.stats(A).requests == 3
 
 
-# -- the connection layer (monitor.wire): addresses in turn, dead idle connections, big bodies
+# -- the connection layer (monitor.fetch.wire): addresses in turn, dead idle connections, big bodies
 
 
 UNUSED = "127.0.0.9"  # a loopback address nothing listens on in these tests

@@ -14,10 +14,10 @@ import ipaddress
 import os
 import sys
 
-from monitor import fetch
+from monitor.fetch import guard
 
 _PUBLIC = {ipaddress.ip_address(a) for a in os.environ.get("HOSTILE_PUBLIC", "").split(",") if a}
-_real = fetch._private_kind
+_real = guard.private_kind
 
 
 def _private_kind(ip):  # type: ignore[no-untyped-def]
@@ -26,7 +26,7 @@ def _private_kind(ip):  # type: ignore[no-untyped-def]
     return _real(ip)
 
 
-fetch._private_kind = _private_kind
+guard.private_kind = _private_kind
 
 
 def _peak_rss_mb() -> float:

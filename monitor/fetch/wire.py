@@ -18,7 +18,7 @@ waits on one future. Side by side on bench/run.py's web, a run's CPU fell by a t
 to a seventh: 10,000 links, daily run, 18.2 -> 16.4 s; 2,000 links, first run, 4.3 ->
 3.7 s (mean of three).
 
-Exceptions, as httpx's own transport maps them (``fetch._failure_from`` reads the
+Exceptions, as httpx's own transport maps them (``failures.failure_from`` reads the
 ``__cause__`` chain, so every mapped exception is raised ``from`` the original)::
 
     asyncio / OSError event                      httpcore          httpx (what fetch sees)

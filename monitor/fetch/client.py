@@ -1,23 +1,4 @@
-"""The network, as the pipeline sees it: URL in, ``FetchResult`` out (sockets: ``wire``).
-
-``Fetcher`` owns everything between a URL and a ``FetchResult``: the connection pools
-(``wire.HostPools``), the global and per-host limits, retries with backoff and
-``Retry-After``, redirects followed one hop at a time, body caps (on decoded bytes, so a
-gzip bomb stops early), the private-address guard for links, and the mapping of every
-transport failure to a ``FetchError``. It never raises for a network problem: failures
-are data.
-
-Limits. Every HTTP request holds a slot of its host (``scheme://netloc``, ``per_host``
-slots) and then a global slot (``concurrency`` slots) from sending the request until the
-body is read or abandoned. The host slot is taken first so a task queuing for a busy
-host never sits on a global slot; no slot is held while sleeping for a backoff or a
-host's ``Retry-After``. Waiters get slots in three lanes (``Lane``): watched pages and
-host profiles first, then the retries of timed-out attempts and the links that timed out
-the day before, then the rest, first come, first served, except that a caller who
-declares how many links each host has left (``prefer_hosts``) has the rest served host
-by host, the host with the most left first. ``timeout_s`` is one ``asyncio.timeout``
-around each attempt (connect, headers and body), so a server that trickles bytes forever
-still times out.
+"""The ``Fetcher``: URL in, ``FetchResult`` out; never raises for a network problem.
 
 Retries. Up to ``retries`` extra attempts per request for timeouts, resets, 429 and 5xx
 (except 501/505, which do not change by asking again), sleeping
@@ -29,41 +10,11 @@ to one timeout of all slots (``Fetcher._defer_retry``). A
 ``Retry-After`` also makes every other request to that host wait. HEAD probes are not
 retried: they fall back to GET.
 
-How a failure becomes a status (``check`` does the second column)::
-
-    transport event                                  FetchError          check -> Status
-    -----------------------------------------------  ------------------  ---------------
-    asyncio.timeout / httpx.TimeoutException         TIMEOUT (*)         timeout
-    ConnectError caused by socket.gaierror           DNS                 unreachable
-    ConnectError caused by ConnectionRefusedError    REFUSED             unreachable
-    OSError ENETUNREACH / EHOSTUNREACH / ENETDOWN    NO_ROUTE            unreachable
-    ReadError / WriteError / ConnectionResetError,
-      RemoteProtocolError "disconnected/incomplete"  RESET               unreachable
-    ssl.SSLError / CertificateError anywhere in the
-      exception chain (handshake, certificate)       TLS                 tls_error
-    RemoteProtocolError otherwise, LocalProtocolError,
-      undecodable gzip/deflate body                  PROTOCOL            server_error
-    a redirect back to a URL already in the chain    REDIRECT_LOOP       broken
-    more than MAX_REDIRECTS (10) redirects           TOO_MANY_REDIRECTS  broken
-    redirect without Location, unparseable Location,
-      or to a non-http(s) scheme (file:, ftp:, ...)  BAD_REDIRECT        broken
-    link host is/resolves to a private address,
-      directly or at any hop (unless allowed)        PRIVATE_REDIRECT    skipped
-    invalid URL                                      INVALID_URL         broken
-    any other exception                              OTHER               unreachable
-
-    (*)  ``FetchResult.timeout_s`` holds the limit that ran out.
-
 HTTP answers are not errors: a 404 or a 503 comes back as ``status_code`` with
 ``error=None`` (after the retries) and ``check`` judges it. On a redirect error
 ``status_code`` is the last redirect's code and ``hops`` ends with it; on a transport
 error it is None. ``attempts`` counts the tries of the last request (1 + retries used),
 ``elapsed_s`` the whole fetch, backoff included.
-
-Private-address guard. For links, every hop's host is checked before it is asked: an IP
-literal directly, a name through ``loop.getaddrinfo`` (once per host per run, failures
-included, which is how a link's DNS failure is usually found). ``wire`` resolves the name
-again when it connects, so a DNS answer that changes in between (rebinding) slips by.
 """
 
 from __future__ import annotations
@@ -72,18 +23,11 @@ import asyncio
 import contextlib
 import dataclasses
 import email.utils
-import enum
-import errno
-import heapq
 import ipaddress
-import itertools
-import json
 import logging
 import math
 import random
-import re
 import socket
-import ssl
 import uuid
 import zlib
 from collections import Counter, deque
@@ -91,17 +35,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Concatenate, ParamSpec, Protocol
+from typing import Concatenate, ParamSpec
 from urllib.parse import urldefrag, urlsplit
 
 import httpx
 
 from monitor import media
+from monitor.fetch import archive, guard
+from monitor.fetch.failures import Failure, failure_from, invalid_url
+from monitor.fetch.limits import Lane, Slots
 from monitor.models import FetchError, FetchResult, Hop, host_key
 
-__all__ = ["MAX_REDIRECTS", "FetchStats", "Fetcher", "Lane"]
+log = logging.getLogger("monitor.fetch")
 
-log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -135,14 +81,6 @@ class _Answer:
     headers: dict[str, str]
     body: bytes
     truncated: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Failure:
-    """One request that produced no HTTP answer."""
-
-    kind: FetchError
-    detail: str
 
 
 class _Decoder:
@@ -179,32 +117,7 @@ def _strip_fragment(url: str) -> str:
     return urldefrag(url.strip()).url
 
 
-# What a host name (IDNA-encoded) or an IP literal may contain. httpx accepts a space
-# or other junk in a host and leaves it to DNS, which would report "does not exist"
-# (unreachable) for what is really a malformed address (broken).
-_HOST_OK = re.compile(rb"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?")
-
-
-def _invalid_url(url: str) -> _Failure | None:
-    """An OTHER failure ("invalid URL: ...") unless ``url`` is an absolute http(s) URL."""
-    try:
-        parsed = httpx.URL(url)
-        urlsplit(url)  # host_key parses with urllib: it must agree the URL is sound
-        host = parsed.raw_host
-    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
-        return _Failure(FetchError.INVALID_URL, f"invalid URL: {exc}")
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        return _Failure(
-            FetchError.INVALID_URL, f"invalid URL: not an absolute http(s) address ({url})"
-        )
-    if not _HOST_OK.fullmatch(host):
-        return _Failure(
-            FetchError.INVALID_URL, f"invalid URL: {parsed.host[:80]!r} is not a host name"
-        )
-    return None
-
-
-def _retry_after(value: str | None, now: datetime | None = None) -> float | None:
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds asked by a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
     if not value:
         return None
@@ -234,295 +147,9 @@ def _resolve_location(base: str, location: str | None) -> tuple[str | None, str 
         return None, f"points to a {target.scheme or 'non-web'}: address ({shown})"
     if not target.host:
         return None, f"points to an address without a host ({shown})"
-    if _invalid_url(str(target)) is not None:
+    if invalid_url(str(target)) is not None:
         return None, f"points to an invalid address ({shown})"
     return _strip_fragment(str(target)), None
-
-
-def _private_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why ``ip`` is not a public address ("loopback", "private", ...), None when public."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_private:
-        return "private"
-    if ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
-        return "reserved"
-    return None
-
-
-_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN})
-
-
-def _exception_chain(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain and len(chain) < 10:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def _failure_from(exc: Exception, timeout_s: float) -> _Failure:
-    """Map what the transport raised to a ``_Failure`` (the table in the module docstring)."""
-    chain = _exception_chain(exc)
-    message = str(exc) or type(exc).__name__
-    for link in chain:
-        if isinstance(link, ssl.SSLCertVerificationError):
-            return _Failure(FetchError.TLS, link.verify_message or link.reason or str(link))
-        if isinstance(link, ssl.CertificateError | ssl.SSLError):
-            reason = getattr(link, "reason", None)
-            detail = reason.replace("_", " ").lower() if isinstance(reason, str) else str(link)
-            return _Failure(FetchError.TLS, detail)
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return _Failure(FetchError.TIMEOUT, f"no complete answer within {timeout_s:g} s")
-    if any(isinstance(link, socket.gaierror) for link in chain):
-        return _Failure(FetchError.DNS, message)
-    if any(isinstance(link, ConnectionRefusedError) for link in chain):
-        return _Failure(FetchError.REFUSED, "connection refused")
-    if any(isinstance(link, OSError) and link.errno in _NO_ROUTE for link in chain):
-        return _Failure(FetchError.NO_ROUTE, message)
-    closed = "the connection was closed before the answer was complete"
-    if any(isinstance(link, ConnectionResetError | BrokenPipeError) for link in chain):
-        return _Failure(FetchError.RESET, closed)
-    if isinstance(exc, httpx.ConnectError):
-        return _Failure(FetchError.OTHER, f"could not connect: {message}")
-    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.CloseError):
-        return _Failure(FetchError.RESET, str(exc) or closed)
-    if isinstance(exc, httpx.RemoteProtocolError):
-        lowered = message.lower()
-        if any(w in lowered for w in ("disconnect", "closed", "incomplete", "without sending")):
-            return _Failure(FetchError.RESET, message)
-        return _Failure(FetchError.PROTOCOL, message)
-    if isinstance(exc, httpx.LocalProtocolError | httpx.DecodingError):
-        return _Failure(FetchError.PROTOCOL, message)
-    if isinstance(exc, zlib.error):
-        return _Failure(FetchError.PROTOCOL, f"could not decode the compressed body: {message}")
-    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | UnicodeError):
-        return _Failure(FetchError.INVALID_URL, f"invalid URL: {message}")
-    log.warning("unexpected fetch failure", exc_info=exc)
-    return _Failure(FetchError.OTHER, f"{type(exc).__name__}: {message}")
-
-
-class Lane(enum.IntEnum):
-    """Which queue a request waits in for its slots; a lower lane is served first.
-
-    ``FIRST``: watched pages and host profiles. A page unlocks hundreds of links, and a
-    host profile is asked when the host's first 2xx HTML answer comes in, when every
-    other link to that host is already queued; behind them it came last, and every answer
-    waiting for it (body included) was held until the host's queue had drained
-    (bench/run.py at 10 000 links peaked at 354 MB, 154 MB with a lane of its own).
-
-    ``SLOW``: the retry of a timed-out attempt, and a link whose last check (the day
-    before) timed out. Each costs a slot for ``timeout_s`` per attempt, so it is the
-    longest job and goes first: at the back of the queue a retry of a timed-out link ran
-    after thousands of links, at the end of the run, and a link that hangs, started last,
-    is what the whole run waits for. (bench/run.py, 2000 links of which 20 hang, on the
-    second run: 1.16× the lower bound instead of 1.35×.) A retry of a link first found
-    slow in this run enters it only once the links not yet tried stop waiting, or when
-    too many such retries wait (``Fetcher._defer_retry``).
-
-    ``NORMAL``: everything else: new links, redirect hops and the other retries. Short
-    jobs stay behind the links queued before them on purpose: served first, they pushed
-    back the first attempt of every link not yet tried, hanging ones included (0.6 s
-    more at 2000 links). First come, first served, or by host (``prefer_hosts``).
-    """
-
-    FIRST = 0
-    SLOW = 1
-    NORMAL = 2
-
-
-class _Waiters(Protocol):
-    """The waiters of one lane of ``_Slots``: who asked, and whose turn is next."""
-
-    def __len__(self) -> int: ...
-
-    def add(self, waiter: asyncio.Future[None], key: str) -> None: ...
-
-    def drop(self, waiter: asyncio.Future[None], key: str) -> None:
-        """Forget a waiter that gave up; ValueError when it is not waiting."""
-
-    def take(self) -> asyncio.Future[None]:
-        """The next waiter to serve, removed (the lane is not empty)."""
-
-
-class _Fifo(deque[asyncio.Future[None]]):
-    """Waiters served in arrival order, whatever their host."""
-
-    def add(self, waiter: asyncio.Future[None], key: str) -> None:
-        self.append(waiter)
-
-    def drop(self, waiter: asyncio.Future[None], key: str) -> None:
-        self.remove(waiter)
-
-    def take(self) -> asyncio.Future[None]:
-        return self.popleft()
-
-
-class _ByBacklog:
-    """Waiters served host by host, the host with the most links left first.
-
-    With first come, first served, a host got global slots in proportion to its own
-    slots that were free to ask for them, so the hosts whose slots were held by hanging
-    links or idle through ``Retry-After`` pauses fell behind and ended the run alone
-    (bench/run.py, 10 000 links, daily run: the last seconds were a handful of hosts
-    working through their queues). Served by links left, the hosts end together.
-
-    ``backlog`` maps a host key to the links it has left (the caller keeps it current).
-    Each host with waiters has one heap entry, under the count read when it was pushed;
-    a host at the top whose count changed goes back in under its new count. A count that
-    grew while the host sat lower (its links were still being found) would leave it
-    there, starved, until every other host fell below it, as all its slots already wait
-    here and no new request of it comes: so the heap is rebuilt from the counts once per
-    round of the hosts waiting (O(hosts) every hosts + 1 requests).
-    """
-
-    def __init__(self, backlog: Mapping[str, int]) -> None:
-        self._backlog = backlog
-        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
-        self._heap: list[tuple[int, int, str]] = []  # (-links left when pushed, order, host)
-        self._in_heap: set[str] = set()  # hosts with their entry (waiters or not)
-        self._order = itertools.count()  # among equal counts, the host pushed first
-        self._len = 0
-        self._takes = 0  # since the heap was last rebuilt
-
-    def __len__(self) -> int:
-        return self._len
-
-    def add(self, waiter: asyncio.Future[None], key: str) -> None:
-        queue = self._waiting.get(key)
-        if queue is None:
-            queue = self._waiting[key] = deque()
-        queue.append(waiter)
-        self._len += 1
-        if key not in self._in_heap:
-            self._in_heap.add(key)
-            heapq.heappush(self._heap, (-self._backlog.get(key, 0), next(self._order), key))
-
-    def drop(self, waiter: asyncio.Future[None], key: str) -> None:
-        queue = self._waiting.get(key)
-        if queue is None:
-            raise ValueError("not waiting")
-        queue.remove(waiter)
-        self._len -= 1
-        if not queue:
-            del self._waiting[key]  # its heap entry is dropped when it comes to the top
-
-    def take(self) -> asyncio.Future[None]:
-        self._takes += 1
-        if self._takes > len(self._waiting):
-            self._rebuild()
-        heap = self._heap
-        while True:
-            pushed, _, key = heap[0]
-            queue = self._waiting.get(key)
-            if queue is None:  # nobody of this host waits any more
-                heapq.heappop(heap)
-                self._in_heap.discard(key)
-                continue
-            left = self._backlog.get(key, 0)
-            if left != -pushed:  # its count changed since: back in under the new one
-                heapq.heapreplace(heap, (-left, next(self._order), key))
-                continue
-            waiter = queue.popleft()
-            self._len -= 1
-            if not queue:
-                del self._waiting[key]
-            return waiter
-
-    def _rebuild(self) -> None:
-        backlog, order = self._backlog, self._order
-        self._heap = [(-backlog.get(key, 0), next(order), key) for key in self._waiting]
-        heapq.heapify(self._heap)
-        self._in_heap = set(self._waiting)
-        self._takes = 0
-
-
-class _Slots:
-    """A counting semaphore with one queue per ``Lane``; lower lanes are served first.
-
-    Within each lane waiters are served in arrival order (like ``asyncio.Semaphore``), or
-    for the ``NORMAL`` lane by host (``serve_by_backlog``); a released slot is handed
-    straight to the next waiter. The limit is the same for all lanes, and ``slow_cap``
-    (when given) bounds how many slots the ``SLOW`` lane may hold at once: past it, a
-    slot goes to the next lane instead (see ``Fetcher._slow_cap``).
-    """
-
-    def __init__(
-        self,
-        value: int,
-        slow_cap: Callable[[], int] | None = None,
-        on_change: Callable[[], None] | None = None,
-    ) -> None:
-        self._free = value
-        self._lanes: list[_Waiters] = [_Fifo() for _ in Lane]
-        self._slow_cap = slow_cap
-        self._slow_held = 0
-        # Told when a slot was released (and handed on) or a waiter left its queue.
-        self._on_change = on_change or (lambda: None)
-
-    def serve_by_backlog(self, backlog: Mapping[str, int]) -> None:
-        """From now on serve the ``NORMAL`` lane host by host (``_ByBacklog``)."""
-        if len(self._lanes[Lane.NORMAL]):
-            raise RuntimeError("serve_by_backlog while requests wait")
-        self._lanes[Lane.NORMAL] = _ByBacklog(backlog)
-
-    def waiting(self, lane: Lane) -> int:
-        """How many wait for a slot in ``lane``."""
-        return len(self._lanes[lane])
-
-    def _may_take(self, lane: Lane) -> bool:
-        return lane is not Lane.SLOW or self._slow_cap is None or self._slow_held < self._slow_cap()
-
-    async def acquire(self, lane: Lane = Lane.NORMAL, key: str = "") -> None:
-        """Wait for a slot in ``lane``; ``key``: the host the request counts for."""
-        if self._free > 0 and not any(self._lanes) and self._may_take(lane):
-            self._take(lane)
-            return
-        queue = self._lanes[lane]
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        queue.add(waiter, key)
-        self._dispatch()  # a slot may be free for this lane although others wait
-        try:
-            await waiter
-        except BaseException:
-            if waiter.done() and not waiter.cancelled():
-                self.release(lane)  # handed a slot while being cancelled: pass it on
-            else:
-                with contextlib.suppress(ValueError):
-                    queue.drop(waiter, key)
-                self._on_change()  # one waiter fewer: what waited behind it may go
-            raise
-
-    def release(self, lane: Lane = Lane.NORMAL) -> None:
-        self._free += 1
-        if lane is Lane.SLOW:
-            self._slow_held -= 1
-        self._dispatch()
-        self._on_change()
-
-    def _take(self, lane: Lane) -> None:
-        self._free -= 1
-        if lane is Lane.SLOW:
-            self._slow_held += 1
-
-    def _dispatch(self) -> None:
-        """Hand free slots to waiters, lowest lane first, within the SLOW lane's cap."""
-        while self._free > 0:
-            for lane, queue in zip(Lane, self._lanes, strict=True):
-                if not queue or not self._may_take(lane):
-                    continue
-                waiter = queue.take()
-                if not waiter.done():
-                    self._take(lane)
-                    waiter.set_result(None)
-                break  # look again from the first lane
-            else:
-                return
 
 
 _P = ParamSpec("_P")
@@ -557,7 +184,7 @@ def default_transport(*, per_host: int, max_pools: int) -> httpx.AsyncBaseTransp
     when they cannot load (an httpcore outside the range ``wire`` was written for): slower
     on big runs, the same requests on the wire, and the run goes on."""
     try:
-        from monitor.wire import HostPools
+        from monitor.fetch.wire import HostPools
 
         return HostPools(per_host=per_host, max_pools=max_pools, keepalive_expiry=_KEEPALIVE_S)
     except (ImportError, AttributeError, TypeError) as exc:
@@ -620,13 +247,13 @@ class Fetcher:
         # httpcore's own connect/read/write/pool timeouts, inside the asyncio.timeout of
         # each attempt (what httpx.AsyncClient(timeout=timeout_s) would pass on).
         self._timeouts = httpx.Timeout(timeout_s).as_dict()
-        self._global_slots = _Slots(concurrency, self._slow_cap, self._release_deferred)
+        self._global_slots = Slots(concurrency, self._slow_cap, self._release_deferred)
         # Retries of attempts that timed out in this run, waiting (holding no slot) for the
         # links not yet tried: (their slot-seconds, the future that lets them go), oldest
         # first; see _defer_retry.
         self._deferred: deque[tuple[float, asyncio.Future[None]]] = deque()
         self._deferred_work = 0.0
-        self._host_slots: dict[str, _Slots] = {}
+        self._host_slots: dict[str, Slots] = {}
         # Work waiting or under way, in slot-seconds, behind _slow_cap: SLOW attempts count
         # timeout_s for each attempt they may still make, the others their typical hold.
         self._slow_work = 0.0
@@ -740,35 +367,22 @@ class Fetcher:
         )
 
     async def archive_lookup(self, api: str, url: str, *, timeout_s: float = 5.0) -> str | None:
-        """Ask a Wayback-style availability API for an archived copy of ``url``.
-
-        ``GET {api}?url=<url>`` answering ``{"archived_snapshots": {"closest": {"available":
-        true, "url": ..., "status": "200"}}}``. Returns the snapshot URL, or None when there
-        is none or anything at all goes wrong (one attempt, ``timeout_s``). Never raises.
-        """
+        """An archived copy of ``url`` from a Wayback-style availability API (``archive``),
+        or None when there is none or anything at all goes wrong (one attempt,
+        ``timeout_s``). Never raises."""
         try:
-            request_url = str(httpx.URL(api, params={"url": url}))
             outcome = await self._attempt(
                 "GET",
-                request_url,
+                archive.request_url(api, url),
                 None,
                 cap=_ARCHIVE_MAX_BYTES,
                 link=False,
                 timeout_s=timeout_s,
                 rank=host_key(url),  # made for that link: it ranks as the link's host
             )
-            if isinstance(outcome, _Failure) or outcome.status != 200:
+            if isinstance(outcome, Failure) or outcome.status != 200:
                 return None
-            closest = json.loads(outcome.body)["archived_snapshots"]["closest"]
-            snapshot = closest.get("url")
-            if (
-                closest.get("available") is True
-                and str(closest.get("status", "200")).startswith("2")
-                and isinstance(snapshot, str)
-                and snapshot.startswith(("http://", "https://"))
-            ):
-                # The real API answers http:// links although the archive serves https.
-                return snapshot.replace("http://web.archive.org/", "https://web.archive.org/", 1)
+            return archive.snapshot(outcome.body)
         except Exception as exc:  # by contract: an archive problem only loses a suggestion
             log.debug("archive lookup for %s failed: %r", url, exc)
         return None
@@ -862,7 +476,7 @@ class Fetcher:
         def finish(
             answer: _Answer | None = None,
             *,
-            failure: _Failure | None = None,
+            failure: Failure | None = None,
             attempts: int = 1,
         ) -> FetchResult:
             return FetchResult(
@@ -886,7 +500,7 @@ class Fetcher:
                 not_modified=answer is not None and failure is None and answer.status == 304,
             )
 
-        invalid = _invalid_url(url)
+        invalid = invalid_url(url)
         if invalid is not None:
             return finish(failure=invalid)
         while True:
@@ -899,7 +513,7 @@ class Fetcher:
             outcome, attempts = await self._request(
                 method, current, headers, cap=cap, link=link, retries=retries, lane=lane, rank=rank
             )
-            if isinstance(outcome, _Failure):
+            if isinstance(outcome, Failure):
                 return finish(failure=outcome, attempts=attempts)
             if outcome.status not in _REDIRECTS:
                 return finish(outcome, attempts=attempts)
@@ -909,14 +523,14 @@ class Fetcher:
             if "set-cookie" in outcome.headers:
                 cookie_epoch += 1
             if target is None:
-                bad = _Failure(FetchError.BAD_REDIRECT, problem or "bad redirect")
+                bad = Failure(FetchError.BAD_REDIRECT, problem or "bad redirect")
                 return finish(outcome, failure=bad, attempts=attempts)
-            failure: _Failure | None = None
+            failure: Failure | None = None
             if target in seen and (seen[target][0] >= 2 or seen[target][1] == cookie_epoch):
-                failure = _Failure(FetchError.REDIRECT_LOOP, f"redirects back to {target}")
+                failure = Failure(FetchError.REDIRECT_LOOP, f"redirects back to {target}")
             elif len(hops) > MAX_REDIRECTS:
                 detail = f"more than {MAX_REDIRECTS} redirects"
-                failure = _Failure(FetchError.TOO_MANY_REDIRECTS, detail)
+                failure = Failure(FetchError.TOO_MANY_REDIRECTS, detail)
             if failure is not None:
                 return finish(outcome, failure=failure, attempts=attempts)
             if outcome.status == 303 and method != "HEAD":
@@ -924,7 +538,7 @@ class Fetcher:
             self._redirects += 1
             current = target
 
-    async def _private_reason(self, url: str) -> _Failure | None:
+    async def _private_reason(self, url: str) -> Failure | None:
         """PRIVATE_REDIRECT (or DNS) failure when ``url``'s host is not public, else None."""
         try:
             host = httpx.URL(url).raw_host.decode("ascii")
@@ -933,7 +547,7 @@ class Fetcher:
         name = host.lower().rstrip(".")
         if name == "localhost" or name.endswith(".localhost"):
             # RFC 6761: these names are loopback whatever a resolver answers.
-            return _Failure(FetchError.PRIVATE_REDIRECT, f"{host} is a loopback address")
+            return Failure(FetchError.PRIVATE_REDIRECT, f"{host} is a loopback address")
         try:
             addresses = [host.strip("[]")]
             ipaddress.ip_address(addresses[0])
@@ -943,16 +557,16 @@ class Fetcher:
             try:
                 addresses = await self._lookup(host)
             except OSError as exc:
-                return _Failure(FetchError.DNS, str(exc) or f"{host} does not resolve")
+                return Failure(FetchError.DNS, str(exc) or f"{host} does not resolve")
             except UnicodeError:  # a label over 63 characters, an empty label...
-                return _Failure(
+                return Failure(
                     FetchError.INVALID_URL, f"invalid URL: {host[:80]} is not a host name"
                 )
         for address in addresses:
-            kind = _private_kind(ipaddress.ip_address(address.split("%")[0]))
+            kind = guard.private_kind(ipaddress.ip_address(address.split("%")[0]))
             if kind is not None:
                 where = f"{host} is" if literal else f"{host} resolves to {address},"
-                return _Failure(FetchError.PRIVATE_REDIRECT, f"{where} a {kind} address")
+                return Failure(FetchError.PRIVATE_REDIRECT, f"{where} a {kind} address")
         return None
 
     async def _lookup(self, host: str) -> list[str]:
@@ -981,7 +595,7 @@ class Fetcher:
         retries: int | None,
         lane: Lane = Lane.NORMAL,
         rank: str = "",
-    ) -> tuple[_Answer | _Failure, int]:
+    ) -> tuple[_Answer | Failure, int]:
         """Send one request with retries; return the last outcome and the attempts made.
 
         ``rank``: the host the request counts for in ``prefer_hosts`` (see ``_slot``).
@@ -1006,14 +620,14 @@ class Fetcher:
             if delay is None or attempt > allowed:
                 return outcome, attempt
             self._retries_done += 1
-            if isinstance(outcome, _Failure) and outcome.kind is FetchError.TIMEOUT:
+            if isinstance(outcome, Failure) and outcome.kind is FetchError.TIMEOUT:
                 if lane is not Lane.SLOW:  # found slow in this run, by its first timeout
                     await self._defer_retry(self.timeout_s * (allowed + 1 - attempt))
                 lane = min(lane, Lane.SLOW)  # known slow now: its retry is the long job
             if delay > 0:
                 await asyncio.sleep(delay)  # holding no slot
 
-    def _retry_delay(self, url: str, outcome: _Answer | _Failure, attempt: int) -> float | None:
+    def _retry_delay(self, url: str, outcome: _Answer | Failure, attempt: int) -> float | None:
         """Seconds to wait before asking again, or None when asking again is pointless.
 
         Side effect: a 429/503 with Retry-After sets the host's not-before time, so the
@@ -1021,7 +635,7 @@ class Fetcher:
         """
         backoff = self.backoff_base_s * 2.0 ** (attempt - 1) * random.uniform(0.5, 1.5)
         backoff = min(backoff, self.retry_after_cap_s)
-        if isinstance(outcome, _Failure):
+        if isinstance(outcome, Failure):
             if outcome.kind is FetchError.TIMEOUT:
                 # The attempt already waited timeout_s without a byte from the server (the
                 # slot is free again): a backoff on top only delays the run. In bench/run.py
@@ -1031,7 +645,7 @@ class Fetcher:
         status = outcome.status
         if status != 429 and not (500 <= status <= 599 and status not in _NOT_RETRIED_5XX):
             return None
-        asked = _retry_after(outcome.headers.get("retry-after"))
+        asked = retry_after(outcome.headers.get("retry-after"))
         if asked is None:
             return backoff
         wait = min(asked, self.retry_after_cap_s)
@@ -1116,7 +730,7 @@ class Fetcher:
             await asyncio.sleep(wait)  # the host asked for a pause (Retry-After)
         host_slots = self._host_slots.get(key)
         if host_slots is None:
-            host_slots = self._host_slots[key] = _Slots(self.per_host)
+            host_slots = self._host_slots[key] = Slots(self.per_host)
         await host_slots.acquire(lane)
         try:
             await self._global_slots.acquire(lane, rank or key)
@@ -1152,7 +766,7 @@ class Fetcher:
         timeout_s: float | None = None,
         lane: Lane = Lane.NORMAL,
         rank: str = "",
-    ) -> _Answer | _Failure:
+    ) -> _Answer | Failure:
         """Send one request and read its body within the timeout; never raises."""
         if self._send is None:
             raise RuntimeError("use the Fetcher as `async with Fetcher(...) as fetcher`")
@@ -1161,8 +775,8 @@ class Fetcher:
             try:
                 async with asyncio.timeout(limit):
                     return await self._exchange(self._send, method, url, headers, cap, link)
-            except Exception as exc:  # failures are data; _failure_from logs surprises
-                return _failure_from(exc, limit)
+            except Exception as exc:  # failures are data; failure_from logs surprises
+                return failure_from(exc, limit)
 
     async def _exchange(
         self,
