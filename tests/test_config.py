@@ -271,11 +271,24 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_validate_prints_a_one_line_summary(tmp_path: Path) -> None:
-    (tmp_path / "w.yaml").write_text(GOOD)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(GOOD, "ok — 1 watched page, 1 partner; ", id="one-page-one-partner"),
+        pytest.param(
+            GOOD + PETITION.replace("Petition\n", "Petition\n    partner: Amnesty\n"),
+            "ok — 2 watched pages, 2 partners; ",
+            id="two-pages-two-partners",
+        ),
+    ],
+)
+def test_validate_prints_a_one_line_summary_in_singular_or_plural(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    (tmp_path / "w.yaml").write_text(text)
     out = run_cli("validate", "--config", "w.yaml", cwd=tmp_path)
     assert out.returncode == 0
-    assert out.stdout.count("\n") == 1 and "1 watched pages" in out.stdout
+    assert out.stdout.count("\n") == 1 and expected in out.stdout, out.stdout
 
 
 @pytest.mark.parametrize("command", ["validate", "check", "run", "digest"])
