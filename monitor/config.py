@@ -4,9 +4,9 @@ This module owns reading ``config/watchlist.yaml`` and every rule about what a v
 watch list is. It never touches the network or the database.
 
 Every problem in a file is reported at once, each naming the file, the line and the
-key (``config/watchlist.yaml:12: watch[2].url: must be an http(s) URL``), so a
-maintainer fixes the file in one go. ``load`` raises ``ConfigError`` for any of them;
-the CLI prints its lines and exits 2.
+key (``config/watchlist.yaml:12: watch "FIDH special page" (3rd entry).url: must be an
+http:// or https:// URL``), so a maintainer fixes the file in one go. ``load`` raises
+``ConfigError`` for any of them; the CLI prints its lines and exits 2.
 """
 
 from __future__ import annotations
@@ -277,10 +277,33 @@ def _line_of(lines: Mapping[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int 
     return None
 
 
-def _key(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+def _ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _entry(i: int, items: list[Any]) -> str:
+    """A watch entry as a person finds it: by its name, and where it is in the list."""
+    item = items[i] if 0 <= i < len(items) else None
+    name = item.get("name") if isinstance(item, dict) else None
+    if isinstance(name, str) and name.strip():
+        return f'watch "{name}" ({_ordinal(i + 1)} entry)'
+    return f"watch ({_ordinal(i + 1)} entry)"
+
+
+def _key(loc: tuple[Any, ...], items: list[Any] | None = None) -> str:
+    """``watch "Petition" (2nd entry).url`` for ``("watch", 1, "url")``; other list
+    positions as ``(2nd item)``."""
+    if len(loc) >= 2 and loc[0] == "watch" and isinstance(loc[1], int):
+        out, rest = _entry(loc[1], items or []), loc[2:]
+    else:
+        out, rest = "", loc
+    for part in rest:
+        if isinstance(part, int):
+            out += f" ({_ordinal(part + 1)} item)"
+        else:
+            out += f".{part}" if out else str(part)
     return out
 
 
@@ -307,7 +330,7 @@ def _field_names(model: type[BaseModel]) -> list[str]:
 
 
 def _problems(
-    exc: ValidationError, file: str, lines: Mapping[tuple[Any, ...], int]
+    exc: ValidationError, file: str, lines: Mapping[tuple[Any, ...], int], items: list[Any]
 ) -> Iterator[Problem]:
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -333,7 +356,7 @@ def _problems(
                 "bool_parsing",
             ):
                 message += f" (got {err['input']!r})"
-        yield Problem(file, _line_of(lines, loc), _key(loc), message)
+        yield Problem(file, _line_of(lines, loc), _key(loc, items), message)
 
 
 def load(path: Path | str = DEFAULT_PATH) -> Config:
@@ -382,19 +405,20 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
     if not isinstance(data, dict):
         raise ConfigError([Problem(file, 1, "", "must be a mapping with 'settings:' and 'watch:'")])
 
+    raw_watch = data.get("watch")
+    items: list[Any] = raw_watch if isinstance(raw_watch, list) else []
+
     problems: list[Problem] = []
     parsed: _File | None = None
     try:
         parsed = _File.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_problems(exc, file, lines))
+        problems.extend(_problems(exc, file, lines, items))
 
     # Duplicate names and URLs are checked on the raw data so they are reported with other
     # mistakes.
     seen: dict[str, int] = {}
     seen_urls: dict[str, int] = {}
-    raw_watch = data.get("watch")
-    items: list[Any] = raw_watch if isinstance(raw_watch, list) else []
     for i, item in enumerate(items):
         url = item.get("url") if isinstance(item, dict) else None
         if isinstance(url, str) and url.strip():
@@ -403,15 +427,12 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
             # one without) would share it, and one of them would be a new baseline every run.
             key = url.strip()
             if key in seen_urls:
-                first = seen_urls[key]
-                first_name = items[first].get("name")
-                named = f" ({first_name!r})" if isinstance(first_name, str) else ""
                 problems.append(
                     Problem(
                         file,
                         lines.get(("watch", i, "url")),
-                        f"watch[{i}].url",
-                        f"the same URL as watch[{first}]{named}: list a page once",
+                        _key(("watch", i, "url"), items),
+                        f"the same URL as {_entry(seen_urls[key], items)}: list a page once",
                     )
                 )
             else:
@@ -424,9 +445,8 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
                 Problem(
                     file,
                     lines.get(("watch", i, "name")),
-                    f"watch[{i}].name",
-                    f"duplicate name {name!r} (first used by watch[{seen[name]}]); "
-                    "names must be unique",
+                    _key(("watch", i, "name"), items),
+                    f"the {_ordinal(seen[name] + 1)} entry has this name too; names must be unique",
                 )
             )
         else:

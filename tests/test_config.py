@@ -76,35 +76,39 @@ def test_defaults_are_the_contracts() -> None:
         ),
         pytest.param(
             GOOD + "    keywrds: [x]\n",
-            "w.yaml:4: watch[0].keywrds: unknown key (did you mean 'keywords'?)",
+            'w.yaml:4: watch "Campaign page" (1st entry).keywrds: unknown key '
+            "(did you mean 'keywords'?)",
             id="unknown-watch-key-with-did-you-mean",
         ),
         pytest.param(
             "watch:\n  - url: https://a.example/\n",
-            "w.yaml:2: watch[0].name: is required",
+            "w.yaml:2: watch (1st entry).name: is required",
             id="missing-name",
         ),
         pytest.param(
-            "watch:\n  - name: A\n", "w.yaml:2: watch[0].url: is required", id="missing-url"
+            "watch:\n  - name: A\n",
+            'w.yaml:2: watch "A" (1st entry).url: is required',
+            id="missing-url",
         ),
         pytest.param(
             GOOD + "  - name: Campaign page\n    url: https://b.example/\n",
-            "w.yaml:4: watch[1].name: duplicate name 'Campaign page'",
+            'w.yaml:4: watch "Campaign page" (2nd entry).name: the 1st entry has this name too',
             id="duplicate-name",
         ),
         pytest.param(
             "watch:\n  - name: A\n    url: ftp://files.example/x\n",
-            "w.yaml:3: watch[0].url: must be an http:// or https:// URL",
+            'w.yaml:3: watch "A" (1st entry).url: must be an http:// or https:// URL',
             id="non-http-url",
         ),
         pytest.param(
             "watch:\n  - name: A\n    url: not a url\n",
-            "w.yaml:3: watch[0].url: must be an http:// or https:// URL",
+            'w.yaml:3: watch "A" (1st entry).url: must be an http:// or https:// URL',
             id="garbage-url",
         ),
         pytest.param(
             GOOD + "    ignore: ['(unclosed']\n",
-            "w.yaml:4: watch[0].ignore: item 0: '(unclosed' is not a valid regular expression",
+            "w.yaml:4: watch \"Campaign page\" (1st entry).ignore: item 0: '(unclosed' "
+            "is not a valid regular expression",
             id="bad-ignore-regex",
         ),
         pytest.param(
@@ -129,7 +133,8 @@ def test_defaults_are_the_contracts() -> None:
         ),
         pytest.param(
             GOOD + "    selector: 'div[['\n",
-            "w.yaml:4: watch[0].selector: 'div[[' is not a valid CSS selector",
+            "w.yaml:4: watch \"Campaign page\" (1st entry).selector: 'div[[' "
+            "is not a valid CSS selector",
             id="bad-css-selector",
         ),
         pytest.param(
@@ -139,12 +144,12 @@ def test_defaults_are_the_contracts() -> None:
         ),
         pytest.param(
             GOOD + "    links: maybe\n",
-            "w.yaml:4: watch[0].links: Input should be a valid boolean",
+            'w.yaml:4: watch "Campaign page" (1st entry).links: Input should be a valid boolean',
             id="wrong-type-bool",
         ),
         pytest.param(
             GOOD + "    keywords: closed\n",
-            "w.yaml:4: watch[0].keywords: Input should be a valid list",
+            'w.yaml:4: watch "Campaign page" (1st entry).keywords: Input should be a valid list',
             id="wrong-type-list",
         ),
         pytest.param(
@@ -197,22 +202,73 @@ PETITION = "  - name: Petition\n    url: https://amnesty.example/petition\n"
     ("text", "expected"),
     [
         pytest.param(
+            GOOD + PETITION + "  - name: FIDH special page\n    url: nope\n",
+            'w.yaml:7: watch "FIDH special page" (3rd entry).url: must be',
+            id="an-entry-by-its-name-and-place",
+        ),
+        pytest.param(
+            GOOD + "  - url: nope\n",
+            "w.yaml:4: watch (2nd entry).url: must be",
+            id="an-entry-without-a-name-by-its-place",
+        ),
+        pytest.param(
+            GOOD + "  - name: ''\n    url: nope\n",
+            "w.yaml:5: watch (2nd entry).url: must be",
+            id="an-entry-with-an-empty-name-by-its-place",
+        ),
+        pytest.param(
+            GOOD + "    keywords: [closed, [x]]\n",
+            'w.yaml:4: watch "Campaign page" (1st entry).keywords (2nd item): Input should be',
+            id="an-item-of-a-list-by-its-place",
+        ),
+    ],
+)
+def test_a_watch_entry_is_named_by_its_name_and_its_place(text: str, expected: str) -> None:
+    found = problems_of(text)
+    assert any(p.startswith(expected) for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        pytest.param(n, word, id=word)
+        for n, word in [
+            (1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
+            (13, "13th"), (21, "21st"), (22, "22nd"), (23, "23rd"), (111, "111th"),
+        ]
+    ],
+)  # fmt: skip
+def test_a_place_in_the_list_is_an_ordinal(n: int, expected: str) -> None:
+    assert config._ordinal(n) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
             GOOD + PETITION + "  - name: Petition text\n    url: https://amnesty.example/petition"
             "\n    selector: main\n",
-            ["w.yaml:7: watch[2].url: the same URL as watch[1] ('Petition'): list a page once"],
+            [
+                'w.yaml:7: watch "Petition text" (3rd entry).url: the same URL as '
+                'watch "Petition" (2nd entry): list a page once'
+            ],
             id="the-same-url-once-with-a-selector-once-without",
         ),
         pytest.param(
             GOOD + PETITION + "  - name: Again\n    url: ' https://amnesty.example/petition '\n",
-            ["w.yaml:7: watch[2].url: the same URL as watch[1] ('Petition'): list a page once"],
+            [
+                'w.yaml:7: watch "Again" (3rd entry).url: the same URL as '
+                'watch "Petition" (2nd entry): list a page once'
+            ],
             id="the-same-url-with-spaces-around-it",
         ),
         pytest.param(
             GOOD + PETITION + "  - name: Petition\n    url: https://amnesty.example/petition\n",
             [
-                "w.yaml:6: watch[2].name: duplicate name 'Petition' (first used by watch[1]); "
+                'w.yaml:6: watch "Petition" (3rd entry).name: the 2nd entry has this name too; '
                 "names must be unique",
-                "w.yaml:7: watch[2].url: the same URL as watch[1] ('Petition'): list a page once",
+                'w.yaml:7: watch "Petition" (3rd entry).url: the same URL as '
+                'watch "Petition" (2nd entry): list a page once',
             ],
             id="an-entry-listed-twice-is-told-for-its-name-and-its-url",
         ),
@@ -244,8 +300,8 @@ def test_validate_refuses_a_url_listed_twice(tmp_path: Path) -> None:
     out = run_cli("validate", "--config", "w.yaml", cwd=tmp_path)
     assert out.returncode == 2
     assert (
-        "w.yaml:7: watch[2].url: the same URL as watch[1] ('Petition'): list a page once"
-        in out.stderr
+        'w.yaml:7: watch "Petition text" (3rd entry).url: the same URL as '
+        'watch "Petition" (2nd entry): list a page once' in out.stderr
     )
 
 
@@ -301,7 +357,7 @@ def test_a_bad_config_exits_2_with_no_traceback_and_writes_nothing(
     out = run_cli(command, "--config", "w.yaml", cwd=tmp_path)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
-    assert "w.yaml:6: watch[0].url:" in out.stderr
+    assert 'w.yaml:6: watch "A" (1st entry).url:' in out.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.yaml"]
 
 

@@ -469,8 +469,9 @@ def test_a_broken_edit_keeps_the_last_good_watch_list_and_is_reported_in_the_nex
     assert notice.startswith(
         f"The watch list {path} has 1 error, so this run used the last version"
     )
-    assert f"{path}:6: watch[0].url: must be an http:// or https:// URL" in notice
-    assert "watch[0].url" in caplog.text and "run 2: 3 pages" in caplog.text  # logged, and ran
+    assert f'{path}:6: watch "Page" (1st entry).url: must be an http:// or https:// URL' in notice
+    assert 'watch "Page" (1st entry).url' in caplog.text  # logged
+    assert "run 2: 3 pages" in caplog.text  # and ran
 
     write_config(path, extra="  - name: Second\n    url: http://127.0.0.3:9/b\n")
     service.fire()
@@ -691,6 +692,6 @@ def test_monitor_serve_every_second_writes_digests_reports_a_broken_edit_and_sto
     lines = err.splitlines()
     assert any("serving" in line and "next run at" in line for line in lines)
     assert sum(line.startswith("run ") and "; digest " in line for line in lines) >= 3
-    assert "watch[0].url" in err
+    assert 'watch "Page" (1st entry).url' in err
     assert lines[-1] == "stopped"
     assert web.hits("127.0.0.2", "/campaign") >= 3
