@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from monitor import PROJECT_URL, __version__
 
@@ -71,8 +72,12 @@ def _check_regexes(patterns: list[str]) -> list[str]:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise ValueError(
-                f"item {i}: {pattern!r} is not a valid regular expression: {exc}"
+            # A typed error: ``_problems`` points at the item's own line and shows the
+            # pattern as written in the file.
+            raise PydanticCustomError(
+                "regex",
+                "item {index}: not a valid regular expression: {error}",
+                {"index": i, "error": str(exc)},
             ) from None
     return patterns
 
@@ -257,6 +262,19 @@ class Config:
 # --- YAML with line numbers --------------------------------------------------------------
 
 
+def _nodes(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], yaml.Node]) -> None:
+    """Record the node of every key's value and list item under ``node``, by its path."""
+    out.setdefault(path, node)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            out[(*path, key)] = value_node
+            _nodes(value_node, (*path, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _nodes(item, (*path, i), out)
+
+
 def _lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
     """Record the 1-based line of every key and list item under ``node``."""
     out.setdefault(path, node.start_mark.line + 1)
@@ -330,17 +348,34 @@ def _field_names(model: type[BaseModel]) -> list[str]:
 
 
 def _problems(
-    exc: ValidationError, file: str, lines: Mapping[tuple[Any, ...], int], items: list[Any]
+    exc: ValidationError,
+    file: str,
+    lines: Mapping[tuple[Any, ...], int],
+    nodes: Mapping[tuple[Any, ...], yaml.Node],
+    text: str,
+    items: list[Any],
 ) -> Iterator[Problem]:
     for err in exc.errors():
         loc = tuple(err["loc"])
         kind = err["type"]
+        line = _line_of(lines, loc)
         if kind == "extra_forbidden":
             model = _model_at(loc[:-1])
             hint = _did_you_mean(str(loc[-1]), _field_names(model)) if model else ""
             message = f"unknown key{hint}"
         elif kind == "missing":
             message = "is required"
+        elif kind == "regex":
+            ctx = err.get("ctx") or {}
+            index = ctx.get("index", 0)
+            item = nodes.get((*loc, index))
+            written = (  # as in the file: quotes kept, backslashes not doubled
+                text[item.start_mark.index : item.end_mark.index]
+                if isinstance(item, yaml.ScalarNode)
+                else repr(err["input"][index])
+            )
+            line = lines.get((*loc, index), line)
+            message = f"{written} is not a valid regular expression: {ctx.get('error')}"
         else:
             message = err["msg"].removeprefix("Value error, ")
             if kind in (
@@ -356,7 +391,7 @@ def _problems(
                 "bool_parsing",
             ):
                 message += f" (got {err['input']!r})"
-        yield Problem(file, _line_of(lines, loc), _key(loc, items), message)
+        yield Problem(file, line, _key(loc, items), message)
 
 
 def load(path: Path | str = DEFAULT_PATH) -> Config:
@@ -402,6 +437,8 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
         raise ConfigError([Problem(file, None, "", "the file is empty: it needs a 'watch:' list")])
     lines: dict[tuple[Any, ...], int] = {}
     _lines(node, (), lines)
+    nodes: dict[tuple[Any, ...], yaml.Node] = {}
+    _nodes(node, (), nodes)
     if not isinstance(data, dict):
         raise ConfigError([Problem(file, 1, "", "must be a mapping with 'settings:' and 'watch:'")])
 
@@ -413,7 +450,7 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
     try:
         parsed = _File.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_problems(exc, file, lines, items))
+        problems.extend(_problems(exc, file, lines, nodes, text, items))
 
     # Duplicate names and URLs are checked on the raw data so they are reported with other
     # mistakes.

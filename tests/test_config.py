@@ -107,13 +107,13 @@ def test_defaults_are_the_contracts() -> None:
         ),
         pytest.param(
             GOOD + "    ignore: ['(unclosed']\n",
-            "w.yaml:4: watch \"Campaign page\" (1st entry).ignore: item 0: '(unclosed' "
+            "w.yaml:4: watch \"Campaign page\" (1st entry).ignore: '(unclosed' "
             "is not a valid regular expression",
             id="bad-ignore-regex",
         ),
         pytest.param(
             "settings:\n  ignore_links: ['[a-']\n" + GOOD,
-            "w.yaml:2: settings.ignore_links: item 0",
+            "w.yaml:2: settings.ignore_links: '[a-' is not a valid regular expression",
             id="bad-ignore-links-regex",
         ),
         pytest.param(
@@ -183,6 +183,39 @@ def test_defaults_are_the_contracts() -> None:
 def test_each_mistake_names_file_line_and_key(text: str, expected: str) -> None:
     found = problems_of(text)
     assert any(p.startswith(expected) for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            GOOD + "    ignore:\n      - 'Updated: .*'\n      - '(\\d+ signatures'\n",
+            "w.yaml:6: watch \"Campaign page\" (1st entry).ignore: '(\\d+ signatures' is not a "
+            "valid regular expression: missing ), unterminated subpattern at position 0",
+            id="an-item-of-a-block-list-on-its-own-line-single-quoted",
+        ),
+        pytest.param(
+            GOOD + '    ignore:\n      - "(\\\\d+ signatures"\n',
+            'w.yaml:5: watch "Campaign page" (1st entry).ignore: "(\\\\d+ signatures" is not a '
+            "valid regular expression: missing ), unterminated subpattern at position 0",
+            id="double-quoted-as-written-in-the-file",
+        ),
+        pytest.param(
+            GOOD + "    ignore:\n      - (\\d+ signatures\n",
+            'w.yaml:5: watch "Campaign page" (1st entry).ignore: (\\d+ signatures is not a '
+            "valid regular expression: missing ), unterminated subpattern at position 0",
+            id="plain-as-written-in-the-file",
+        ),
+        pytest.param(
+            "settings:\n  ignore_links:\n    - '^https://ok\\.example/'\n    - '*.pdf'\n" + GOOD,
+            "w.yaml:4: settings.ignore_links: '*.pdf' is not a valid regular expression: "
+            "nothing to repeat at position 0",
+            id="ignore-links-item-on-its-own-line",
+        ),
+    ],
+)
+def test_a_bad_regex_is_shown_as_written_on_its_own_line(text: str, expected: str) -> None:
+    assert problems_of(text) == [expected]
 
 
 def test_every_problem_is_reported_at_once() -> None:
