@@ -6,12 +6,14 @@ watch list is. It never touches the network or the database.
 Every problem in a file is reported at once, each naming the file, the line and the
 key (``config/watchlist.yaml:12: watch "FIDH special page" (3rd entry).url: must be an
 http:// or https:// URL``), so a maintainer fixes the file in one go. ``load`` raises
-``ConfigError`` for any of them; the CLI prints its lines and exits 2.
+``ConfigError`` for any of them; the CLI prints its lines and exits 2. The common
+mistakes come with a hint (``use spaces, not tabs, to indent``).
 """
 
 from __future__ import annotations
 
 import difflib
+import enum
 import re
 import zoneinfo
 from collections.abc import Iterator, Mapping
@@ -38,18 +40,37 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class Hint(enum.Enum):
+    """What a maintainer can do about a common mistake. The words are in ``_HINTS``."""
+
+    SPACES_NOT_TABS = "spaces-not-tabs"
+
+
+_HINTS = {
+    Hint.SPACES_NOT_TABS: "use spaces, not tabs, to indent",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One mistake in the watch list: where it is and what is wrong."""
+    """One mistake in the watch list: where it is, what is wrong, and what to do.
+
+    ``hint`` names a common mistake's remedy and ``hint_args`` fills it in; ``str()``
+    writes the one line a person reads (the CLI and the digest both use it).
+    """
 
     file: str
     line: int | None
     key: str
     message: str
+    hint: Hint | None = None
+    hint_args: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         text = f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        if self.hint is not None:
+            text += "; " + _HINTS[self.hint].format(*self.hint_args)
         # One problem, one line: a key or value with a newline or control character
         # (YAML allows them quoted) is shown escaped, as Python would write it.
         return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
@@ -347,6 +368,40 @@ def _field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
+# --- reading the text of the file, for hints -----------------------------------------------
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t-"))
+
+
+def _yaml_problems(exc: yaml.YAMLError, text: str, file: str) -> list[Problem]:
+    """The problem a YAML syntax error stands for, in plain words where it is a common one."""
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    text_lines = text.splitlines()
+    if isinstance(exc, yaml.reader.ReaderError):
+        # A control character or bad byte: no problem_mark, only a character offset.
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else f"U+{ord(char[:1] or ' '):04X}"
+        problem = f"character {shown} is not allowed in YAML ({exc.reason})"
+        return [Problem(file, line, "", f"not valid YAML: {problem}")]
+    problem = str(getattr(exc, "problem", None) or exc)
+    if "'\\t'" in problem and mark is not None:
+        # Every line indented with a tab, so that they are all fixed at once.
+        tabbed = {
+            n + 1 for n, text_line in enumerate(text_lines)
+            if "\t" in text_line[: _indent(text_line)]
+        } | {mark.line + 1}  # fmt: skip
+        return [
+            Problem(file, n, "", "indented with a tab", Hint.SPACES_NOT_TABS)
+            for n in sorted(tabbed)
+        ]
+    problem = " ".join(problem.split())  # one line, whatever the parser said
+    return [Problem(file, line, "", f"not valid YAML: {problem}")]
+
+
 def _problems(
     exc: ValidationError,
     file: str,
@@ -400,7 +455,7 @@ def load(path: Path | str = DEFAULT_PATH) -> Config:
     Takes the path of a YAML file. Returns a ``Config``. Raises ``ConfigError`` listing
     every problem (unreadable file, YAML syntax, unknown or missing keys, wrong types,
     bad URLs, regexes, cron, time zone, CSS selectors, duplicate names and URLs), each
-    with the file, line and key.
+    with the file, line and key, and a hint for the common mistakes (tabs).
     """
     path = Path(path)
     file = str(path)
@@ -421,18 +476,7 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        if isinstance(exc, yaml.reader.ReaderError):
-            # A control character or bad byte: no problem_mark, only a character offset.
-            line = text.count("\n", 0, exc.position) + 1
-            char = exc.character
-            shown = f"U+{char:04X}" if isinstance(char, int) else f"U+{ord(char[:1] or ' '):04X}"
-            problem = f"character {shown} is not allowed in YAML ({exc.reason})"
-        else:
-            problem = getattr(exc, "problem", None) or str(exc)
-        problem = " ".join(str(problem).split())  # one line, whatever the parser said
-        raise ConfigError([Problem(file, line, "", f"not valid YAML: {problem}")]) from None
+        raise ConfigError(_yaml_problems(exc, text, file)) from None
     if node is None or data is None:
         raise ConfigError([Problem(file, None, "", "the file is empty: it needs a 'watch:' list")])
     lines: dict[tuple[Any, ...], int] = {}
@@ -441,7 +485,6 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
     _nodes(node, (), nodes)
     if not isinstance(data, dict):
         raise ConfigError([Problem(file, 1, "", "must be a mapping with 'settings:' and 'watch:'")])
-
     raw_watch = data.get("watch")
     items: list[Any] = raw_watch if isinstance(raw_watch, list) else []
 

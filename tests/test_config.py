@@ -218,6 +218,47 @@ def test_a_bad_regex_is_shown_as_written_on_its_own_line(text: str, expected: st
     assert problems_of(text) == [expected]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "watch:\n  - name: A\n\turl: https://a.example/\n",
+            ["w.yaml:3: indented with a tab; use spaces, not tabs, to indent"],
+            id="a-tab-indents-a-key",
+        ),
+        pytest.param(
+            "watch:\n\t- name: A\n\t  url: https://a.example/\n",
+            [
+                "w.yaml:2: indented with a tab; use spaces, not tabs, to indent",
+                "w.yaml:3: indented with a tab; use spaces, not tabs, to indent",
+            ],
+            id="every-line-indented-with-a-tab-at-once",
+        ),
+        pytest.param(
+            "watch:\n  -\tname: A\n    url: https://a.example/\n",
+            ["w.yaml:2: indented with a tab; use spaces, not tabs, to indent"],
+            id="a-tab-after-a-list-dash",
+        ),
+    ],
+)
+def test_a_common_mistake_is_told_in_plain_words_with_what_to_do(
+    text: str, expected: list[str]
+) -> None:
+    assert problems_of(text) == expected
+
+
+def test_a_hint_is_a_typed_value_and_its_words_are_written_by_the_problem() -> None:
+    with pytest.raises(ConfigError) as info:
+        config.loads("watch:\n\t- name: A\n", file="w.yaml")
+    [problem] = info.value.problems
+    assert (problem.file, problem.line, problem.hint) == ("w.yaml", 2, config.Hint.SPACES_NOT_TABS)
+    assert str(problem).endswith("; use spaces, not tabs, to indent")
+
+
+def test_a_tab_inside_a_value_is_no_mistake() -> None:
+    assert config.loads("watch:\n  - name: 'A\tB'\n    url: https://a.example/\n").watch[0].name
+
+
 def test_every_problem_is_reported_at_once() -> None:
     text = (
         "settings:\n  timout_s: 5\n  timezone: Nowhere/City\n"
