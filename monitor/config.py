@@ -44,10 +44,12 @@ class Hint(enum.Enum):
     """What a maintainer can do about a common mistake. The words are in ``_HINTS``."""
 
     SPACES_NOT_TABS = "spaces-not-tabs"
+    LINE_UP = "line-up"  # args: the key, the key to line it up under, that key's line
 
 
 _HINTS = {
     Hint.SPACES_NOT_TABS: "use spaces, not tabs, to indent",
+    Hint.LINE_UP: "line up `{0}:` under `{1}:` (line {2})",
 }
 
 
@@ -370,16 +372,84 @@ def _field_names(model: type[BaseModel]) -> list[str]:
 
 # --- reading the text of the file, for hints -----------------------------------------------
 
+# A line holding a simple key (the watch list's keys are all plain words), maybe after
+# list dashes: ``  - name: A`` has the key ``name`` in column 4.
+_KEY_LINE = re.compile(r"^(?P<lead>[ \t]*(?:-[ \t]+)*)(?P<key>[A-Za-z_][\w.-]*)[ \t]*:(?=\s|$)")
+
+
+@dataclass(frozen=True)
+class _KeyLine:
+    column: int
+    key: str
+    starts_item: bool  # ``- key:``: the first key of a list item
+    opens_block: bool  # ``key:`` with nothing after it (a nested block follows)
+
+
+def _key_line(line: str) -> _KeyLine | None:
+    m = _KEY_LINE.match(line)
+    if m is None:
+        return None
+    after = line[m.end() :].split("#", 1)[0].strip()
+    return _KeyLine(len(m["lead"]), m["key"], "-" in m["lead"], not after)
+
+
+def _text_lines(text: str) -> list[str]:
+    """The lines of ``text`` as YAML counts them (so a mark's line indexes them)."""
+    return re.split(r"\r\n|[\r\n\x85\u2028\u2029]", text)
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip() or line.lstrip().startswith("#")
+
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t-"))
+
+
+def _line_up(text_lines: list[str], n: int) -> tuple[str, str, int] | None:
+    """For the key on line ``n`` (0-based): the key to line it up under and that key's line.
+
+    Returns ``(key, under, line)``, ``under`` being the first key of the block just above
+    (``name`` for a watch entry), or None when the line holds no key or is lined up with
+    that block already.
+    """
+    here = _key_line(text_lines[n]) if 0 <= n < len(text_lines) else None
+    if here is None:
+        return None
+    above_at = next((m for m in range(n - 1, -1, -1) if _key_line(text_lines[m]) is not None), None)
+    if above_at is None:
+        return None
+    above = _key_line(text_lines[above_at])
+    assert above is not None
+    first_child = above.opens_block and all(
+        _is_blank(line) for line in text_lines[above_at + 1 : n]
+    )
+    if above.column == here.column or (first_child and above.column < here.column):
+        return None  # lined up, or the first key of the block the line above opens
+    first = above_at
+    for m in range(above_at, -1, -1):
+        line = text_lines[m]
+        found = _key_line(line)
+        if found is None:
+            if _is_blank(line) or _indent(line) > above.column:
+                continue
+            break
+        if found.column < above.column:
+            break
+        if found.column == above.column:
+            first = m
+            if found.starts_item:
+                break
+    under = _key_line(text_lines[first])
+    assert under is not None
+    return here.key, under.key, first + 1
 
 
 def _yaml_problems(exc: yaml.YAMLError, text: str, file: str) -> list[Problem]:
     """The problem a YAML syntax error stands for, in plain words where it is a common one."""
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
-    text_lines = text.splitlines()
+    text_lines = _text_lines(text)
     if isinstance(exc, yaml.reader.ReaderError):
         # A control character or bad byte: no problem_mark, only a character offset.
         line = text.count("\n", 0, exc.position) + 1
@@ -398,6 +468,19 @@ def _yaml_problems(exc: yaml.YAMLError, text: str, file: str) -> list[Problem]:
             Problem(file, n, "", "indented with a tab", Hint.SPACES_NOT_TABS)
             for n in sorted(tabbed)
         ]
+    if mark is not None:
+        up = _line_up(text_lines, mark.line)
+        here = _key_line(text_lines[mark.line]) if mark.line < len(text_lines) else None
+        key_colon = text_lines[mark.line].find(":", here.column) if here else -1
+        if up is not None and here is not None and mark.column in (here.column, key_colon):
+            # The parser stopped at the key itself (not inside its value): it is indented
+            # unlike the keys it belongs with.
+            key, under, at = up
+            return [
+                Problem(
+                    file, line, "", "the indentation is wrong", Hint.LINE_UP, (key, under, str(at))
+                )
+            ]
     problem = " ".join(problem.split())  # one line, whatever the parser said
     return [Problem(file, line, "", f"not valid YAML: {problem}")]
 
@@ -410,14 +493,24 @@ def _problems(
     text: str,
     items: list[Any],
 ) -> Iterator[Problem]:
+    text_lines = _text_lines(text)
     for err in exc.errors():
         loc = tuple(err["loc"])
         kind = err["type"]
         line = _line_of(lines, loc)
+        hint: Hint | None = None
+        hint_args: tuple[str, ...] = ()
         if kind == "extra_forbidden":
             model = _model_at(loc[:-1])
-            hint = _did_you_mean(str(loc[-1]), _field_names(model)) if model else ""
-            message = f"unknown key{hint}"
+            up = _line_up(text_lines, line - 1) if line else None
+            if up is not None and _belongs(up, loc[-1], lines):
+                # Valid YAML, wrong structure: a key indented unlike the block it belongs
+                # to lands one level out (``url:`` under ``- name:`` at the list's column).
+                message, hint = "is not a key at this level", Hint.LINE_UP
+                hint_args = (str(loc[-1]), up[1], str(up[2]))
+            else:
+                hint_text = _did_you_mean(str(loc[-1]), _field_names(model)) if model else ""
+                message = f"unknown key{hint_text}"
         elif kind == "missing":
             message = "is required"
         elif kind == "regex":
@@ -446,7 +539,18 @@ def _problems(
                 "bool_parsing",
             ):
                 message += f" (got {err['input']!r})"
-        yield Problem(file, line, _key(loc, items), message)
+        yield Problem(file, line, _key(loc, items), message, hint, hint_args)
+
+
+def _belongs(up: tuple[str, str, int], key: Any, lines: Mapping[tuple[Any, ...], int]) -> bool:
+    """True when ``key`` is a key of the block it should be lined up with (``url`` of a
+    watch entry), so indenting it like that block's first key puts it where it belongs."""
+    _key_name, under, at = up
+    for loc, line in lines.items():
+        if line == at and loc and loc[-1] == under:
+            model = _model_at(loc[:-1])
+            return model is not None and str(key) in _field_names(model)
+    return False
 
 
 def load(path: Path | str = DEFAULT_PATH) -> Config:
@@ -455,7 +559,7 @@ def load(path: Path | str = DEFAULT_PATH) -> Config:
     Takes the path of a YAML file. Returns a ``Config``. Raises ``ConfigError`` listing
     every problem (unreadable file, YAML syntax, unknown or missing keys, wrong types,
     bad URLs, regexes, cron, time zone, CSS selectors, duplicate names and URLs), each
-    with the file, line and key, and a hint for the common mistakes (tabs).
+    with the file, line and key, and a hint for the common mistakes (tabs, indentation).
     """
     path = Path(path)
     file = str(path)

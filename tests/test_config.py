@@ -173,9 +173,7 @@ def test_defaults_are_the_contracts() -> None:
             id="empty-watch-list",
         ),
         pytest.param("settings: {}\n", "w.yaml:1: watch: is required", id="no-watch-key"),
-        pytest.param(
-            "watch:\n  - name: A\n   url: x\n", "w.yaml:3: not valid YAML", id="yaml-syntax-error"
-        ),
+        pytest.param("watch: [\n  - name: A\n", "w.yaml:2: not valid YAML", id="yaml-syntax-error"),
         pytest.param("", "w.yaml: the file is empty", id="empty-file"),
         pytest.param("- just\n- a list\n", "w.yaml:1: must be a mapping", id="top-level-list"),
     ],
@@ -238,6 +236,62 @@ def test_a_bad_regex_is_shown_as_written_on_its_own_line(text: str, expected: st
             "watch:\n  -\tname: A\n    url: https://a.example/\n",
             ["w.yaml:2: indented with a tab; use spaces, not tabs, to indent"],
             id="a-tab-after-a-list-dash",
+        ),
+        pytest.param(
+            "watch:\n  - name: A\n   url: https://a.example/\n",
+            ["w.yaml:3: the indentation is wrong; line up `url:` under `name:` (line 2)"],
+            id="url-indented-less-than-name",
+        ),
+        pytest.param(
+            "watch:\n  - name: A\n      url: https://a.example/\n",
+            ["w.yaml:3: the indentation is wrong; line up `url:` under `name:` (line 2)"],
+            id="url-indented-more-than-name",
+        ),
+        pytest.param(
+            "watch:\n  - name: A\n  url: https://a.example/\n",
+            ["w.yaml:3: the indentation is wrong; line up `url:` under `name:` (line 2)"],
+            id="url-under-the-list-dash",
+        ),
+        pytest.param(
+            GOOD + "  - name: B\n   url: https://b.example/\n",
+            ["w.yaml:5: the indentation is wrong; line up `url:` under `name:` (line 4)"],
+            id="url-of-the-second-entry",
+        ),
+        pytest.param(
+            GOOD + "    ignore:\n      - 'Updated: .*'\n     keywords: [verdict]\n",
+            ["w.yaml:6: the indentation is wrong; line up `keywords:` under `name:` (line 2)"],
+            id="a-key-after-a-nested-list",
+        ),
+        pytest.param(
+            "settings:\n  timeout_s: 5\n    retries: 2\n" + GOOD,
+            ["w.yaml:3: the indentation is wrong; line up `retries:` under `timeout_s:` (line 2)"],
+            id="a-settings-key-indented-more",
+        ),
+        pytest.param(
+            "watch:\n- name: A\nurl: https://a.example/\n",
+            [
+                'w.yaml:2: watch "A" (1st entry).url: is required',
+                "w.yaml:3: url: is not a key at this level; line up `url:` under `name:` (line 2)",
+            ],
+            id="url-at-the-left-edge-is-valid-yaml-but-out-of-its-entry",
+        ),
+        pytest.param(
+            "settings:\n  timeout_s: 5\nretries: 2\n" + GOOD,
+            [
+                "w.yaml:3: retries: is not a key at this level; "
+                "line up `retries:` under `timeout_s:` (line 2)"
+            ],
+            id="a-settings-key-at-the-left-edge-is-out-of-settings",
+        ),
+        pytest.param(
+            "settings:\n  timeout_s: 5\nretires: 2\n" + GOOD,
+            ["w.yaml:3: retires: unknown key"],
+            id="an-unknown-key-at-the-left-edge-is-no-indentation-mistake",
+        ),
+        pytest.param(
+            "watch:\n  - name: Campaign: release\n    url: https://a.example/\n",
+            ["w.yaml:2: not valid YAML: mapping values are not allowed here"],
+            id="a-colon-in-a-value-is-no-indentation-mistake",
         ),
     ],
 )
