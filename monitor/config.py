@@ -45,11 +45,15 @@ class Hint(enum.Enum):
 
     SPACES_NOT_TABS = "spaces-not-tabs"
     LINE_UP = "line-up"  # args: the key, the key to line it up under, that key's line
+    SINGLE_QUOTES = "single-quotes"  # args: the value as it would be written in single quotes
+    REGEX_SINGLE_QUOTES = "regex-single-quotes"  # args: the same, for a regex
 
 
 _HINTS = {
     Hint.SPACES_NOT_TABS: "use spaces, not tabs, to indent",
     Hint.LINE_UP: "line up `{0}:` under `{1}:` (line {2})",
+    Hint.SINGLE_QUOTES: "write it in single quotes: {0}",
+    Hint.REGEX_SINGLE_QUOTES: "write regexes in single quotes: {0}",
 }
 
 
@@ -284,6 +288,8 @@ class Config:
 
 # --- YAML with line numbers --------------------------------------------------------------
 
+_REGEX_KEYS = ("ignore", "ignore_links")  # the keys whose list items are regular expressions
+
 
 def _nodes(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], yaml.Node]) -> None:
     """Record the node of every key's value and list item under ``node``, by its path."""
@@ -445,6 +451,35 @@ def _line_up(text_lines: list[str], n: int) -> tuple[str, str, int] | None:
     return here.key, under.key, first + 1
 
 
+def _single_quoted(text: str, start: int) -> str | None:
+    r"""The double-quoted scalar starting at ``text[start]``, written in single quotes
+    with its backslashes kept (``"\d+"`` → ``'\d+'``); None when it does not end on its line."""
+    i = start + 1
+    raw: list[str] = []
+    while i < len(text) and text[i] not in "\r\n":
+        ch = text[i]
+        if ch == '"':
+            return "'" + "".join(raw).replace("'", "''") + "'"
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in '"\\':
+            ch, i = text[i + 1], i + 1  # \" and \\ meant a quote and a backslash
+        raw.append(ch)
+        i += 1
+    return None
+
+
+def _key_above(text_lines: list[str], n: int, column: int) -> str | None:
+    """The key of line ``n`` if the value at ``column`` follows it, else of the nearest
+    line above that is less indented (the list the value is an item of)."""
+    here = _key_line(text_lines[n])
+    if here is not None and here.column < column:
+        return here.key
+    for m in range(n - 1, -1, -1):
+        above = _key_line(text_lines[m])
+        if above is not None and above.column < column:
+            return above.key
+    return None
+
+
 def _yaml_problems(exc: yaml.YAMLError, text: str, file: str) -> list[Problem]:
     """The problem a YAML syntax error stands for, in plain words where it is a common one."""
     mark = getattr(exc, "problem_mark", None)
@@ -468,6 +503,30 @@ def _yaml_problems(exc: yaml.YAMLError, text: str, file: str) -> list[Problem]:
             Problem(file, n, "", "indented with a tab", Hint.SPACES_NOT_TABS)
             for n in sorted(tabbed)
         ]
+    context = getattr(exc, "context", None) or ""
+    start = getattr(exc, "context_mark", None)
+    if (
+        mark is not None
+        and start is not None
+        and context.startswith("while scanning a double-quoted scalar")
+        and problem.startswith(("found unknown escape character", "expected escape sequence"))
+    ):
+        quoted = _single_quoted(text, start.index)
+        backslash = text.rfind("\\", start.index, mark.index + 1)
+        if quoted is not None and backslash >= 0:
+            escape = text[backslash : backslash + 2]
+            key = _key_above(text_lines, start.line, start.column)
+            hint = Hint.REGEX_SINGLE_QUOTES if key in _REGEX_KEYS else Hint.SINGLE_QUOTES
+            return [
+                Problem(
+                    file,
+                    line,
+                    key or "",
+                    f"in double quotes YAML reads {escape} as an escape and refuses it",
+                    hint,
+                    (quoted,),
+                )
+            ]
     if mark is not None:
         up = _line_up(text_lines, mark.line)
         here = _key_line(text_lines[mark.line]) if mark.line < len(text_lines) else None
@@ -553,13 +612,39 @@ def _belongs(up: tuple[str, str, int], key: Any, lines: Mapping[tuple[Any, ...],
     return False
 
 
+def _backspaces(
+    file: str, text: str, lines: Mapping[tuple[Any, ...], int],
+    nodes: Mapping[tuple[Any, ...], yaml.Node], items: list[Any],
+) -> Iterator[Problem]:  # fmt: skip
+    r"""Regexes whose ``\b`` YAML read as a backspace: written in double quotes."""
+    for loc, node in nodes.items():
+        if (
+            len(loc) >= 2
+            and loc[-2] in _REGEX_KEYS
+            and isinstance(loc[-1], int)
+            and isinstance(node, yaml.ScalarNode)
+            and node.style == '"'
+            and "\b" in node.value
+        ):
+            quoted = _single_quoted(text, node.start_mark.index)
+            yield Problem(
+                file,
+                lines.get(loc),
+                _key(loc[:-1], items),
+                "in double quotes YAML reads \\b as a backspace, not a word boundary",
+                Hint.REGEX_SINGLE_QUOTES,
+                (quoted or "'...'",),
+            )
+
+
 def load(path: Path | str = DEFAULT_PATH) -> Config:
     """Read and validate a watch list.
 
     Takes the path of a YAML file. Returns a ``Config``. Raises ``ConfigError`` listing
     every problem (unreadable file, YAML syntax, unknown or missing keys, wrong types,
     bad URLs, regexes, cron, time zone, CSS selectors, duplicate names and URLs), each
-    with the file, line and key, and a hint for the common mistakes (tabs, indentation).
+    with the file, line and key, and a hint for the common mistakes (tabs, indentation,
+    regexes in double quotes).
     """
     path = Path(path)
     file = str(path)
@@ -592,7 +677,7 @@ def loads(text: str, *, file: str = "<string>", path: Path | None = None) -> Con
     raw_watch = data.get("watch")
     items: list[Any] = raw_watch if isinstance(raw_watch, list) else []
 
-    problems: list[Problem] = []
+    problems: list[Problem] = list(_backspaces(file, text, lines, nodes, items))
     parsed: _File | None = None
     try:
         parsed = _File.model_validate(data)

@@ -293,6 +293,47 @@ def test_a_bad_regex_is_shown_as_written_on_its_own_line(text: str, expected: st
             ["w.yaml:2: not valid YAML: mapping values are not allowed here"],
             id="a-colon-in-a-value-is-no-indentation-mistake",
         ),
+        pytest.param(
+            GOOD + '    ignore: ["\\d+ signatures"]\n',
+            [
+                "w.yaml:4: ignore: in double quotes YAML reads \\d as an escape and refuses it; "
+                "write regexes in single quotes: '\\d+ signatures'"
+            ],
+            id="a-regex-in-double-quotes-in-a-flow-list",
+        ),
+        pytest.param(
+            'settings:\n  ignore_links:\n    - "^https://(www\\.)?x\\.com/"\n' + GOOD,
+            [
+                "w.yaml:3: ignore_links: in double quotes YAML reads \\. as an escape and refuses "
+                "it; write regexes in single quotes: '^https://(www\\.)?x\\.com/'"
+            ],
+            id="a-regex-in-double-quotes-in-a-block-list",
+        ),
+        pytest.param(
+            GOOD + '    ignore:\n      - "\\\\d+ \\"signed\\" by \\w+"\n',
+            [
+                "w.yaml:5: ignore: in double quotes YAML reads \\w as an escape and refuses it; "
+                "write regexes in single quotes: '\\d+ \"signed\" by \\w+'"
+            ],
+            id="a-regex-in-double-quotes-with-escaped-backslashes-and-quotes",
+        ),
+        pytest.param(
+            GOOD + '    ignore:\n      - "\\bverdict\\b"\n',
+            [
+                'w.yaml:5: watch "Campaign page" (1st entry).ignore: in double quotes YAML reads '
+                "\\b as a backspace, not a word boundary; "
+                "write regexes in single quotes: '\\bverdict\\b'"
+            ],
+            id="a-word-boundary-in-double-quotes-is-read-as-a-backspace",
+        ),
+        pytest.param(
+            'watch:\n  - name: "C:\\Users\\campaigns"\n    url: https://a.example/\n',
+            [
+                "w.yaml:2: name: in double quotes YAML reads \\U as an escape and refuses it; "
+                "write it in single quotes: 'C:\\Users\\campaigns'"
+            ],
+            id="a-backslash-in-double-quotes-that-is-no-regex",
+        ),
     ],
 )
 def test_a_common_mistake_is_told_in_plain_words_with_what_to_do(
@@ -307,6 +348,11 @@ def test_a_hint_is_a_typed_value_and_its_words_are_written_by_the_problem() -> N
     [problem] = info.value.problems
     assert (problem.file, problem.line, problem.hint) == ("w.yaml", 2, config.Hint.SPACES_NOT_TABS)
     assert str(problem).endswith("; use spaces, not tabs, to indent")
+
+
+def test_a_regex_in_double_quotes_that_yaml_reads_as_meant_loads() -> None:
+    cfg = config.loads(GOOD + '    ignore: ["\\\\d+ signatures", "a\\tb"]\n')
+    assert cfg.watch[0].ignore == ["\\d+ signatures", "a\tb"]
 
 
 def test_a_tab_inside_a_value_is_no_mistake() -> None:
