@@ -41,9 +41,21 @@ def test_the_shipped_watch_list_loads() -> None:
     assert any("Petition" in n for n in names)
 
 
-def readme_yaml_blocks() -> list[str]:
+def readme_validate_examples() -> list[tuple[str, str]]:
+    """The README's watch lists with mistakes, each followed by what `monitor validate` says."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    return re.findall(
+        r"```yaml\n((?:(?!```).)*)```\n\n```console\n\$ monitor validate\n((?:(?!```).)*)```",
+        text,
+        flags=re.DOTALL,
+    )
+
+
+def readme_yaml_blocks() -> list[str]:
+    """The README's watch list examples, but for those shown with their mistakes."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    broken = {yaml_text for yaml_text, _said in readme_validate_examples()}
+    return [b for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL) if b not in broken]
 
 
 def test_the_readme_has_yaml_examples() -> None:
@@ -53,6 +65,26 @@ def test_the_readme_has_yaml_examples() -> None:
 @pytest.mark.parametrize("block", readme_yaml_blocks(), ids=lambda b: b.splitlines()[0][:40])
 def test_every_yaml_example_in_the_readme_loads(block: str) -> None:
     config.loads(block, file="README.md")
+
+
+def test_the_readme_shows_watch_lists_with_mistakes() -> None:
+    assert len(readme_validate_examples()) >= 2
+
+
+@pytest.mark.parametrize(
+    ("block", "said"),
+    [
+        pytest.param(block, said, id=said.splitlines()[0].split(": ", 2)[2][:40])
+        for block, said in readme_validate_examples()
+    ],
+)
+def test_what_the_readme_says_validate_prints_is_what_it_prints(
+    tmp_path: Path, block: str, said: str
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "watchlist.yaml").write_text(block, encoding="utf-8")
+    out = run_cli("validate", cwd=tmp_path)
+    assert (out.returncode, out.stdout, out.stderr) == (2, "", said)
 
 
 def test_defaults_are_the_contracts() -> None:
