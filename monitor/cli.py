@@ -207,12 +207,18 @@ def _load(args: argparse.Namespace) -> Config:
 # -- commands -----------------------------------------------------------------------------
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 watched page``, ``2 watched pages``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     cfg = load(args.config)
     s = cfg.settings
     partners = {w.group for w in cfg.watch}
     print(
-        f"{cfg.path}: ok — {len(cfg.watch)} watched pages, {len(partners)} partners; "
+        f"{cfg.path}: ok — {_count(len(cfg.watch), 'watched page')}, "
+        f"{_count(len(partners), 'partner')}; "
         f"database {s.database}, reports in {s.reports_dir}, schedule '{s.schedule}' {s.timezone}"
         + (f", e-mail to {', '.join(s.email.to)}" if s.email else "")
     )
@@ -517,9 +523,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"monitor: {problem}", file=sys.stderr)
-        n = len(exc.problems)
         print(
-            f"monitor: {n} problem{'s' if n != 1 else ''} in the watch list; nothing was checked.",
+            f"monitor: {_count(len(exc.problems), 'problem')} in the watch list; "
+            "nothing was checked.",
             file=sys.stderr,
         )
         return EXIT_USAGE

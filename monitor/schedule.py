@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -527,10 +527,11 @@ class Service:
     def _notice(self, exc: ConfigError) -> str:
         shown = exc.problems[:3]  # the digest keeps a notice short; the log has them all
         more = len(exc.problems) - len(shown)
+        name = self.config_path.name  # as validate words it, but no path of this machine
         return (
-            f"The watch list {self.config_path} has {_n(len(exc.problems), 'error')}, so this run "
+            f"The watch list {name} has {_n(len(exc.problems), 'error')}, so this run "
             f"used the last version that worked (loaded {self.good_at:%Y-%m-%d %H:%M}). "
-            f"Fix: {'; '.join(str(p) for p in shown)}"
+            f"Fix: {'; '.join(str(replace(p, file=name)) for p in shown)}"
             + (f"; and {more} more (run `monitor validate`)." if more else ".")
         )
 

@@ -494,15 +494,48 @@ def test_a_broken_edit_keeps_the_last_good_watch_list_and_is_reported_in_the_nex
     assert fake.configs[1].watch[0].url == "http://127.0.0.2:9/a"  # the last good list
     [notice] = fake.notices[1]
     assert notice.startswith(
-        f"The watch list {path} has 1 error, so this run used the last version"
+        "The watch list watchlist.yaml has 1 error, so this run used the last version"
     )
-    assert f"{path}:6: watch[0].url: must be an http:// or https:// URL" in notice
-    assert "watch[0].url" in caplog.text and "run 2: 3 pages" in caplog.text  # logged, and ran
+    assert 'watchlist.yaml:6: watch "Page" (1st entry).url: must be an http:// or https:// URL' in (
+        notice
+    )
+    assert 'watch "Page" (1st entry).url' in caplog.text  # logged
+    assert "run 2: 3 pages" in caplog.text  # and ran
 
     write_config(path, extra="  - name: Second\n    url: http://127.0.0.3:9/b\n")
     service.fire()
     assert fake.notices[2] == ()  # fixed: nothing to report any more
     assert [w.name for w in fake.configs[2].watch] == ["Page", "Second"]  # edit applied
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "    url:",
+            "\turl:",
+            "Fix: watchlist.yaml:6: indented with a tab; use spaces, not tabs, to indent.",
+            id="a-tab",
+        ),
+        pytest.param(
+            "    url:",
+            "   url:",
+            "Fix: watchlist.yaml:6: the indentation is wrong; "
+            "line up `url:` under `name:` (line 5).",
+            id="a-key-not-lined-up",
+        ),
+    ],
+)
+def test_a_broken_edit_is_worded_in_the_digest_as_validate_words_it_naming_the_file_only(
+    tmp_path: Path, fake: FakePipeline, old: str, new: str, expected: str
+) -> None:
+    path = write_config(tmp_path / "watchlist.yaml")
+    service = Service(path, load(path), every=60, out=None)
+    path.write_text(path.read_text().replace(old, new))
+    service.fire()
+    [notice] = fake.notices[0]
+    assert notice.endswith(expected), notice
+    assert str(tmp_path) not in notice
 
 
 def database_is_a_folder(fake: FakePipeline, db: Path) -> Callable[[], None]:
@@ -718,6 +751,6 @@ def test_monitor_serve_every_second_writes_digests_reports_a_broken_edit_and_sto
     lines = err.splitlines()
     assert any("serving" in line and "next run at" in line for line in lines)
     assert sum(line.startswith("run ") and "; digest " in line for line in lines) >= 3
-    assert "watch[0].url" in err
+    assert 'watch "Page" (1st entry).url' in err
     assert lines[-1] == "stopped"
     assert web.hits("127.0.0.2", "/campaign") >= 3
