@@ -1,0 +1,136 @@
+"""The database's schema, its version and the steps that bring an older file up to it.
+
+Every statement of ``SCHEMA`` is idempotent; ``upgrade`` adds what a database written by
+an older version lacks (columns, numbers), inside the caller's write transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 4
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    state TEXT NOT NULL DEFAULT 'running',      -- running | done | failed | aborted | inconclusive
+    config_path TEXT,
+    pages INTEGER, links INTEGER, problems INTEGER, changed INTEGER,
+    error TEXT,
+    outage TEXT                                  -- JSON outage.Outage of an inconclusive run (v4)
+);
+CREATE TABLE IF NOT EXISTS pages (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    partner TEXT,
+    last_version_number INTEGER NOT NULL DEFAULT 0  -- highest version number ever given here
+);
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY,
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    number INTEGER,                              -- per page, given once, never reused (v2)
+    hash TEXT NOT NULL,
+    text BLOB NOT NULL,                          -- zlib-compressed, lines joined by \\n
+    title TEXT,
+    content_type TEXT,
+    size INTEGER,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    first_run INTEGER, last_run INTEGER,
+    etag TEXT, last_modified TEXT,
+    rules TEXT,                                  -- the text rules that made it (v3, run._rules)
+    UNIQUE (page_id, hash)
+);
+CREATE TABLE IF NOT EXISTS page_checks (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    checked_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    http_status INTEGER,
+    final_url TEXT,
+    error TEXT,
+    first_failed_at TEXT,
+    content TEXT NOT NULL,                       -- baseline | unchanged | changed | unavailable
+    version_id INTEGER REFERENCES versions(id),
+    prev_version_id INTEGER REFERENCES versions(id),
+    change TEXT,                                 -- JSON: diff, hunks, words, keywords
+    note TEXT,
+    PRIMARY KEY (run_id, page_id)
+);
+CREATE TABLE IF NOT EXISTS links (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS occurrences (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    link_id INTEGER NOT NULL REFERENCES links(id),
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    text TEXT NOT NULL DEFAULT '',
+    tag TEXT NOT NULL DEFAULT 'a'
+);
+CREATE INDEX IF NOT EXISTS occurrences_run_link ON occurrences (run_id, link_id);
+CREATE TABLE IF NOT EXISTS link_checks (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    link_id INTEGER NOT NULL REFERENCES links(id),
+    checked_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    http_status INTEGER,
+    final_url TEXT,
+    error TEXT,
+    suggestion TEXT,
+    first_failed_at TEXT,
+    PRIMARY KEY (run_id, link_id)
+);
+CREATE INDEX IF NOT EXISTS link_checks_link ON link_checks (link_id, run_id);
+CREATE TABLE IF NOT EXISTS digests (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    path TEXT NOT NULL,
+    first_run INTEGER,
+    last_run INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'file',           -- file | mail
+    error TEXT
+);
+"""
+
+
+def upgrade(db: sqlite3.Connection, current: int) -> None:
+    """Bring a database at schema ``current`` up to ``SCHEMA_VERSION``."""
+    if current < 2:
+        number_versions(db)
+    if current < 3:
+        add_column(db, "versions", "rules TEXT")
+    if current < 4:
+        add_column(db, "runs", "outage TEXT")
+
+
+def add_column(db: sqlite3.Connection, table: str, column: str) -> None:
+    """Add ``column`` (a column definition) to ``table`` unless a new database has it."""
+    names = {str(r["name"]) for r in db.execute(f"PRAGMA table_info({table})")}
+    if column.split()[0] not in names:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
+def number_versions(db: sqlite3.Connection) -> None:
+    """Schema 1 -> 2: give every stored version its lasting number.
+
+    Schema 1 numbered versions by position (first seen order) when they were shown, so
+    retention shifted them. Existing versions keep the numbers ``monitor history``
+    showed just before the upgrade (1.. by first seen), and each page remembers its
+    highest number, from which new versions go on. A new database passes here too
+    (its columns already exist and it has no versions).
+    """
+    add_column(db, "versions", "number INTEGER")
+    add_column(db, "pages", "last_version_number INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE versions SET number = (SELECT COUNT(*) FROM versions o "
+        " WHERE o.page_id = versions.page_id AND (o.first_seen < versions.first_seen"
+        "  OR (o.first_seen = versions.first_seen AND o.id <= versions.id))) "
+        "WHERE number IS NULL"
+    )
+    db.execute(
+        "UPDATE pages SET last_version_number = MAX(last_version_number, "
+        " (SELECT COALESCE(MAX(number), 0) FROM versions WHERE page_id = pages.id))"
+    )
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS versions_number ON versions (page_id, number)")
