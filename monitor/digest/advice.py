@@ -1,0 +1,213 @@
+"""Statuses, notes and blocked pages in plain words: what a campaigner can do."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from monitor.digest.text import clean
+from monitor.models import Status
+from monitor.store import CheckRow, PageCheckRow
+
+# -- statuses in plain words --------------------------------------------------------------
+
+BADGES: dict[str, tuple[str, str]] = {
+    # status: (symbol, one-word badge); symbols are words' companions, never alone
+    "broken": ("✖", "Broken"),
+    "soft_404": ("✖", "Gone"),
+    "server_error": ("✖", "Server error"),
+    "timeout": ("✖", "No answer"),
+    "unreachable": ("✖", "Unreachable"),
+    "tls_error": ("✖", "Certificate"),
+    "moved": ("↪", "Moved"),
+    "blocked": ("⊘", "Blocked"),
+    "ok": ("✔", "Fixed"),
+    "skipped": ("✔", "Not checked"),
+}
+
+
+def status_of(value: str) -> Status | None:
+    try:
+        return Status(value)
+    except ValueError:
+        return None
+
+
+def is_problem(value: str) -> bool:
+    st = status_of(value)
+    return st is not None and st.is_problem
+
+
+def plain_words(status: str, http_status: int | None, final_url: str | None, url: str) -> str:
+    """A sentence for a status when check stored none (older rows, hand-made stores)."""
+    if status == "broken":
+        if http_status == 404:
+            return "Page not found (404)"
+        if http_status == 410:
+            return "The page was removed (410 Gone)"
+        return f"The site refused the page ({http_status})" if http_status else "Broken link"
+    if status == "soft_404":
+        if (
+            final_url
+            and urlsplit(final_url).path in ("", "/")
+            and urlsplit(url).path not in ("", "/")
+        ):
+            return "Sends readers to the home page: the page was probably removed"
+        return "Shows a “page not found” message: the page is probably gone"
+    if status == "server_error":
+        return f"The site's server had an error ({http_status or '5xx'})"
+    if status == "timeout":
+        return "The server did not answer (timeout)"
+    if status == "unreachable":
+        return "The site could not be reached (no such address, or connection refused)"
+    if status == "tls_error":
+        return "The site's security certificate is not valid: browsers warn readers away"
+    if status == "moved":
+        return "Moved permanently: update the link"
+    if status == "blocked":
+        code = f" ({http_status})" if http_status else ""
+        return f"The site blocks automatic checks{code}: could not verify, not proof it is gone"
+    if status == "skipped":
+        return "Not checked by rule"
+    return "Answers normally"
+
+
+def suggestion_label(suggestion: str, status: str) -> str | None:
+    """What kind of replacement a suggestion is, said next to it (None: nothing to add).
+
+    ``run`` stores the redirect target for a moved link and, for a problem, the archived
+    copy its ``settings.archive_api`` found (any archive, not only archive.org).
+    """
+    host = (urlsplit(suggestion).hostname or "").lower()
+    if status == "moved":
+        return "new address"
+    if is_problem(status) or host == "archive.org" or host.endswith(".archive.org"):
+        return "archived copy"
+    return None
+
+
+def watch_badge(row: CheckRow | PageCheckRow) -> tuple[str, str]:
+    """The badge of a failure seen once: the status word with the "watching" sign."""
+    return "◔", BADGES.get(row.status, ("", row.status))[1]
+
+
+# -- page-check notes in plain words ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _NoteRule:
+    """What a kind of page-check note (``run``/``extract`` wording) means for a campaigner.
+
+    ``advice`` is None for a harmless note, never shown; else a sentence saying what to do,
+    formatted with the pattern's named groups and ``watchlist`` (the watch list's path).
+    """
+
+    pattern: re.Pattern[str]
+    badge: str
+    advice: str | None
+    repeated: bool = False  # shown only when the check before said it too
+
+
+# In the order they are said (gravest first); a note may match several.
+_NOTE_RULES: tuple[_NoteRule, ...] = (
+    _NoteRule(
+        re.compile(r"selector (?P<selector>.+?) matched nothing"),
+        "Not compared",
+        "The selector {selector} matched nothing, so this page's content is not watched: "
+        "ask the maintainer to update it in {watchlist}.",
+    ),
+    _NoteRule(
+        re.compile(r"page has no visible text|page is empty|page answered with no text"),
+        "Not compared",
+        "The page came back without any text, so its content could not be compared: open it "
+        "to check it still works; if it does, ask the maintainer to check its selector and "
+        "ignore rules in {watchlist}.",
+    ),
+    # Once is a page caught mid-edit (the next run confirms a real edit); twice in a row is
+    # a rotating block or a live counter that keeps every change of the page from showing.
+    _NoteRule(
+        re.compile(r"differed between two looks"),
+        "Not compared",
+        "Its text differed between two looks seconds apart, two checks in a row (a rotating "
+        "quote or a live counter?), so changes on this page are not reported: ask the "
+        "maintainer to add an ignore rule for the part that moves in {watchlist}.",
+        repeated=True,
+    ),
+    _NoteRule(
+        re.compile(r"larger than (?P<mb>[\d.]+) MB"),
+        "Partly read",
+        "The page is larger than {mb} MB and only the first {mb} MB are read, so text and "
+        "links further down are not checked: ask the maintainer to raise "
+        "settings.max_page_mb in {watchlist}.",
+    ),
+    # The page is still compared, on its whole text: nothing goes unwatched. Navigation
+    # that changes shows up in the diff itself, and the note would repeat every day.
+    _NoteRule(re.compile(r"whole page text used"), "", None),
+    _NoteRule(re.compile(r"not modified \(304\)"), "", None),  # unchanged, said by the server
+    _NoteRule(re.compile(r"content not watched"), "", None),  # `content: false` in the list
+)
+
+
+def blocked_advice(reason: str | None, http_status: int | None, *, watchlist: str) -> str:
+    """What a campaigner can do about a watched page whose status is ``blocked``.
+
+    A blocked link is only listed (the site keeps checkers out; not proof it is gone), but
+    a blocked watched page is a page whose text is no longer compared. Takes the check's
+    sentence (``check.page_verdict``'s reason, or None for older rows), its HTTP status and
+    the watch list's path. Returns one sentence: why, then what to do.
+    """
+    why = clean(reason) or plain_words("blocked", http_status, None, "")
+    # "Redirects to a login page: the page's text could not be checked": the part before
+    # the colon says why; the rest is said below in other words.
+    why = why.split(": ", 1)[0].rstrip(".")
+    # By what happened, not by a word in the sentence: a 403's "Login or bot protection"
+    # says "login" too, and a bot wall is not a login.
+    asked_login = http_status == 401 or why.startswith(("Redirects to a login", "Shows a login"))
+    if asked_login:
+        said = f"The page now asks for a login ({why}), so its text is not being watched"
+    elif http_status == 429:
+        said = f"The site refused to answer so many requests ({why}), so its text was not read"
+    else:
+        said = f"The page cannot be read ({why}), so its text is not being watched"
+    return (
+        f"{said}: open it to check it by hand; if it stays so, ask the maintainer to watch "
+        f"another URL in {watchlist}."
+    )
+
+
+def note_advice(
+    note: str | None, *, content: str, earlier: str | None, watchlist: str
+) -> tuple[str, str] | None:
+    """What a campaigner must do about a watched page's note, or None when nothing.
+
+    Takes the note of the page's newest check, its ``content`` state, the note of the check
+    before it (``earlier``) and the watch list's path for the advice. Returns (badge,
+    sentences): one sentence per problem the note names (a note may name two: "the page
+    is larger than 5 MB…; page has no visible text"). A note no rule knows is shown as it
+    is when the content could not be compared (``unavailable``), and left out otherwise.
+    """
+    if not note:
+        return None
+    badge = ""
+    said: list[str] = []
+    known = False
+    for rule in _NOTE_RULES:
+        found = rule.pattern.search(note)
+        if found is None:
+            continue
+        known = True
+        if rule.advice is None or (
+            rule.repeated and not (earlier and rule.pattern.search(earlier))
+        ):
+            continue
+        values = {k: clean(v) for k, v in found.groupdict().items()}
+        said.append(rule.advice.format(watchlist=watchlist, **values))
+        badge = badge or rule.badge
+    if not known and content == "unavailable":
+        said.append(
+            f"Its content could not be compared ({clean(note)}): ask the maintainer to look at "
+            f"this page in {watchlist}."
+        )
+        badge = "Not compared"
+    return (badge, " ".join(said)) if said else None
