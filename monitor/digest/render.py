@@ -9,9 +9,8 @@ from types import SimpleNamespace
 import jinja2
 
 from monitor import __version__, wording
-from monitor.digest.model import Digest, Item, Segment
+from monitor.digest.model import Digest, Segment
 from monitor.digest.text import is_http_url
-from monitor.models import Status
 
 # -- rendering ------------------------------------------------------------------------------
 
@@ -188,128 +187,34 @@ def _wdiff(segments: Sequence[Segment]) -> str:
 
 
 def render_text(d: Digest) -> str:
-    """The digest as plain text with the same sections (e-mail text part and ``--text``).
+    """The digest as plain text with the same sections (e-mail text part and ``--text``),
+    from ``templates/digest.txt``.
 
     Takes a ``Digest``; returns the text. Partner text was cleaned by ``build`` (no control
     or bidi characters), so it cannot drive a terminal or reorder a line.
     """
-    out: list[str] = []
-    add = out.append
+    global _TEXT_ENV
+    if _TEXT_ENV is None:
+        _TEXT_ENV = _text_env()
+    return _TEXT_ENV.get_template("digest.txt").render(d=d)
 
-    def section(title: str) -> None:
-        add("")
-        add(title.upper())
-        add("=" * len(title))
 
-    def places(item: Item, indent: str = "    ") -> None:
-        also = ""
-        if item.page is not None:
-            add(f"{indent}This is a watched page: {item.page.page_name} <{item.page.page_url}>")
-            also = "Also linked"
-        for p in item.places:
-            partner = f" ({p.group})" if p.group != item.group else ""
-            where = f"{p.page_name}{partner} <{p.page_url}>"
-            add(f"{indent}{also or 'Linked'} from: {where} as “{p.text}”")
+def _text_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("monitor", "templates"),
+        autoescape=False,  # plain text: nothing is markup, and nothing is escaped
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        wdiff=_wdiff,
+        plural=lambda n, one: wording.plural(n, one),
+        counts=lambda pairs: ", ".join(f"{n} {label}" for label, n in pairs),
+    )
+    env.globals.update(version=__version__)
+    return env
 
-    add(d.title)
-    add(d.period)
-    for n in d.notices:
-        add("")
-        add(f"!! NOTICE: {n}")
-    add("")
-    if d.all_clear:
-        add("*** ALL CLEAR: nothing needs doing. ***")
-    elif d.verdict.kind is wording.VerdictKind.TODO:
-        add(f"*** TO DO: {d.headline} ***")
-    else:
-        add(f"*** {d.headline} ***")
-    if d.detail:
-        add(d.detail)
-    if d.also:
-        add("Also: " + ", ".join(f"{n} {label}" for label, n in d.also))
 
-    if d.new:
-        section(f"New problems ({d.new_count})")
-        for g in d.new:
-            add("")
-            add(g.name)
-            add("-" * min(len(g.name), 72))
-            for it in g.items:
-                add(f"[{it.symbol} {it.badge}] {it.url}")
-                add(f"    {it.headline}")
-                places(it)
-                if it.since:
-                    add(f"    Failing since {it.since}")
-                if it.action:
-                    add(f"    What to do: {it.action}")
-                if it.suggestion:
-                    kind = f" ({it.suggestion_label})" if it.suggestion_label else ""
-                    add(f"    {it.suggestion_title}{kind}: {it.suggestion}")
-    if d.still:
-        section(f"Still broken ({len(d.still)})")
-        for it in d.still:
-            add(f"[{it.symbol}] {it.url} — {it.badge}, since {it.since} · {it.where} ({it.group})")
-    if d.attention:
-        section(f"Needs attention ({len(d.attention)})")
-        add("Changes on these watched pages can go unnoticed: each says what to do.")
-        for it in d.attention:
-            add(f"[{it.symbol} {it.badge}] {it.url} · {it.where} ({it.group})")
-            add(f"    {it.headline}")
-    if d.fixed:
-        section(f"Fixed ({len(d.fixed)})")
-        for it in d.fixed:
-            new = (
-                f" New address: {it.suggestion}"
-                if it.status == Status.MOVED and it.suggestion
-                else ""
-            )
-            add(f"[✔] {it.url} — {it.note}{new} · {it.where} ({it.group})")
-    if d.watching:
-        section(f"Watching ({len(d.watching)})")
-        add("Failed once; the next check confirms it as a problem or clears it.")
-        for it in d.watching:
-            add(f"[?] {it.url} — {it.headline} ({it.checked}) · {it.where} ({it.group})")
-    if d.changes:
-        section(f"Content changes ({len(d.changes)})")
-        for c in d.changes:
-            add("")
-            add(f"{c.name} ({c.group}) <{c.url}>")
-            if c.reverted:
-                add(f"    {c.reverted}")
-                continue
-            for k in c.keywords:
-                add(f"    !! KEYWORD: “{k.word}” {k.event}" + (f" ({k.when})" if k.when else ""))
-            for e in c.events:
-                if len(c.events) > 1:
-                    add(f"    Changed {e.when}:")
-                if e.file:
-                    add(f"      {e.file}")
-                for b in e.blocks:
-                    if b.heading:
-                        add(f"    Under “{b.heading}”:")
-                    for line in b.lines:
-                        if line.op == "changed":
-                            add(f"      ~ {_wdiff(line.segments)}")
-                        else:
-                            sign = "+" if line.op == "added" else "-"
-                            add(f"      {sign} {line.text}")
-                if e.hidden:
-                    more = wording.plural(e.hidden, "more changed line")
-                    add(f"      … and {more}: run `{e.diff_command}` to see them all")
-    if d.moved:
-        section(f"Moved: update the link ({len(d.moved)})")
-        for it in d.moved:
-            add(f"[↪] {it.url}")
-            add(f"    -> {it.suggestion or '(no new address known)'} · {it.where} ({it.group})")
-    if d.blocked:
-        section(f"Blocked: could not verify ({len(d.blocked)})")
-        for it in d.blocked:
-            note = f" {it.note}" if it.note else ""
-            add(f"[⊘] {it.url} — {it.headline}{note} · {it.where} ({it.group})")
-    if d.notes:
-        section("Notes")
-        for note in d.notes:
-            add(f"- {note}")
-    add("")
-    add(f"Times are in {d.timezone}. Written {d.generated} by partner-monitor {__version__}.")
-    return "\n".join(out) + "\n"
+_TEXT_ENV: jinja2.Environment | None = None
