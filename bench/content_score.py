@@ -76,7 +76,8 @@ def score_page(html_path: Path) -> Score:
         selector=meta.get("selector"),
         want_links=False,
     )
-    score = Score(html_path.stem, seconds=time.perf_counter() - started, note=page.note)
+    note = "; ".join(n.kind for n in page.notes) or None
+    score = Score(html_path.stem, seconds=time.perf_counter() - started, note=note)
     text = "\n".join(_norm(line) for line in page.lines)
     for phrase in meta.get("kept", []):
         score.kept_total += 1

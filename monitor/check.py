@@ -40,7 +40,15 @@ import lxml.html
 
 from monitor import media
 from monitor.extract import decode
-from monitor.models import FetchError, FetchResult, HostProfile, LinkVerdict, Status, host_key
+from monitor.models import (
+    BlockKind,
+    FetchError,
+    FetchResult,
+    HostProfile,
+    LinkVerdict,
+    Status,
+    host_key,
+)
 from monitor.textfold import fold_words
 
 __all__ = ["classify", "host_profile", "page_signals", "page_verdict"]
@@ -426,10 +434,10 @@ def _http_verdict(result: FetchResult, code: int) -> LinkVerdict:
     final = result.final_url
     known = _HTTP_REASONS.get(code)
     if code in _BLOCKED or result.headers.get("cf-mitigated", "").lower() == "challenge":
-        reason = (
-            known if code in _BLOCKED and known else f"Bot challenge ({code}): could not verify"
-        )
-        return LinkVerdict(Status.BLOCKED, code, final, reason)
+        challenge = not (code in _BLOCKED and known)
+        reason = f"Bot challenge ({code}): could not verify" if challenge else known
+        block = BlockKind.CHALLENGE if challenge else BlockKind.REFUSED
+        return LinkVerdict(Status.BLOCKED, code, final, reason, block=block)
     if 400 <= code < 500:
         reason = known or f"The site refused the page ({_phrase(code)})"
         return LinkVerdict(Status.BROKEN, code, final, reason)
@@ -515,7 +523,7 @@ def page_verdict(
         return verdict
     if result.hops and _is_login(final) and not _is_login(result.url):
         reason = "Redirects to a login page: the page's text could not be checked"
-        return LinkVerdict(Status.BLOCKED, code, final, reason)
+        return LinkVerdict(Status.BLOCKED, code, final, reason, block=BlockKind.LOGIN_REDIRECT)
     if sent_home:
         return verdict
     start, end = urlsplit(result.url), urlsplit(final)
@@ -542,7 +550,7 @@ def page_verdict(
     doc = _parse(result.body, result.headers.get("content-type", ""))
     if doc is not None and _login_form(doc):
         reason = "Shows a login form instead of the page: its text could not be checked"
-        return LinkVerdict(Status.BLOCKED, code, final, reason)
+        return LinkVerdict(Status.BLOCKED, code, final, reason, block=BlockKind.LOGIN_FORM)
     return verdict
 
 

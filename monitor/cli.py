@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from monitor import __version__
 from monitor.config import DEFAULT_PATH, Config, ConfigError, load
+from monitor.errors import CommandFailed, MonitorError
 
 if TYPE_CHECKING:
     from monitor.store import Version
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("monitor")
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
-
-
-class Failure(Exception):
-    """The run itself failed; the message says what to do (exit 3)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -176,6 +173,7 @@ def _summary_table(report: Any, stream: TextIO) -> None:
     from rich.table import Table
 
     console = _console(stream)
+    from monitor import wording
     from monitor.wording import plural, problems
 
     table = Table(
@@ -187,7 +185,8 @@ def _summary_table(report: Any, stream: TextIO) -> None:
         table.add_column(col, overflow="fold")
     for p in report.pages:
         if p.status.is_problem or p.status != "ok" or p.content == "changed":
-            table.add_row(str(p.status), f"page ({p.content})", p.url, p.error or p.note or "")
+            detail = p.error or wording.notes_text(p.notes) or ""
+            table.add_row(str(p.status), f"page ({p.content})", p.url, detail)
     for link in report.links:
         if link.status not in ("ok", "skipped"):
             table.add_row(str(link.status), "link", link.url, link.error or "")
@@ -231,7 +230,7 @@ def _open_store(cfg: Config) -> Any:
     try:
         return Store(cfg.settings.database)
     except StoreError as exc:
-        raise Failure(str(exc)) from None
+        raise CommandFailed(str(exc)) from None
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -278,7 +277,7 @@ def _write_json(text: Iterable[str], target: str) -> None:
             tmp.unlink(missing_ok=True)  # no half-written report left beside the real one
             raise
     except OSError as exc:
-        raise Failure(f"cannot write the JSON report to {path}: {exc}") from None
+        raise CommandFailed(f"cannot write the JSON report to {path}: {exc}") from None
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
@@ -343,7 +342,7 @@ def _missing(kept: Iterable[int], last: int) -> list[int]:
 def cmd_history(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from monitor.wording import moment
+    from monitor.wording import moment, notes_text
 
     cfg = load(args.config)
     tz = ZoneInfo(cfg.settings.timezone)
@@ -383,7 +382,7 @@ def cmd_history(args: argparse.Namespace) -> int:
                     str(c.http_status or ""),
                     c.content,
                     str(number.get(c.version_id or -1, "")),
-                    c.error or c.note or "",
+                    c.error or notes_text(c.notes) or "",
                 )
             console.print(t)
             v = Table(title="content versions (numbers never change)")
@@ -514,10 +513,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("httpx").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         logging.getLogger("trafilatura").setLevel(logging.ERROR)
-    from monitor.digest import DigestError
-    from monitor.schedule import LockBusy
-    from monitor.store import StoreError
-
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
@@ -529,9 +524,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    except (Failure, StoreError, DigestError, LockBusy) as exc:
+    except MonitorError as exc:  # errors.py: the store, the digest files, the lock...
         print(f"monitor: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return exc.exit_code
     except KeyboardInterrupt:
         print(
             "monitor: interrupted; what was recorded so far is kept, the next run goes on.",

@@ -27,13 +27,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from monitor import PROJECT_URL, __version__
+from monitor.errors import MonitorError
 
 DEFAULT_PATH = Path("config/watchlist.yaml")
 DEFAULT_USER_AGENT = f"partner-monitor/{__version__} (+{PROJECT_URL})"
 
 
-class ConfigError(Exception):
+class ConfigError(MonitorError):
     """The watch list cannot be used. ``problems`` holds one ``Problem`` per mistake."""
+
+    exit_code = 2
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems

@@ -12,7 +12,7 @@ a campaigner reads and these are the links a visitor can click":
 * **text** (:func:`page`): the main content as a reader sees it, one block element per
   line, headings marked with ``"# "``.  Main content comes from trafilatura; when it
   finds nothing (tiny pages, odd layouts) a tag-dropping extraction takes over and
-  ``Page.note`` says so.  A configured CSS selector replaces both.
+  ``Page.notes`` says so.  A configured CSS selector replaces both.
 
 Parsing stack (a deliberate choice, measured): the normal path parses once with
 ``lxml.html`` and hands that tree to trafilatura (which is lxml-based and copies it).
@@ -48,7 +48,7 @@ import lxml.html  # type: ignore[import-untyped, unused-ignore]
 import trafilatura
 
 from monitor import noise
-from monitor.models import Link, Page
+from monitor.models import Link, Note, NoteKind, Page
 
 __all__ = [
     "compile_selector",
@@ -1092,7 +1092,7 @@ def page(
     text to the matched elements, and flags to skip link or text extraction.  Returns a
     ``Page``: ``lines`` are one block element per line, headings prefixed with ``"# "``,
     whitespace collapsed, NFC-normalised, never empty for a page that has visible text;
-    ``note`` says when the text came from a fallback, and ``selector_matched`` is False
+    ``notes`` say when the text came from a fallback, and ``selector_matched`` is False
     (with empty ``lines``) when the selector matches nothing.  Raises ``ValueError`` only
     for an invalid selector (validated at config load, so not expected at run time).
     """
@@ -1101,7 +1101,7 @@ def page(
         compile_selector(selector)
     root, too_deep = _parse(text)
     if root is None:
-        empty = Page(url=url, title="", lines=(), links=(), note="page is empty")
+        empty = Page(url=url, title="", lines=(), links=(), notes=(Note.of(NoteKind.NO_TEXT),))
         return empty if selector is None else replace(empty, selector_matched=False)
     title = _title(root)
     found = _links_from_root(root, url) if want_links else ()
@@ -1115,16 +1115,17 @@ def page(
                 title=title,
                 lines=(),
                 links=found,
-                note=f"selector '{selector}' matched nothing on the page",
+                notes=(Note.of(NoteKind.SELECTOR_MATCHED_NOTHING, selector=selector),),
                 selector_matched=False,
             )
         return Page(url=url, title=title, lines=tuple(selected), links=found)
 
     lines, note = _page_lines(root, url, too_deep)
-    return Page(url=url, title=title, lines=tuple(lines), links=found, note=note)
+    notes = (note,) if note is not None else ()
+    return Page(url=url, title=title, lines=tuple(lines), links=found, notes=notes)
 
 
-def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | None]:
+def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], Note | None]:
     """Main-content lines of a parsed page and a note when a fallback produced them.
 
     Prunes ``root`` in place (scripts, furniture, widgets), so links must be read first.
@@ -1138,12 +1139,13 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
     # on a huge one.
     why = None
     if too_deep and not _max_depth_ok(root):
-        why = "page nested too deeply for main-content detection"
-    elif (elements := int(_COUNT_ELEMENTS(root))) > _MAX_ELEMENTS:
-        why = f"page too large for main-content detection ({elements:,} elements)"
+        why = "too_deep"
+    elif int(_COUNT_ELEMENTS(root)) > _MAX_ELEMENTS:
+        why = "too_large"
     if why is not None:
         lines = noise.clean(_html_lines(root, _skip_furniture))
-        return lines or _html_lines(root, _skip_never_text), f"{why}; whole page text used"
+        whole = Note.of(NoteKind.WHOLE_PAGE, why=why)
+        return lines or _html_lines(root, _skip_never_text), whole
     body = root.find("body")
     total = _text_len(body if body is not None else root)
     _demote_wrappers(root, total)
@@ -1162,8 +1164,8 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
         # Everything visible sits in navigation/header/footer: that is the content then.
         lines = _html_lines(root, _skip_never_text)
     if not lines:
-        return [], "page has no visible text"
-    return lines, "main content not found; whole page text used"
+        return [], Note.of(NoteKind.NO_TEXT)
+    return lines, Note.of(NoteKind.WHOLE_PAGE, why="not_found")
 
 
 # Removed with their subtrees before any text is measured or extracted (tails kept).

@@ -158,7 +158,7 @@ class Page:
     title: str
     lines: tuple[str, ...]
     links: tuple[Link, ...]
-    note: str | None = None  # e.g. "selector matched nothing" or "fell back to full text"
+    notes: tuple[Note, ...] = ()  # e.g. the selector matched nothing, the page is empty
     selector_matched: bool = True
 
 
@@ -171,11 +171,58 @@ class LinkVerdict:
     final_url: str | None
     reason: str | None  # None only for plain ``ok``
     suggestion: str | None = None  # redirect target for ``moved``
+    block: BlockKind | None = None  # with ``blocked``: what kept it out
 
 
-# How ``run`` starts the note of a check that took a quiet new baseline because the rules
-# that make a page's text changed; ``digest`` finds such checks by it.
-TEXT_RULES_CHANGED = "the rules that turn this page into text changed"
+class BlockKind(enum.StrEnum):
+    """Why a watched page (or link) is ``blocked``: what happened, not a sentence."""
+
+    LOGIN_REDIRECT = "login_redirect"  # sent to a login page
+    LOGIN_FORM = "login_form"  # answered with a login form instead of the page
+    REFUSED = "refused"  # 401, 403, 429 or 999 (``http_status`` says which)
+    CHALLENGE = "challenge"  # a bot challenge (e.g. cf-mitigated: challenge)
+
+
+class NoteKind(enum.StrEnum):
+    """What a check of a watched page noted, beyond its status (``Note``)."""
+
+    SELECTOR_MATCHED_NOTHING = "selector_matched_nothing"  # params: selector
+    NO_TEXT = "no_text"  # the page (or its selected part) has no text
+    UNSTABLE = "unstable"  # the text differed between two looks seconds apart
+    TRUNCATED = "truncated"  # over max_page_mb; params: mb
+    RULES_CHANGED = "rules_changed"  # a quiet new baseline: the text rules changed
+    NOT_MODIFIED = "not_modified"  # answered 304
+    WHOLE_PAGE = "whole_page"  # main content not found, the whole page compared; params: why
+    CONTENT_OFF = "content_off"  # `content: false` in the watch list
+    BLOCKED = "blocked"  # params: by (a BlockKind)
+    OTHER = "other"  # params: text (a note from before notes had kinds)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One thing a check noted, as data: a kind and its parameters; words are the edge's."""
+
+    kind: NoteKind
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, kind: NoteKind, **params: object) -> Note:
+        return cls(kind, tuple(sorted((k, str(v)) for k, v in params.items())))
+
+    def get(self, key: str) -> str | None:
+        return dict(self.params).get(key)
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": str(self.kind), **dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> Note:
+        params = {k: v for k, v in data.items() if k != "kind"}
+        try:
+            kind = NoteKind(data.get("kind", ""))
+        except ValueError:
+            return cls.of(NoteKind.OTHER, text=str(data))
+        return cls.of(kind, **params)
 
 
 class ContentState(enum.StrEnum):

@@ -38,13 +38,14 @@ from monitor.config import Config, Watch
 from monitor.counts import Counts, count
 from monitor.fetch import Fetcher
 from monitor.models import (
-    TEXT_RULES_CHANGED,
     Change,
     ContentState,
     FetchResult,
     HostProfile,
     Link,
     LinkVerdict,
+    Note,
+    NoteKind,
     Page,
     Status,
     host_key,
@@ -91,7 +92,7 @@ class PageReport:
     final_url: str | None
     content: ContentState
     error: str | None = None
-    note: str | None = None
+    notes: list[Note] = field(default_factory=list)
     change: Change | None = None
     first_failed_at: str | None = None
     links_found: int = 0
@@ -114,7 +115,8 @@ class PageReport:
                 else None
             ),
             "keywords": [{"word": k.word, "event": k.event} for k in ch.keywords] if ch else [],
-            "note": self.note,
+            "note": wording.notes_text(self.notes),
+            "notes": [n.to_json() for n in self.notes],
             "links_found": self.links_found,
         }
 
@@ -519,6 +521,9 @@ class _Run:
         if not usable:
             # An error page is a status change, not a content diff: the last good
             # version stays the baseline.
+            if verdict.block is not None:
+                report.notes.append(Note.of(NoteKind.BLOCKED, by=verdict.block))
+                rec = dataclasses.replace(rec, notes=tuple(report.notes))
             self._record(run_id, rec, report)
             return report, ()
 
@@ -527,10 +532,15 @@ class _Run:
             links = parsed.links if watch.links else ()
             lines = _compared_lines(parsed, watch)
             title = parsed.title
-            report.note = parsed.note
+            report.notes.extend(parsed.notes)
             if watch.selector and not parsed.selector_matched:
-                report.note = parsed.note or f"selector {watch.selector!r} matched nothing"
-                rec = dataclasses.replace(rec, note=report.note, occurrences=_occurrences(links))
+                if not parsed.notes:
+                    report.notes.append(
+                        Note.of(NoteKind.SELECTOR_MATCHED_NOTHING, selector=watch.selector)
+                    )
+                rec = dataclasses.replace(
+                    rec, notes=tuple(report.notes), occurrences=_occurrences(links)
+                )
                 self._record(run_id, rec, report)
                 report.links_found = len(links)
                 return report, links
@@ -550,24 +560,22 @@ class _Run:
 
         if result.truncated:
             # Said on the page, not hidden: links and text past the cap go unchecked.
-            cap_mb = s.max_page_mb
-            capped = (
-                f"the page is larger than {cap_mb:g} MB; only the first {cap_mb:g} MB were "
-                "read (raise settings.max_page_mb to read it all)"
-            )
-            report.note = _also(capped, report.note)
+            report.notes.append(Note.of(NoteKind.TRUNCATED, mb=f"{s.max_page_mb:g}"))
         etag = result.headers.get("etag")
         last_modified = result.headers.get("last-modified")
         if not watch.content:
-            report.note = report.note or "content not watched (content: false)"
+            report.notes.append(Note.of(NoteKind.CONTENT_OFF))
         if watch.content:
             ignores = compare.compile_ignores(watch.ignore)
             normal = compare.normalise(lines, ignores)
             if not normal:
                 # An empty answer is an outage of the page, not "everything was removed":
                 # the last good version stays the baseline.
-                report.note = report.note or "the page answered with no text"
-                rec = dataclasses.replace(rec, note=report.note, occurrences=_occurrences(links))
+                if not any(n.kind is NoteKind.NO_TEXT for n in report.notes):
+                    report.notes.append(Note.of(NoteKind.NO_TEXT))
+                rec = dataclasses.replace(
+                    rec, notes=tuple(report.notes), occurrences=_occurrences(links)
+                )
                 self._record(run_id, rec, report)
                 report.links_found = len(links)
                 return report, links
@@ -576,12 +584,7 @@ class _Run:
                 # own), the stored text differs from today's in ways nobody wrote: a
                 # quiet new baseline, said on the page, rather than a false "changed".
                 change = Change(ContentState.BASELINE)
-                report.note = _also(
-                    f"{TEXT_RULES_CHANGED} since its last version (its selector or ignore "
-                    "rules, or partner-monitor's own), so this version is a new baseline and "
-                    "was not compared; `monitor diff` shows how the two differ",
-                    report.note,
-                )
+                report.notes.append(Note.of(NoteKind.RULES_CHANGED))
             else:
                 change = compare.change([v.lines for v in recent], normal, keywords=watch.keywords)
             if change.state is ContentState.CHANGED:
@@ -592,11 +595,7 @@ class _Run:
                     # This answer's validators describe the text that was not kept: stored
                     # on the kept version, they would get a 304 for the new text next run.
                     etag = last_modified = None
-                    report.note = _also(
-                        "the text differed between two looks seconds apart, so no change is "
-                        "reported; if this repeats, add an `ignore` rule for the part that moves",
-                        report.note,
-                    )
+                    report.notes.append(Note.of(NoteKind.UNSTABLE))
             report.content = change.state
             report.change = change
             seen = (
@@ -620,7 +619,7 @@ class _Run:
                 last_modified=last_modified,
                 rules=rules,
             )
-        rec = dataclasses.replace(rec, note=report.note, occurrences=_occurrences(links))
+        rec = dataclasses.replace(rec, notes=tuple(report.notes), occurrences=_occurrences(links))
         self._record(run_id, rec, report)
         report.links_found = len(links)
         return report, links
@@ -699,7 +698,7 @@ class _Run:
                 seen_version_id=seen.id,
                 prev_version_id=seen.id,
                 occurrences=occurrences,
-                note="not modified (304)",
+                notes=(Note.of(NoteKind.NOT_MODIFIED),),
             ),
         )
         links = tuple(Link(u, t, tag) for u, t, tag in occurrences)
@@ -711,7 +710,7 @@ class _Run:
             304,
             result.final_url,
             ContentState.UNCHANGED,
-            note="not modified (304)",
+            notes=[Note.of(NoteKind.NOT_MODIFIED)],
             links_found=len(links),
         )
         return report, links
@@ -894,11 +893,6 @@ def _compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
 def _occurrences(links: Iterable[Link]) -> tuple[tuple[str, str, str], ...]:
     """Where a page's links are, as the store keeps them: (URL, anchor text, tag)."""
     return tuple((li.url, li.text, li.tag) for li in links)
-
-
-def _also(note: str, earlier: str | None) -> str:
-    """``note`` first, then what was already noted (a page over the size cap, say)."""
-    return f"{note}; {earlier}" if earlier else note
 
 
 def _charset(result: FetchResult) -> str | None:

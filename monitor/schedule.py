@@ -44,6 +44,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from monitor import __version__, wording
 from monitor.config import Config, ConfigError, load
 from monitor.cron import describe_schedule, trigger_for
+from monitor.errors import RunFailed
 from monitor.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ _TICK_S = 0.2  # main-loop granularity: how fast a signal or an edit is noticed
 # -- errors ----------------------------------------------------------------------------
 
 
-class LockBusy(Exception):
+class LockBusy(RunFailed):
     """Another process holds the lock; the message names its pid and start time.
 
     ``monitor run`` turns this into exit code 3.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
 from monitor.counts import Counts
+from monitor.models import BlockKind, Note, NoteKind
 from monitor.outage import NetFailure, Outage
 
 
@@ -149,3 +150,59 @@ def offline_runs_note(times: Sequence[str]) -> str:
         f"{len(times)} checks ({times[0]} to {times[-1]}) could not reach the internet; no "
         "partner was judged in them."
     )
+
+
+_WHOLE_PAGE = {
+    "too_deep": "page nested too deeply for main-content detection",
+    "too_large": "page too large for main-content detection",
+    "not_found": "main content not found",
+}
+_BLOCKED_BY: dict[str, str] = {
+    BlockKind.LOGIN_REDIRECT: "sent to a login page",
+    BlockKind.LOGIN_FORM: "answered with a login form",
+    BlockKind.REFUSED: "the site refused to answer",
+    BlockKind.CHALLENGE: "a bot challenge",
+}
+
+
+def note_text(note: Note) -> str:
+    """One note of a page check in words (the JSON report's ``note``, ``monitor history``)."""
+    match note.kind:
+        case NoteKind.SELECTOR_MATCHED_NOTHING:
+            return f"selector {note.get('selector')!r} matched nothing on the page"
+        case NoteKind.NO_TEXT:
+            return "the page has no visible text"
+        case NoteKind.UNSTABLE:
+            return (
+                "the text differed between two looks seconds apart, so no change is reported; "
+                "if this repeats, add an `ignore` rule for the part that moves"
+            )
+        case NoteKind.TRUNCATED:
+            mb = note.get("mb")
+            return (
+                f"the page is larger than {mb} MB; only the first {mb} MB were read "
+                "(raise settings.max_page_mb to read it all)"
+            )
+        case NoteKind.RULES_CHANGED:
+            return (
+                "the rules that turn this page into text changed since its last version (its "
+                "selector or ignore rules, or partner-monitor's own), so this version is a new "
+                "baseline and was not compared; `monitor diff` shows how the two differ"
+            )
+        case NoteKind.NOT_MODIFIED:
+            return "not modified (304)"
+        case NoteKind.CONTENT_OFF:
+            return "content not watched (content: false)"
+        case NoteKind.WHOLE_PAGE:
+            why = _WHOLE_PAGE.get(note.get("why") or "", "main content not found")
+            return f"{why}; whole page text used"
+        case NoteKind.BLOCKED:
+            by = note.get("by") or ""
+            return f"blocked: {_BLOCKED_BY.get(by, by)}"
+        case NoteKind.OTHER:
+            return note.get("text") or ""
+
+
+def notes_text(notes: Sequence[Note]) -> str | None:
+    """A check's notes in words, newest first, joined by "; "; None for none."""
+    return "; ".join(note_text(n) for n in reversed(notes)) or None

@@ -26,7 +26,9 @@ from monitor import cli, digest, run
 from monitor.config import Config, load, loads
 from monitor.demo.web import Request, Route, SimWeb
 from monitor.digest import Digest, DigestError, Written
+from monitor.models import Note
 from monitor.store import LinkRecord, PageRecord, Store
+from monitor.store.schema import legacy_notes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "digest"
 
@@ -63,6 +65,12 @@ def fingerprint(content_type: str, size: int, seed: str = "") -> str:
     """The one line run stores for a file's bytes (PDF, image) instead of its text."""
     sha = hashlib.sha256(f"{content_type}{size}{seed}".encode()).hexdigest()
     return f"{content_type}, {size} bytes, sha256 {sha}"
+
+
+def stored_notes(text: str | None, status: str, error: str | None) -> tuple[Note, ...]:
+    """A check's notes as run stores them, written the way schema 4 worked them into a
+    sentence (the tables below read better so)."""
+    return tuple(Note.from_json(n) for n in legacy_notes(text, status=status, error=error))
 
 
 class World:
@@ -131,7 +139,8 @@ class World:
                     version_lines=(text,) if read else None,
                     content_type=content_type, size=size,
                     prev_version_id=self.versions.get(w.url) if read else None,
-                    change=change, note=notes.get(w.url), occurrences=occ,
+                    change=change, notes=stored_notes(notes.get(w.url), status, errors.get(w.url)),
+                    occurrences=occ,
                 ),
                 keep_versions=self.keep_versions,
             )  # fmt: skip
@@ -861,8 +870,7 @@ def test_a_watched_page_refused_once_with_429_waits_for_a_second_refusal(world: 
     world.run(pages={NEWS: "blocked"}, codes={NEWS: 429}, errors=too_many)
     [item] = world.digest().attention
     assert item.headline.startswith(
-        "The site refused to answer so many requests (The site refused to answer so many "
-        "requests (429)), so its text was not read"
+        "The site refused to answer so many requests (429), so its text was not read"
     )
 
 

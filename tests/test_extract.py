@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor import extract, noise
-from monitor.models import Link
+from monitor.models import Link, Note, NoteKind
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 PARTNER_PAGES = sorted(FIXTURES.glob("*.html"))
@@ -104,7 +104,7 @@ def test_a_page_wrapped_in_one_form_still_gives_its_text() -> None:
     html = FIXTURES / "aspnet_form_wrapped.html"
     page = extract.page(html.read_bytes(), str(_meta(html)["url"]))
     assert page.lines[0] == "# Statement on the detention of journalists in Belarus"
-    assert page.note is None
+    assert page.notes == ()
 
 
 def test_an_unclosed_header_does_not_swallow_the_page() -> None:
@@ -129,7 +129,7 @@ def test_a_tiny_page_falls_back_to_its_whole_text_and_says_so() -> None:
         "# This campaign is closed",
         "Thank you to the 8,412 people who signed. The petition was handed over on 2 May.",
     )
-    assert page.note == "main content not found; whole page text used"
+    assert page.notes == (Note.of(NoteKind.WHOLE_PAGE, why="not_found"),)
 
 
 # ------------------------------------------------------------------ text details
@@ -270,7 +270,7 @@ def test_a_page_that_is_only_navigation_still_has_text() -> None:
         BASE,
     )
     assert page.lines == ("Home Our partners",)
-    assert page.note is not None
+    assert page.notes != ()
 
 
 def test_a_page_that_is_just_a_sign_form_keeps_its_labels() -> None:
@@ -325,7 +325,7 @@ def test_title_falls_back_to_og_title() -> None:
 
 def test_an_empty_body_gives_an_empty_page_with_a_note() -> None:
     page = extract.page(b"", BASE)
-    assert (page.lines, page.links, page.note) == ((), (), "page is empty")
+    assert (page.lines, page.links, page.notes) == ((), (), (Note.of(NoteKind.NO_TEXT),))
 
 
 def test_flags_skip_links_or_text() -> None:
@@ -347,7 +347,7 @@ SELECTOR_PAGE = """<html><head><title>T</title></head><body>
 def test_a_selector_limits_text_to_all_matches_in_order() -> None:
     page = extract.page(SELECTOR_PAGE, BASE, selector="div.update")
     assert page.lines == ("# Day 1", "Hearing opened.", "Verdict: 10 years.", "nested")
-    assert page.selector_matched and page.note is None
+    assert page.selector_matched and page.notes == ()
 
 
 def test_a_selected_part_loses_its_furniture_and_moving_parts_but_keeps_its_news() -> None:
@@ -378,7 +378,7 @@ def test_a_selector_matching_nothing_says_so_and_gives_no_text() -> None:
     page = extract.page(SELECTOR_PAGE, BASE, selector="#missing")
     assert page.selector_matched is False
     assert page.lines == ()
-    assert page.note == "selector '#missing' matched nothing on the page"
+    assert page.notes == (Note.of(NoteKind.SELECTOR_MATCHED_NOTHING, selector="#missing"),)
     assert page.title == "T"
 
 
@@ -693,7 +693,7 @@ def test_fifty_thousand_deep_nesting_keeps_all_text_and_links() -> None:
         "https://partner.example/deep",
         "https://partner.example/after",
     ]
-    assert page.note is not None and "nested too deeply" in page.note
+    assert page.notes == (Note.of(NoteKind.WHOLE_PAGE, why="too_deep"),)
 
 
 def test_fifty_thousand_deep_nesting_works_with_a_selector() -> None:
@@ -715,7 +715,7 @@ def test_a_page_over_the_element_limit_uses_the_whole_text_and_says_so(
     monkeypatch.setattr(extract, "_MAX_ELEMENTS", 50)
     paragraphs = "".join(f"<p>Update number {i} on the case.</p>" for i in range(60))
     page = extract.page(f"<title>Big</title><main>{paragraphs}</main>", "https://x.example/")
-    assert page.note is not None and "too large for main-content detection" in page.note
+    assert page.notes == (Note.of(NoteKind.WHOLE_PAGE, why="too_large"),)
     assert "Update number 59 on the case." in page.lines
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.models import ContentState, Note, NoteKind, Status
 from monitor.store import SCHEMA_VERSION, LinkRecord, PageRecord, Store, StoreError
 
 
@@ -295,3 +296,56 @@ def test_where_links_were_last_found_follows_the_last_read_of_each_page(
         store.record_page(second, PageRecord(page, "d2", second_day, 200, None, None, "x"))
         assert list(store.latest_occurrences(second)) == expected
         assert [u for u, _, _ in store.last_occurrences(page, second + 1)] == expected
+
+
+@pytest.mark.parametrize(
+    ("note", "status", "error", "want"),
+    [
+        pytest.param(
+            "selector '#x' matched nothing on the page",
+            "ok",
+            None,
+            [Note.of(NoteKind.SELECTOR_MATCHED_NOTHING, selector="#x")],
+            id="selector",
+        ),
+        pytest.param(
+            "the page is larger than 5 MB; only the first 5 MB were read; page has no visible text",
+            "ok",
+            None,
+            [Note.of(NoteKind.NO_TEXT), Note.of(NoteKind.TRUNCATED, mb="5")],
+            id="two-in-one-sentence",
+        ),
+        pytest.param(
+            None,
+            "blocked",
+            "Shows a login form instead of the page: its text could not be checked",
+            [Note.of(NoteKind.BLOCKED, by="login_form")],
+            id="blocked-by-a-login-form",
+        ),
+        pytest.param(
+            "robots.txt forbids it",
+            "ok",
+            None,
+            [Note.of(NoteKind.OTHER, text="robots.txt forbids it")],
+            id="unknown-kept-as-text",
+        ),
+    ],
+)
+def test_a_schema_4_note_becomes_notes_with_kinds(
+    tmp_path: Path, note: str | None, status: str, error: str | None, want: list[Note]
+) -> None:
+    db = tmp_path / "m.db"
+    with Store(db) as store:
+        page = store.page_id("https://p.example/", "P", None)
+        run = store.begin_run("d1")
+        store.record_page(
+            run, PageRecord(page, "d1", Status(status), None, None, error, ContentState.UNAVAILABLE)
+        )
+    con = sqlite3.connect(db)
+    con.execute("UPDATE page_checks SET note=?", (note,))
+    con.execute("UPDATE meta SET value='4' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+    with Store(db) as store:
+        (check,) = store.page_history("https://p.example/")
+    assert sorted(check.notes, key=lambda n: n.kind) == sorted(want, key=lambda n: n.kind)

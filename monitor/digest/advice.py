@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from monitor.digest.text import clean
-from monitor.models import Status
+from monitor.models import BlockKind, Note, NoteKind, Status
 from monitor.store import CheckRow, PageCheckRow
 
 # -- statuses in plain words --------------------------------------------------------------
@@ -97,28 +97,25 @@ def watch_badge(row: CheckRow | PageCheckRow) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class _NoteRule:
-    """What a kind of page-check note (``run``/``extract`` wording) means for a campaigner.
+    """What a kind of page-check note means for a campaigner.
 
     ``advice`` is None for a harmless note, never shown; else a sentence saying what to do,
-    formatted with the pattern's named groups and ``watchlist`` (the watch list's path).
+    formatted with the note's parameters and ``watchlist`` (the watch list's name).
     """
 
-    pattern: re.Pattern[str]
     badge: str
     advice: str | None
     repeated: bool = False  # shown only when the check before said it too
 
 
-# In the order they are said (gravest first); a note may match several.
-_NOTE_RULES: tuple[_NoteRule, ...] = (
-    _NoteRule(
-        re.compile(r"selector (?P<selector>.+?) matched nothing"),
+# In the order they are said (gravest first).
+_NOTE_RULES: dict[NoteKind, _NoteRule] = {
+    NoteKind.SELECTOR_MATCHED_NOTHING: _NoteRule(
         "Not compared",
-        "The selector {selector} matched nothing, so this page's content is not watched: "
+        "The selector {selector!r} matched nothing, so this page's content is not watched: "
         "ask the maintainer to update it in {watchlist}.",
     ),
-    _NoteRule(
-        re.compile(r"page has no visible text|page is empty|page answered with no text"),
+    NoteKind.NO_TEXT: _NoteRule(
         "Not compared",
         "The page came back without any text, so its content could not be compared: open it "
         "to check it still works; if it does, ask the maintainer to check its selector and "
@@ -126,16 +123,14 @@ _NOTE_RULES: tuple[_NoteRule, ...] = (
     ),
     # Once is a page caught mid-edit (the next run confirms a real edit); twice in a row is
     # a rotating block or a live counter that keeps every change of the page from showing.
-    _NoteRule(
-        re.compile(r"differed between two looks"),
+    NoteKind.UNSTABLE: _NoteRule(
         "Not compared",
         "Its text differed between two looks seconds apart, two checks in a row (a rotating "
         "quote or a live counter?), so changes on this page are not reported: ask the "
         "maintainer to add an ignore rule for the part that moves in {watchlist}.",
         repeated=True,
     ),
-    _NoteRule(
-        re.compile(r"larger than (?P<mb>[\d.]+) MB"),
+    NoteKind.TRUNCATED: _NoteRule(
         "Partly read",
         "The page is larger than {mb} MB and only the first {mb} MB are read, so text and "
         "links further down are not checked: ask the maintainer to raise "
@@ -143,31 +138,35 @@ _NOTE_RULES: tuple[_NoteRule, ...] = (
     ),
     # The page is still compared, on its whole text: nothing goes unwatched. Navigation
     # that changes shows up in the diff itself, and the note would repeat every day.
-    _NoteRule(re.compile(r"whole page text used"), "", None),
-    _NoteRule(re.compile(r"not modified \(304\)"), "", None),  # unchanged, said by the server
-    _NoteRule(re.compile(r"content not watched"), "", None),  # `content: false` in the list
-)
+    NoteKind.WHOLE_PAGE: _NoteRule("", None),
+    NoteKind.NOT_MODIFIED: _NoteRule("", None),  # unchanged, said by the server
+    NoteKind.CONTENT_OFF: _NoteRule("", None),  # `content: false` in the list
+    NoteKind.RULES_CHANGED: _NoteRule("", None),  # said in the digest's notes
+    NoteKind.BLOCKED: _NoteRule("", None),  # the page is listed as blocked instead
+}
 
 
-def blocked_advice(reason: str | None, http_status: int | None, *, watchlist: str) -> str:
+def blocked_advice(
+    reason: str | None, http_status: int | None, block: BlockKind | None, *, watchlist: str
+) -> str:
     """What a campaigner can do about a watched page whose status is ``blocked``.
 
     A blocked link is only listed (the site keeps checkers out; not proof it is gone), but
     a blocked watched page is a page whose text is no longer compared. Takes the check's
-    sentence (``check.page_verdict``'s reason, or None for older rows), its HTTP status and
-    the watch list's path. Returns one sentence: why, then what to do.
+    sentence (``check.page_verdict``'s reason, or None for older rows), its HTTP status,
+    what blocked it (``BlockKind``, None for older rows) and the watch list's name.
+    Returns one sentence: why, then what to do.
     """
     why = clean(reason) or plain_words("blocked", http_status, None, "")
     # "Redirects to a login page: the page's text could not be checked": the part before
     # the colon says why; the rest is said below in other words.
     why = why.split(": ", 1)[0].rstrip(".")
-    # By what happened, not by a word in the sentence: a 403's "Login or bot protection"
-    # says "login" too, and a bot wall is not a login.
-    asked_login = http_status == 401 or why.startswith(("Redirects to a login", "Shows a login"))
-    if asked_login:
+    # By what happened: a 403's "Login or bot protection" says "login" too, and a bot wall
+    # is not a login.
+    if http_status == 401 or block in (BlockKind.LOGIN_REDIRECT, BlockKind.LOGIN_FORM):
         said = f"The page now asks for a login ({why}), so its text is not being watched"
     elif http_status == 429:
-        said = f"The site refused to answer so many requests ({why}), so its text was not read"
+        said = "The site refused to answer so many requests (429), so its text was not read"
     else:
         said = f"The page cannot be read ({why}), so its text is not being watched"
     return (
@@ -176,38 +175,41 @@ def blocked_advice(reason: str | None, http_status: int | None, *, watchlist: st
     )
 
 
-def note_advice(
-    note: str | None, *, content: str, earlier: str | None, watchlist: str
-) -> tuple[str, str] | None:
-    """What a campaigner must do about a watched page's note, or None when nothing.
+def block_of(notes: Sequence[Note]) -> BlockKind | None:
+    """What blocked a page, from its check's notes (None: not said, an older check)."""
+    for note in notes:
+        by = note.get("by")
+        if note.kind is NoteKind.BLOCKED and by in set(BlockKind):
+            return BlockKind(by)
+    return None
 
-    Takes the note of the page's newest check, its ``content`` state, the note of the check
-    before it (``earlier``) and the watch list's path for the advice. Returns (badge,
-    sentences): one sentence per problem the note names (a note may name two: "the page
-    is larger than 5 MB…; page has no visible text"). A note no rule knows is shown as it
-    is when the content could not be compared (``unavailable``), and left out otherwise.
+
+def note_advice(
+    notes: Sequence[Note], *, content: str, earlier: Sequence[Note], watchlist: str
+) -> tuple[str, str] | None:
+    """What a campaigner must do about a watched page's notes, or None when nothing.
+
+    Takes the notes of the page's newest check, its ``content`` state, the notes of the
+    check before it (``earlier``) and the watch list's name for the advice. Returns (badge,
+    sentences): one sentence per note that needs doing, gravest first. A note from before
+    notes had kinds (``OTHER``) is shown as it is when the content could not be compared.
     """
-    if not note:
-        return None
+    kinds = {n.kind: n for n in notes}
+    before = {n.kind for n in earlier}
     badge = ""
     said: list[str] = []
-    known = False
-    for rule in _NOTE_RULES:
-        found = rule.pattern.search(note)
-        if found is None:
+    for kind, rule in _NOTE_RULES.items():
+        note = kinds.get(kind)
+        if note is None or rule.advice is None or (rule.repeated and kind not in before):
             continue
-        known = True
-        if rule.advice is None or (
-            rule.repeated and not (earlier and rule.pattern.search(earlier))
-        ):
-            continue
-        values = {k: clean(v) for k, v in found.groupdict().items()}
+        values = {k: clean(v) for k, v in note.params}
         said.append(rule.advice.format(watchlist=watchlist, **values))
         badge = badge or rule.badge
-    if not known and content == "unavailable":
+    other = kinds.get(NoteKind.OTHER)
+    if other is not None and not said and content == "unavailable":
         said.append(
-            f"Its content could not be compared ({clean(note)}): ask the maintainer to look at "
-            f"this page in {watchlist}."
+            f"Its content could not be compared ({clean(other.get('text'))}): ask the "
+            f"maintainer to look at this page in {watchlist}."
         )
         badge = "Not compared"
     return (badge, " ".join(said)) if said else None

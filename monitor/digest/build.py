@@ -14,6 +14,7 @@ from monitor import wording
 from monitor.config import DEFAULT_PATH, Config, Watch
 from monitor.digest.advice import (
     BADGES,
+    block_of,
     blocked_advice,
     is_problem,
     note_advice,
@@ -25,7 +26,7 @@ from monitor.digest.advice import (
 from monitor.digest.diffs import diff_blocks, diff_command, file_change
 from monitor.digest.model import ChangeEvent, Digest, Group, Item, KeywordFlag, PageChange, Place
 from monitor.digest.text import Clock, clean, is_http_url
-from monitor.models import TEXT_RULES_CHANGED, ContentState, Status
+from monitor.models import ContentState, NoteKind, Status
 from monitor.outage import INCONCLUSIVE, Outage
 from monitor.store import CheckRow, Occurrence, PageCheckRow, RunRow, Store, Version
 
@@ -339,12 +340,14 @@ class _Builder:
                     continue
                 advice = (
                     "Blocked",
-                    blocked_advice(row.error, row.http_status, watchlist=watchlist),
+                    blocked_advice(
+                        row.error, row.http_status, block_of(row.notes), watchlist=watchlist
+                    ),
                 )
             elif row.status in (Status.OK, Status.MOVED):
-                earlier = rows[1].note if len(rows) > 1 else None
+                earlier = rows[1].notes if len(rows) > 1 else ()
                 advice = note_advice(
-                    row.note, content=row.content, earlier=earlier, watchlist=watchlist
+                    row.notes, content=row.content, earlier=earlier, watchlist=watchlist
                 )
             else:
                 continue
@@ -413,7 +416,7 @@ class _Builder:
             if r.content is ContentState.BASELINE:
                 # Not a first check: a page already watched whose selector or ignore rules
                 # (or partner-monitor's own) were edited, so today's text was not compared.
-                again = r.note is not None and TEXT_RULES_CHANGED in r.note
+                again = any(n.kind is NoteKind.RULES_CHANGED for n in r.notes)
                 (rebased if again else started).append(self.page_name(r.url, r.name))
             if r.content is ContentState.CHANGED and r.change:
                 by_page.setdefault(r.url, []).append(r)

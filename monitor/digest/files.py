@@ -19,10 +19,11 @@ from monitor.digest.build import build, zone_of
 from monitor.digest.model import Written
 from monitor.digest.render import render_html, render_text, template
 from monitor.digest.text import clean
+from monitor.errors import RunFailed
 from monitor.store import Store
 
 
-class DigestError(Exception):
+class DigestError(RunFailed):
     """The digest files could not be written; the message names the path and what to do."""
 
 

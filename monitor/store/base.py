@@ -11,11 +11,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from monitor.errors import RunFailed
 from monitor.store.rows import Occurrence
 from monitor.store.schema import SCHEMA, SCHEMA_VERSION, upgrade
 
 
-class StoreError(Exception):
+class StoreError(RunFailed):
     """The database cannot be used; the message says what to do."""
 
 

@@ -6,7 +6,15 @@ import json
 import sqlite3
 
 from monitor.store.base import _LAST_READ, StoreBase
-from monitor.store.rows import PROBLEM_STATUSES, PageRecord, Version, pack, text_hash, unpack
+from monitor.store.rows import (
+    PROBLEM_STATUSES,
+    PageRecord,
+    Version,
+    notes_to,
+    pack,
+    text_hash,
+    unpack,
+)
 
 
 class Pages(StoreBase):
@@ -175,7 +183,7 @@ class Pages(StoreBase):
                     version_id,
                     rec.prev_version_id,
                     json.dumps(rec.change, ensure_ascii=False) if rec.change is not None else None,
-                    rec.note,
+                    notes_to(rec.notes),
                 ),
             )
             db.execute(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.models import ContentState, Status
+from monitor.models import ContentState, Note, Status
 
 # The problem statuses as stored (models.Status.is_problem), for SQL filters.
 PROBLEM_STATUSES = tuple(str(s) for s in Status if s.is_problem)
@@ -64,7 +64,7 @@ class PageRecord:
     seen_version_id: int | None = None  # an existing version seen again (unchanged / 304)
     prev_version_id: int | None = None
     change: dict[str, Any] | None = None
-    note: str | None = None
+    notes: tuple[Note, ...] = ()
     occurrences: tuple[tuple[str, str, str], ...] = ()  # (link url, anchor text, tag)
 
 
@@ -115,7 +115,7 @@ class PageCheckRow:
     version_id: int | None
     prev_version_id: int | None
     change: dict[str, Any] | None
-    note: str | None
+    notes: tuple[Note, ...]
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def page_check_row(r: sqlite3.Row) -> PageCheckRow:
         version_id=r["version_id"],
         prev_version_id=r["prev_version_id"],
         change=json.loads(r["change"]) if r["change"] else None,
-        note=r["note"],
+        notes=notes_from(r["note"]),
     )
 
 
@@ -203,3 +203,15 @@ def check_row(r: sqlite3.Row) -> CheckRow:
         suggestion=r["suggestion"],
         first_failed_at=r["first_failed_at"],
     )
+
+
+def notes_to(notes: Sequence[Note]) -> str | None:
+    """A check's notes as stored: a JSON list of ``{"kind": ..., params}``, None for none."""
+    return json.dumps([n.to_json() for n in notes], ensure_ascii=False) if notes else None
+
+
+def notes_from(stored: str | None) -> tuple[Note, ...]:
+    """The notes of a stored check (``notes_to``)."""
+    if not stored:
+        return ()
+    return tuple(Note.from_json(item) for item in json.loads(stored))

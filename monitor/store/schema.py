@@ -6,9 +6,11 @@ an older version lacks (columns, numbers), inside the caller's write transaction
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,7 +60,7 @@ CREATE TABLE IF NOT EXISTS page_checks (
     version_id INTEGER REFERENCES versions(id),
     prev_version_id INTEGER REFERENCES versions(id),
     change TEXT,                                 -- JSON: diff, hunks, words, keywords
-    note TEXT,
+    note TEXT,                                   -- JSON list of notes: [{"kind": ..., params}] (v5)
     PRIMARY KEY (run_id, page_id)
 );
 CREATE TABLE IF NOT EXISTS links (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE);
@@ -103,6 +105,8 @@ def upgrade(db: sqlite3.Connection, current: int) -> None:
         add_column(db, "versions", "rules TEXT")
     if current < 4:
         add_column(db, "runs", "outage TEXT")
+    if current < 5:
+        notes_as_data(db)
 
 
 def add_column(db: sqlite3.Connection, table: str, column: str) -> None:
@@ -134,3 +138,65 @@ def number_versions(db: sqlite3.Connection) -> None:
         " (SELECT COALESCE(MAX(number), 0) FROM versions WHERE page_id = pages.id))"
     )
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS versions_number ON versions (page_id, number)")
+
+
+# Schema 4 and before stored a check's notes as the sentences run wrote, joined by "; ".
+# Read once here, at the upgrade, into kinds: no stage reads those sentences any more.
+_LEGACY_NOTES: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
+    (re.compile(r"selector (?P<v>.+?) matched nothing"), "selector_matched_nothing", "selector"),
+    (
+        re.compile(r"page has no visible text|page is empty|page answered with no text"),
+        "no_text",
+        None,
+    ),
+    (re.compile(r"differed between two looks"), "unstable", None),
+    (re.compile(r"larger than (?P<v>[\d.]+) MB"), "truncated", "mb"),
+    (re.compile(r"the rules that turn this page into text changed"), "rules_changed", None),
+    (re.compile(r"whole page text used"), "whole_page", "why"),
+    (re.compile(r"not modified \(304\)"), "not_modified", None),
+    (re.compile(r"content not watched"), "content_off", None),
+)
+
+
+def legacy_notes(
+    text: str | None, *, status: str = "", error: str | None = None
+) -> list[dict[str, str]]:
+    """The notes a schema-4 check held (its sentence, and for a blocked page, what its
+    error said blocked it), as ``Note.to_json`` dicts."""
+    out: list[dict[str, str]] = []
+    for pattern, kind, param in _LEGACY_NOTES if text else ():
+        found = pattern.search(text or "")
+        if found is None:
+            continue
+        note = {"kind": kind}
+        if param == "why":
+            note["why"] = "not_found"
+        elif param is not None:
+            note[param] = found.group("v").strip("'\"")
+        out.append(note)
+    if text and not out:
+        out.append({"kind": "other", "text": text})
+    if status == "blocked" and error:
+        for prefix, by in (
+            ("Redirects to a login", "login_redirect"),
+            ("Shows a login", "login_form"),
+        ):
+            if error.startswith(prefix):
+                out.append({"kind": "blocked", "by": by})
+    return out
+
+
+def notes_as_data(db: sqlite3.Connection) -> None:
+    """Schema 4 -> 5: every stored note becomes a JSON list of kinds (``legacy_notes``)."""
+    rows = db.execute(
+        "SELECT run_id, page_id, note, status, error FROM page_checks "
+        "WHERE note IS NOT NULL OR status = 'blocked'"
+    ).fetchall()
+    updates = []
+    for r in rows:
+        if r["note"] and r["note"].startswith("["):
+            continue  # already a list of kinds
+        notes = legacy_notes(r["note"], status=r["status"], error=r["error"])
+        stored = json.dumps(notes, ensure_ascii=False) if notes else None
+        updates.append((stored, r["run_id"], r["page_id"]))
+    db.executemany("UPDATE page_checks SET note=? WHERE run_id=? AND page_id=?", updates)
