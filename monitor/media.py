@@ -2,7 +2,7 @@
 
 Pure. ``fetch`` asks ``may_be_html`` before it reads a link's body (to look for a
 soft-404); ``run`` asks ``is_html`` whether a watched page is read as a page or kept as a
-file's bytes; ``check`` asks it before it parses a body; all of them read the charset
+file's bytes; ``classify`` asks it before it parses a body; all of them read the charset
 with ``charset``, so a watched page and its soft-404 check decode one answer alike.
 """
 

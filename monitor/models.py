@@ -2,14 +2,14 @@
 
 This module owns the vocabulary every stage speaks and imports nothing of ours.
 Everything here is a plain frozen dataclass or an enum so that the pure stages
-(``extract``, ``check``, ``compare``, ``digest.build``) take and return data that
+(``extract``, ``classify``, ``compare``, ``digest.build``) take and return data that
 tests can build by hand.
 
 Flow of values through one run::
 
     fetch.Fetcher.get(url)   -> FetchResult   (what the network said, never raises)
     extract.page(...)        -> Page          (title, text lines, links)
-    check.classify(...)      -> LinkVerdict   (Status + human reason + suggestion)
+    classify.classify(...)      -> LinkVerdict   (Status + human reason + suggestion)
     compare.change(...)      -> Change        (baseline / unchanged / changed + diff)
 """
 
@@ -61,7 +61,7 @@ _TRANSIENT = frozenset({Status.TIMEOUT, Status.SERVER_ERROR, Status.UNREACHABLE}
 class FetchError(enum.StrEnum):
     """Why a fetch produced no usable final response.
 
-    ``fetch`` reports these as data (``FetchResult.error``); ``check`` maps each to a
+    ``fetch`` reports these as data (``FetchResult.error``); ``classify`` maps each to a
     ``Status`` and a sentence a campaigner understands.
     """
 
@@ -123,7 +123,7 @@ class FetchResult:
 class HostProfile:
     """How one host answers a random path that cannot exist (probed once per run).
 
-    Used by ``check`` to recognise a soft-404: a link whose answer looks like this
+    Used by ``classify`` to recognise a soft-404: a link whose answer looks like this
     one is "the same page the host serves for a random missing path".
     """
 
@@ -164,7 +164,7 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class LinkVerdict:
-    """``check.classify``'s answer for one fetch: a status with a human reason."""
+    """``classify.classify``'s answer for one fetch: a status with a human reason."""
 
     status: Status
     http_status: int | None

@@ -6,10 +6,10 @@ the store and returns a ``RunReport`` (the contract's ``--json`` report).
 
 Stages it drives, in order, for one run::
 
-    Fetcher.get(page)  → check.classify → extract.page → compare.normalise/change
+    Fetcher.get(page)  → classify.classify → extract.page → compare.normalise/change
                        → (changed? wait, fetch again, confirm) → store.record_page
     unique links       → _LinkQueue (a bounded number under way, host by host)
-                       → Fetcher.probe → check.classify (+ host profile for soft-404)
+                       → Fetcher.probe → classify.classify (+ host profile for soft-404)
                        → (problem? archive lookup) → store.record_links in batches
 
 Nothing here raises for a page or link that fails: that becomes a status. What does
@@ -32,8 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor import check as checker
-from monitor import compare, extract, media, noise, wording
+from monitor import classify, compare, extract, media, noise, wording
 from monitor.config import Config, Watch
 from monitor.counts import Counts, count
 from monitor.fetch import Fetcher
@@ -443,14 +442,14 @@ class _Run:
         return await task
 
     async def _profile(self, url: str) -> HostProfile:
-        return checker.host_profile(await self.fetcher.missing_path(url))
+        return classify.host_profile(await self.fetcher.missing_path(url))
 
-    async def classify(
+    async def judge(
         self, result: FetchResult, *, watched: bool = False, landed: str | None = None
     ) -> LinkVerdict:
         """Status of a fetch; asks for the host profile only where it can matter (2xx HTML).
 
-        ``watched``: judge it as a watched page (``check.page_verdict``, with ``landed``,
+        ``watched``: judge it as a watched page (``classify.page_verdict``, with ``landed``,
         where its last readable check ended up), not as a link.
         """
         self.tally.observe(result)
@@ -464,8 +463,8 @@ class _Run:
         ):
             profile = await self.profile(result.final_url)
         if watched:
-            return checker.page_verdict(result, profile, landed=landed)
-        return checker.classify(result, profile)
+            return classify.page_verdict(result, profile, landed=landed)
+        return classify.classify(result, profile)
 
     def _tick(self, stage: str, done: int, total: int) -> None:
         if self.progress:
@@ -494,7 +493,7 @@ class _Run:
 
         # Its first look is trusted to land where the maintainer meant it to.
         landed = self.store.last_landing(page_id)
-        verdict = await self.classify(
+        verdict = await self.judge(
             result, watched=True, landed=result.final_url if landed == "" else landed
         )
         report = PageReport(
@@ -728,7 +727,7 @@ class _Run:
     async def link(self, url: str) -> LinkReport:
         method = "HEAD" if _BINARY_SUFFIXES.search(urlsplit(url).path) else "GET"
         result = await self.fetcher.probe(url, method=method, expect_slow=url in self.timed_out)
-        verdict = await self.classify(result)
+        verdict = await self.judge(result)
         suggestion = verdict.suggestion
         if verdict.status.is_problem and self.settings.archive_lookup and not suggestion:
             suggestion = await self.fetcher.archive_lookup(self.settings.archive_api, url)

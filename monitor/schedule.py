@@ -279,7 +279,7 @@ def run_lock(database: Path) -> FileLock:
 def writer_lock(
     database: Path, *, wait_s: float | None = None, cancel: threading.Event | None = None
 ) -> contextlib.AbstractContextManager[object]:
-    """The run lock, taken: what every command that writes the database holds (``check``,
+    """The run lock, taken: what every command that writes the database holds (``classify``,
     ``digest``, ``run`` and ``serve``'s runs), so no two of them write it at once.
 
     Raises ``LockBusy`` after ``wait_s`` (see ``FileLock.acquire``).

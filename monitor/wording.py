@@ -41,7 +41,7 @@ def plural(count: int, one: str, many: str | None = None) -> str:
 
 def problems(counts: Counts) -> str:
     """'4 problems (1 watching)', 'no problems': the same words on the terminal and in
-    the summary lines of ``check``, ``run`` and ``demo``."""
+    the summary lines of ``classify``, ``run`` and ``demo``."""
     if not counts.problems:
         return "no problems"
     watching = f" ({counts.watching} watching)" if counts.watching else ""

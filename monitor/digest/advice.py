@@ -153,7 +153,7 @@ def blocked_advice(
 
     A blocked link is only listed (the site keeps checkers out; not proof it is gone), but
     a blocked watched page is a page whose text is no longer compared. Takes the check's
-    sentence (``check.page_verdict``'s reason, or None for older rows), its HTTP status,
+    sentence (``classify.page_verdict``'s reason, or None for older rows), its HTTP status,
     what blocked it (``BlockKind``, None for older rows) and the watch list's name.
     Returns one sentence: why, then what to do.
     """

@@ -11,7 +11,7 @@ to one timeout of all slots (``Fetcher._defer_retry``). A
 retried: they fall back to GET.
 
 HTTP answers are not errors: a 404 or a 503 comes back as ``status_code`` with
-``error=None`` (after the retries) and ``check`` judges it. On a redirect error
+``error=None`` (after the retries) and ``classify`` judges it. On a redirect error
 ``status_code`` is the last redirect's code and ``hops`` ends with it; on a transport
 error it is None. ``attempts`` counts the tries of the last request (1 + retries used),
 ``elapsed_s`` the whole fetch, backoff included.
@@ -354,7 +354,7 @@ class Fetcher:
     async def missing_path(self, url: str) -> FetchResult:
         """GET a random path that cannot exist on ``url``'s host (``/<uuid hex>-pm-probe``).
 
-        The answer is what ``check.host_profile`` turns into the host's soft-404 profile;
+        The answer is what ``classify.host_profile`` turns into the host's soft-404 profile;
         it is fetched like a link (same cap, same private-address guard).
         """
         parts = urlsplit(url)

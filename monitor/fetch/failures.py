@@ -2,9 +2,9 @@
 
 Pure. ``failure_from`` reads an exception and its ``__cause__``/``__context__`` chain (so
 ``wire`` raises every mapped exception ``from`` the original); ``invalid_url`` refuses an
-address before any request. ``check`` turns the kind into a status and a sentence.
+address before any request. ``classify`` turns the kind into a status and a sentence.
 
-How a failure becomes a status (``check`` does the second column)::
+How a failure becomes a status (``classify`` does the second column)::
 
     transport event                                  FetchError          check -> Status
     -----------------------------------------------  ------------------  ---------------

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import trustme
 
-from monitor.check import classify, host_profile, page_signals, page_verdict
+from monitor.classify import classify, host_profile, page_signals, page_verdict
 from monitor.demo.web import Route, SimWeb, html_page
 from monitor.fetch import Fetcher
 from monitor.models import FetchError, FetchResult, Hop, HostProfile, LinkVerdict, Status
