@@ -235,7 +235,7 @@ def _open_store(cfg: Config) -> Any:
 
 def cmd_check(args: argparse.Namespace) -> int:
     cfg = _load(args)
-    from monitor import run
+    from monitor import pipeline
     from monitor.schedule import writer_lock
 
     to_stdout = args.json == "-"
@@ -243,7 +243,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     tick, stop = _progress(not args.quiet)
     with writer_lock(cfg.settings.database), _open_store(cfg) as store:
         try:
-            report = run.check(cfg, store, progress=tick)
+            report = pipeline.check(cfg, store, progress=tick)
         finally:
             stop()
     if args.json:

@@ -50,7 +50,7 @@ from monitor.store import Store, StoreError
 if TYPE_CHECKING:
     from monitor.counts import Counts
     from monitor.outage import Outage
-    from monitor.run import RunReport
+    from monitor.pipeline import RunReport
 
 log = logging.getLogger(__name__)
 
@@ -345,9 +345,9 @@ def _n(count: int, word: str) -> str:
 
 
 def _check(config: Config, store: Store, progress: Callable[[str, int, int], None]) -> RunReport:
-    from monitor import run
+    from monitor import pipeline
 
-    return run.check(config, store, progress=progress)
+    return pipeline.check(config, store, progress=progress)
 
 
 def _write_digest(
@@ -414,9 +414,9 @@ def run_once(
 
 
 def _ticker(progress: bool, cancel: threading.Event | None) -> Callable[[str, int, int], None]:
-    """The progress callback given to ``run.check``.
+    """The progress callback given to ``pipeline.check``.
 
-    ``run.check`` calls it after each recorded page and each checked link, i.e. at
+    ``pipeline.check`` calls it after each recorded page and each checked link, i.e. at
     exactly the points where stopping leaves whole pages in the store; so that is
     where a cancelled run stops.
     """

@@ -627,7 +627,7 @@ def test_any_values_in_a_watch_entry_give_a_config_or_a_clear_error(
 
 def test_the_readme_json_report_example_has_exactly_the_report_s_keys() -> None:
     from monitor.models import ContentState, Status
-    from monitor.run import LinkReport, PageReport, RunReport
+    from monitor.pipeline import LinkReport, PageReport, RunReport
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```json\n(.*?)```", text, flags=re.S)

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from monitor import cli, digest, run
+from monitor import cli, digest, pipeline
 from monitor.config import Config, load, loads
 from monitor.demo.web import Request, Route, SimWeb
 from monitor.digest import Digest, DigestError, Written
@@ -474,7 +474,7 @@ def test_a_content_change_shows_the_keyword_first_then_the_words_that_changed(
 
 def test_a_change_computed_by_compare_reads_word_by_word(world: World) -> None:
     compare = pytest.importorskip("monitor.compare")
-    from monitor.run import change_to_json
+    from monitor.pipeline import change_to_json
 
     old = ("# Ales Bialiatski", "He was sentenced to 5 months in prison.", "Write to him.")
     new = ("# Ales Bialiatski", "He was sentenced to 10 years in prison.", "Write to him.")
@@ -1350,7 +1350,7 @@ class Checks:
         self.day += 1
         when = datetime.fromisoformat(at(self.day))
         with Store(self.config.settings.database) as store:
-            run.check(self.config, store, now=lambda: when)
+            pipeline.check(self.config, store, now=lambda: when)
 
     def write(self) -> Written:
         with Store(self.config.settings.database) as store:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor import digest, run
+from monitor import digest, pipeline
 from monitor.config import Config, load
 from monitor.demo.web import Route, SimWeb
 from monitor.models import FetchError, FetchResult
@@ -182,7 +182,7 @@ def watchlist(tmp_path: Path, net: Internet, urls: dict[str, str]) -> Config:
 
 @dataclass
 class Day:
-    report: run.RunReport
+    report: pipeline.RunReport
     written: digest.Written
 
 
@@ -192,7 +192,7 @@ def days(cfg: Config, net: Internet, online: list[bool]) -> list[Day]:
         net.on = on
         at = datetime(2026, 3, 1, 7, tzinfo=UTC) + timedelta(days=n)
         with Store(cfg.settings.database) as store:
-            report = run.check(cfg, store, now=lambda at=at: at)
+            report = pipeline.check(cfg, store, now=lambda at=at: at)
             written = digest.write(store, cfg.settings.reports_dir, config=cfg, now=at)
         out.append(Day(report, written))
     return out

@@ -1,4 +1,4 @@
-"""The run as a user sees it: `run.check` over a real loopback web, several days in a row.
+"""The run as a user sees it: `pipeline.check` over a real loopback web, several days in a row.
 
 Each test scripts one or two partner hosts on loopback (SimWeb), runs the whole
 pipeline (fetch → extract → check → compare → store) once per simulated day against
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor import cli, run
+from monitor import cli, pipeline
 from monitor.config import Config, load
 from monitor.demo.web import Request, Route, SimWeb
 from monitor.models import ContentState, Note, NoteKind, Status
@@ -55,17 +55,17 @@ class Days:
         self.cfg = cfg
         self.day = itertools.count()
 
-    def check(self) -> run.RunReport:
+    def check(self) -> pipeline.RunReport:
         at = datetime(2026, 11, 1, 6, tzinfo=UTC) + timedelta(days=next(self.day))
         with Store(self.cfg.settings.database) as store:
-            return run.check(self.cfg, store, now=lambda: at)
+            return pipeline.check(self.cfg, store, now=lambda: at)
 
 
-def page_of(report: run.RunReport, name: str) -> run.PageReport:
+def page_of(report: pipeline.RunReport, name: str) -> pipeline.PageReport:
     return next(p for p in report.pages if p.name == name)
 
 
-def link_of(report: run.RunReport, url: str) -> run.LinkReport:
+def link_of(report: pipeline.RunReport, url: str) -> pipeline.LinkReport:
     return next(link for link in report.links if link.url == url)
 
 

@@ -67,7 +67,7 @@ def write_config(
 
 @dataclass
 class FakePipeline:
-    """Stands in for run.check / digest.write / mail.deliver; records what it was given."""
+    """Stands in for pipeline.check / digest.write / mail.deliver; records what it was given."""
 
     configs: list[Config] = field(default_factory=list)
     notices: list[tuple[str, ...]] = field(default_factory=list)
@@ -715,7 +715,7 @@ def test_monitor_serve_every_second_writes_digests_reports_a_broken_edit_and_sto
     tmp_path: Path,
 ) -> None:
     pytest.importorskip("monitor.digest", exc_type=ImportError)
-    pytest.importorskip("monitor.run", exc_type=ImportError)
+    pytest.importorskip("monitor.pipeline", exc_type=ImportError)
     from monitor.demo.web import Route, SimWeb
 
     with SimWeb(hosts=["127.0.0.2"]) as web:

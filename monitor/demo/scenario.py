@@ -2,7 +2,7 @@
 
 This module owns the demo's *story*: it starts the simulated partner web
 (``site.py`` on ``SimWeb``), writes a real watch list for it, then runs the real
-pipeline (``run.check_async`` and ``digest.write``, nothing faked) once per simulated
+pipeline (``pipeline.check_async`` and ``digest.write``, nothing faked) once per simulated
 day with a clock set to that day's 07:00 UTC, and prints what happened and where the
 digests are. It opens nothing by itself, and stops the simulated web (and with it every
 thread it started) however it ends.
@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor import config as config_module
-from monitor import digest, run, wording
+from monitor import digest, pipeline, wording
 from monitor.demo import site
 from monitor.demo.web import SimWeb
 from monitor.store import Store
@@ -74,7 +74,7 @@ class DayResult:
 
     day: int
     when: datetime
-    report: run.RunReport
+    report: pipeline.RunReport
     digest: digest.Written
     expected: site.Expected
     seconds: float
@@ -141,7 +141,7 @@ def play(
         began = time.monotonic()
         # One store per day, as separate scheduled runs would open it.
         with Store(cfg.settings.database) as store:
-            report = asyncio.run(run.check_async(cfg, store, now=now))
+            report = asyncio.run(pipeline.check_async(cfg, store, now=now))
             written = digest.write(store, out, config=cfg, text=True, notices=(NOTICE,), now=now())
         result = DayResult(n, demo.when(n), report, written, expected, time.monotonic() - began)
         results.append(result)

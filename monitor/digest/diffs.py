@@ -57,7 +57,7 @@ def _line(op: str, text: str) -> DiffLine:
 
 
 def diff_blocks(change: Mapping[str, Any]) -> tuple[tuple[DiffBlock, ...], int]:
-    """The stored change (``run.change_to_json``) as blocks under headings, capped.
+    """The stored change (``pipeline.change_to_json``) as blocks under headings, capped.
 
     A sentence replaced by a similar one is in the hunk twice (removed and added) and once
     in ``words``; it is shown once, word by word. Returns the blocks and the number of

@@ -390,7 +390,7 @@ class Fetcher:
     def expect(self, probes: int, *, slow: bool = False) -> None:
         """Count ``probes`` link probes that will be asked for later (negative: asked now).
 
-        A caller that queues its links and asks for a few at a time (``run._LinkQueue``)
+        A caller that queues its links and asks for a few at a time (``pipeline.queue.LinkQueue``)
         declares the rest here, so the ``SLOW`` lane's share of the slots (``_slow_cap``)
         is its share of all the work left, as when every link waited here. Counted from
         the requests under way only (a few hundred), the slow work would look like most
@@ -406,7 +406,7 @@ class Fetcher:
         """Serve link requests host by host, the host with the most in ``backlog`` first.
 
         ``backlog``: host key (``models.host_key``) -> links it has left, kept current by
-        the caller (``run._LinkQueue``); hosts not in it count 0. A request counts for the
+        the caller (``pipeline.queue.LinkQueue``); hosts not in it count 0. A request counts for the
         host of the URL it was asked for: a redirect hop to another host, or the archive
         lookup for a broken link, waits as one of that link's host. Without it requests of
         the ``NORMAL`` lane get global slots first come, first served, and a host whose own

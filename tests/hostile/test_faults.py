@@ -91,7 +91,7 @@ def partner_site(web: SimWeb, rng: random.Random, pages: int = 3, per_page: int 
     """``pages`` watched pages, ``per_page`` links each: about 1 in 4 slow, 1 in 10 gone.
 
     Four links on a host of their own answer after 1.2 s: the other 200+ are checked and
-    written as one batch (run._LINK_BATCH = 200) well before the run ends, so some kills
+    written as one batch (pipeline.links._LINK_BATCH = 200) well before the run ends, so some kills
     land after a batch of a run that never finishes.
     """
     watch: list[dict[str, Any]] = []
