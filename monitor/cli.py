@@ -1,7 +1,7 @@
 """The ``monitor`` command: parse arguments, call the library, turn errors into exit codes.
 
 Thin on purpose: every command is a few lines over ``config``, ``run``, ``store``,
-``digest``, ``schedule`` and ``demo``. Exit codes (the contract):
+``digest``, ``service`` and ``demo``. Exit codes (the contract):
 
 * 0 — done, no problems;
 * 1 — done, problems found (a link or page in a problem status);
@@ -236,7 +236,7 @@ def _open_store(cfg: Config) -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     cfg = _load(args)
     from monitor import pipeline
-    from monitor.schedule import writer_lock
+    from monitor.service.lock import writer_lock
 
     to_stdout = args.json == "-"
     human = sys.stderr if to_stdout else sys.stdout
@@ -283,7 +283,7 @@ def _write_json(text: Iterable[str], target: str) -> None:
 def cmd_digest(args: argparse.Namespace) -> int:
     cfg = load(args.config)
     from monitor import digest
-    from monitor.schedule import writer_lock
+    from monitor.service.lock import writer_lock
 
     out = args.out or cfg.settings.reports_dir
     with writer_lock(cfg.settings.database), _open_store(cfg) as store:
@@ -294,9 +294,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = load(args.config)
-    from monitor import schedule
+    from monitor.service import jobs
 
-    outcome = schedule.run_once(cfg, out=args.out, text=args.text, progress=not args.quiet)
+    outcome = jobs.run_once(cfg, out=args.out, text=args.text, progress=not args.quiet)
     print(outcome.line)
     if outcome.outage is not None:
         from monitor.wording import outage_reason
@@ -307,10 +307,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from monitor import schedule
+    from monitor.service import serve
 
     load(args.config)  # a broken watch list stops the start, not a later run
-    return schedule.serve(args.config, every=args.every, out=args.out)
+    return serve.serve(args.config, every=args.every, out=args.out)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -190,7 +190,9 @@ class Settings(_Strict):
     def _cron(cls, value: str) -> str:
         if len(value.split()) != 5:
             raise ValueError(f"must be a cron expression of 5 fields, got {value!r}")
-        from monitor.cron import cron_trigger  # here: validating loads APScheduler only then
+        from monitor.service.cron import (
+            cron_trigger,  # here: validating loads APScheduler only then
+        )
 
         try:
             cron_trigger(value, "UTC")

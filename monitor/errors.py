@@ -10,11 +10,11 @@ each into one line and the contract's exit code (``MonitorError.exit_code``)::
     └── RunFailed                   3   the run itself failed; the message says what to do
         ├── StoreError                  the database cannot be opened or written (store)
         ├── DigestError                 the digest files cannot be written (digest)
-        ├── LockBusy                    another run holds the database (schedule)
+        ├── LockBusy                    another run holds the database (service.lock)
         └── CommandFailed               anything else the CLI cannot do (a JSON report's path)
 
 ``MailError`` (mail) never leaves ``mail.deliver``: a failed e-mail is an outcome, retried
-by the next run. ``RunCancelled`` (schedule) ends a run that ``serve`` was asked to stop.
+by the next run. ``RunCancelled`` (service.lock) ends a run that ``serve`` was asked to stop.
 """
 
 from __future__ import annotations

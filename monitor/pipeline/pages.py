@@ -285,9 +285,11 @@ def _rules(watch: Watch) -> str:
     rules (``TEXT_RULES``), the page's selector and its ignore rules."""
     return _sha(json.dumps([TEXT_RULES, watch.selector, list(watch.ignore)]).encode())[:16]
 
+
 def _is_html(result: FetchResult) -> bool:
     """True for an answer to read as a page (``media.is_html``)."""
     return media.is_html(result.headers.get("content-type", ""), result.body)
+
 
 def _page_body(result: FetchResult) -> bytes:
     """The body to read a page from: all of it, or when the size cap cut it, up to the
@@ -297,6 +299,7 @@ def _page_body(result: FetchResult) -> bytes:
         return result.body
     cut = result.body.rfind(b"</")
     return result.body[:cut] if cut > 0 else result.body
+
 
 def _compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
     """A watched page's text as compared, from the first look and the confirming one
@@ -308,12 +311,15 @@ def _compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
         return lines
     return (f"Title: {title}", *lines)
 
+
 def occurrences_of(links: Iterable[Link]) -> tuple[tuple[str, str, str], ...]:
     """Where a page's links are, as the store keeps them: (URL, anchor text, tag)."""
     return tuple((li.url, li.text, li.tag) for li in links)
 
+
 def _charset(result: FetchResult) -> str | None:
     return media.charset(result.headers.get("content-type", ""))
+
 
 def _sha(body: bytes) -> str:
     import hashlib

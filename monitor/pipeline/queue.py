@@ -1,5 +1,4 @@
-"""Link checks waiting to start, a bounded number at a time, host by host.
-"""
+"""Link checks waiting to start, a bounded number at a time, host by host."""
 
 from __future__ import annotations
 

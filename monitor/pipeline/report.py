@@ -29,9 +29,11 @@ Progress = Callable[[str, int, int], None]  # (stage "pages"|"links", done, tota
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
+
 def iso(dt: datetime) -> str:
     """The report's timestamp form: ISO-8601 in UTC, to the second."""
     return dt.astimezone(UTC).isoformat(timespec="seconds")
+
 
 @dataclass
 class PageReport:
@@ -73,6 +75,7 @@ class PageReport:
             "links_found": self.links_found,
         }
 
+
 @dataclass(slots=True)
 class LinkReport:
     """The contract's ``links[]`` item (one per link of a run: slots, no ``__dict__``)."""
@@ -98,6 +101,7 @@ class LinkReport:
             "first_failed_at": self.first_failed_at,
             "suggestion": self.suggestion,
         }
+
 
 @dataclass
 class RunReport:
@@ -199,6 +203,7 @@ class RunReport:
                 yield f"{',' if i else ''}\n    {dumps(row.to_json(), 2)}"
             yield "\n  ]" if rows else "]"
             yield "," if key == "pages" else "\n}"
+
 
 def change_to_json(ch: Change) -> dict[str, Any]:
     """A ``Change`` as stored in the database (and read back by the digest)."""

@@ -157,6 +157,7 @@ async def check_async(
     )
     return report
 
+
 def check(
     config: Config, store: Store, *, now: Clock = utcnow, progress: Progress | None = None
 ) -> RunReport:

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS versions (
     last_seen TEXT NOT NULL,
     first_run INTEGER, last_run INTEGER,
     etag TEXT, last_modified TEXT,
-    rules TEXT,                                  -- the text rules that made it (v3, pipeline.pages._rules)
+    rules TEXT,                                  -- the text rules that made it (v3, pipeline.pages)
     UNIQUE (page_id, hash)
 );
 CREATE TABLE IF NOT EXISTS page_checks (

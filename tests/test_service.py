@@ -26,15 +26,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor import cron as cron_module
-from monitor import schedule
 from monitor.config import Config, Settings, load
 from monitor.counts import Counts
 from monitor.models import Status
-from monitor.schedule import FileLock, LockBusy, RunCancelled, Service, run_once
+from monitor.service import cron as cron_module
+from monitor.service import jobs
+from monitor.service import lock as lock_module
+from monitor.service import serve as service_module
+from monitor.service.jobs import run_once
+from monitor.service.lock import FileLock, LockBusy, RunCancelled
+from monitor.service.serve import Service
 from monitor.store import Store, StoreError
 
-LOGGER = "monitor.schedule"
+LOGGER = "monitor.service"
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -124,9 +128,9 @@ class FakePipeline:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakePipeline:
     pipeline = FakePipeline()
-    monkeypatch.setattr(schedule, "_check", pipeline.check)
-    monkeypatch.setattr(schedule, "_write_digest", pipeline.write)
-    monkeypatch.setattr(schedule, "_deliver", pipeline.deliver)
+    monkeypatch.setattr(jobs, "_check", pipeline.check)
+    monkeypatch.setattr(jobs, "_write_digest", pipeline.write)
+    monkeypatch.setattr(jobs, "_deliver", pipeline.deliver)
     return pipeline
 
 
@@ -139,7 +143,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from monitor.schedule import run_lock
+    from monitor.service.lock import run_lock
     lock = run_lock(Path(sys.argv[1])).acquire()
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -239,7 +243,7 @@ def test_an_unusable_database_folder_is_a_clear_error(tmp_path: Path, fake: Fake
 def test_the_lock_file_names_the_running_process_and_is_cleared_after(
     config: Config, fake: FakePipeline
 ) -> None:
-    lock = schedule.lock_path(config.settings.database)
+    lock = lock_module.lock_path(config.settings.database)
     seen: list[str] = []
     fake.during_check = lambda: seen.append(lock.read_text())
     run_once(config)
@@ -286,7 +290,7 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(
     holder = hold_lock(config.settings.database, 60)
     holder.kill()  # SIGKILL: no cleanup, the file still names it; the kernel drops the flock
     holder.wait()
-    assert f"pid={holder.pid}" in schedule.lock_path(config.settings.database).read_text()
+    assert f"pid={holder.pid}" in lock_module.lock_path(config.settings.database).read_text()
     with caplog.at_level(logging.WARNING, LOGGER):
         run_once(config, lock_wait_s=0)
     assert f"left by pid {holder.pid}" in caplog.text and "no longer running" in caplog.text
@@ -303,7 +307,7 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(
 def test_a_leftover_lock_file_does_not_block_a_run(
     config: Config, fake: FakePipeline, caplog: pytest.LogCaptureFixture, content: str, warned: bool
 ) -> None:
-    lock = schedule.lock_path(config.settings.database)
+    lock = lock_module.lock_path(config.settings.database)
     lock.parent.mkdir(parents=True)
     lock.write_text(content)
     with caplog.at_level(logging.WARNING, LOGGER):
@@ -314,11 +318,11 @@ def test_a_leftover_lock_file_does_not_block_a_run(
 def test_two_locks_in_one_process_exclude_each_other_too(tmp_path: Path) -> None:
     # flock belongs to the open file, not the process: a `serve` cannot run twice at once
     # even through two code paths.
-    first = schedule.run_lock(tmp_path / "m.db").acquire()
+    first = lock_module.run_lock(tmp_path / "m.db").acquire()
     with pytest.raises(LockBusy, match=rf"pid {os.getpid()}"):
-        schedule.run_lock(tmp_path / "m.db").acquire(wait_s=0.1)
+        lock_module.run_lock(tmp_path / "m.db").acquire(wait_s=0.1)
     first.release()
-    schedule.run_lock(tmp_path / "m.db").acquire().release()
+    lock_module.run_lock(tmp_path / "m.db").acquire().release()
 
 
 @pytest.mark.parametrize("command", ["check", "digest", "run"])
@@ -330,8 +334,8 @@ def test_every_command_that_writes_the_database_waits_for_the_run_lock(
 ) -> None:
     from monitor import cli
 
-    monkeypatch.setattr(schedule, "RUN_LOCK_WAIT_S", 0)
-    held = schedule.run_lock(config.settings.database).acquire()
+    monkeypatch.setattr(lock_module, "RUN_LOCK_WAIT_S", 0)
+    held = lock_module.run_lock(config.settings.database).acquire()
     try:
         code = cli.main([command, "--quiet", "--config", str(config.path)])
     finally:
@@ -590,7 +594,7 @@ def test_a_failing_run_is_logged_with_its_cause_and_the_next_firing_runs_normall
 def test_a_schedule_edit_reschedules_without_a_restart(
     tmp_path: Path, fake: FakePipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(schedule, "WATCH_POLL_S", 0.05)
+    monkeypatch.setattr(service_module, "WATCH_POLL_S", 0.05)
     path = write_config(tmp_path / "watchlist.yaml", schedule='"0 7 * * *"', timezone="UTC")
     service = Service(path, load(path), every=None, out=None)
     scheduler = service.start()
@@ -639,7 +643,7 @@ def test_serve_runs_at_every_firing_survives_a_failed_run_and_stops_with_exit_0(
     before = signal.getsignal(signum)
     send_signal_when(lambda: fake.runs >= 2, signum)
     with caplog.at_level(logging.INFO, LOGGER):
-        assert schedule.serve(path, every=0.2) == 0
+        assert service_module.serve(path, every=0.2) == 0
     assert fake.runs >= 2 and len(fake.configs) >= 3
     assert "next run at" in caplog.text.splitlines()[0]
     assert "run failed" in caplog.text and "RuntimeError: boom" in caplog.text
@@ -665,7 +669,7 @@ def test_a_stop_during_a_run_leaves_whole_pages_and_exits_0(
     grace: float,
     finished: bool,
 ) -> None:
-    monkeypatch.setattr(schedule, "STOP_GRACE_S", grace)
+    monkeypatch.setattr(service_module, "STOP_GRACE_S", grace)
     path = write_config(tmp_path / "watchlist.yaml")
     fake.pages, fake.page_delay_s = 8, 0.1
     started = threading.Event()
@@ -678,7 +682,7 @@ def test_a_stop_during_a_run_leaves_whole_pages_and_exits_0(
         else None,
     )
     with caplog.at_level(logging.INFO, LOGGER):
-        assert schedule.serve(path, every=0.2) == 0
+        assert service_module.serve(path, every=0.2) == 0
     assert fake.runs == (1 if finished else 0)
     assert ("run stopped: stopped after" in caplog.text) is not finished
     with Store(load(path).settings.database) as store:
@@ -691,11 +695,11 @@ def test_a_second_serve_on_the_same_database_exits_3_with_a_clear_message(
     config: Config, fake: FakePipeline, caplog: pytest.LogCaptureFixture
 ) -> None:
     first = FileLock(
-        schedule.serve_lock_path(config.settings.database), busy=lambda h, w: "x"
+        lock_module.serve_lock_path(config.settings.database), busy=lambda h, w: "x"
     ).acquire()
     try:
         with caplog.at_level(logging.ERROR, LOGGER):
-            assert schedule.serve(config.path, every=1) == 3
+            assert service_module.serve(config.path, every=1) == 3
     finally:
         first.release()
     assert f"another `monitor serve` (pid {os.getpid()}, started " in caplog.text
@@ -704,7 +708,7 @@ def test_a_second_serve_on_the_same_database_exits_3_with_a_clear_message(
 
 @pytest.mark.parametrize("every", [0, -5])
 def test_serve_refuses_an_interval_that_is_not_positive(config: Config, every: float) -> None:
-    assert schedule.serve(config.path, every=every) == 2
+    assert service_module.serve(config.path, every=every) == 2
 
 
 # -- end to end ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Owns the crontab dialect (5 fields, 0 and 7 are Sunday, names of days), its time zone
 and the daylight-saving corrections a daily digest needs (``_Cron``). ``config``
-validates ``settings.schedule`` with ``cron_trigger``; ``schedule`` runs the service on
+validates ``settings.schedule`` with ``cron_trigger``; ``serve`` runs the service on
 ``trigger_for``. Imports nothing of ours at run time, so the two stay out of a cycle.
 """
 
