@@ -24,7 +24,7 @@ For each page, what a run does when it fetches a watched page that changed is ti
 ``compare.normalise`` and ``compare.change`` against yesterday's lines, which a run
 reads from the database (so they are extracted beforehand, untimed).  Today's version
 has one sentence of the source page edited before growing.  A change that shows is
-confirmed by a second look (``pipeline.pages.Pages._confirm``: one more ``extract.page`` without links,
+confirmed by a second look (``Pages._confirm``: one more ``extract.page`` without links,
 and ``normalise``); its cost is reported on its own line.  Prints ms per MB, ms per
 page (p50/p95) by size band and, with ``--profile N``, the N functions where the time
 goes on the text mix (cProfile, cumulative).  Appends the same to

@@ -1,6 +1,6 @@
 """A simulated partner web at scale, on loopback, with a ground-truth manifest.
 
-``ScaleWeb`` wraps ``monitor.demo.web.SimWeb``: one index host (127.0.0.2) serving a
+``ScaleWeb`` wraps ``monitor.testing.web.SimWeb``: one index host (127.0.0.2) serving a
 root page and a few index pages that list every link, and ``hosts`` partner hosts
 (127.0.0.10, 127.0.0.11, ...), each its own address and port. Every answer waits
 ``latency`` seconds first. The links are a fixed mix of every status of the contract
@@ -21,7 +21,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from monitor.demo.web import HostStats, Route, SimWeb, html_page
+from monitor.testing.web import HostStats, Route, SimWeb, html_page
 
 INDEX_HOST = "127.0.0.2"
 REFUSED_HOST = "127.0.0.3"  # nothing listens on the port used there

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from monitor import config as config_module
-from monitor.demo.web import SimWeb
+from monitor.testing.web import SimWeb
 
 # Loopback addresses used as separate "hosts" (all of 127.0.0.0/8 works on Linux).
 SIM_HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")

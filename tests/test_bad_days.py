@@ -17,8 +17,8 @@ from test_digest import ARTICLE, LINK, NEWS, PETITION, World
 from monitor import digest, mail, wording
 from monitor.counts import count
 from monitor.demo import scenario, site
-from monitor.demo.web import SimWeb
 from monitor.models import Status
+from monitor.testing.web import SimWeb
 
 # -- one set of numbers -------------------------------------------------------------------
 

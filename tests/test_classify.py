@@ -13,9 +13,9 @@ import pytest
 import trustme
 
 from monitor.classify import classify, host_profile, page_signals, page_verdict
-from monitor.demo.web import Route, SimWeb, html_page
 from monitor.fetch import Fetcher
 from monitor.models import FetchError, FetchResult, Hop, HostProfile, LinkVerdict, Status
+from monitor.testing.web import Route, SimWeb, html_page
 
 A, B = "127.0.0.2", "127.0.0.3"
 HOME_TEXT = " ".join(f"{w} news and campaigns of the partner" for w in string.ascii_lowercase)

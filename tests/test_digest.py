@@ -24,11 +24,11 @@ import pytest
 
 from monitor import cli, digest, pipeline
 from monitor.config import Config, load, loads
-from monitor.demo.web import Request, Route, SimWeb
 from monitor.digest import Digest, DigestError, Written
 from monitor.models import Note
 from monitor.store import LinkRecord, PageRecord, Store
 from monitor.store.schema import legacy_notes
+from monitor.testing.web import Request, Route, SimWeb
 
 FIXTURES = Path(__file__).parent / "fixtures" / "digest"
 

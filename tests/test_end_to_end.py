@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from monitor.demo import site
-from monitor.demo.web import SimWeb
+from monitor.testing.web import SimWeb
 
 pytestmark = pytest.mark.slow
 

@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from monitor.demo.web import Request, Route, SimWeb
 from monitor.fetch import Fetcher, Lane
 from monitor.fetch.client import retry_after
 from monitor.fetch.limits import Slots
 from monitor.fetch.wire import HostPools
 from monitor.models import FetchError, FetchResult, Hop, host_key
+from monitor.testing.web import Request, Route, SimWeb
 
 A, B, C, D = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
 UA = "partner-monitor-test/1 (+https://example.org/monitor)"

@@ -19,10 +19,10 @@ import pytest
 
 from monitor import digest, pipeline
 from monitor.config import Config, load
-from monitor.demo.web import Route, SimWeb
 from monitor.models import FetchError, FetchResult
 from monitor.outage import HostTally, NetFailure, judge, needs_probes
 from monitor.store import Store
+from monitor.testing.web import Route, SimWeb
 
 HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6", "127.0.0.7")
 PROBE = "127.0.0.8"

@@ -18,9 +18,9 @@ import pytest
 
 from monitor import cli, pipeline
 from monitor.config import Config, load
-from monitor.demo.web import Request, Route, SimWeb
 from monitor.models import ContentState, Note, NoteKind, Status
 from monitor.store import Store
+from monitor.testing.web import Request, Route, SimWeb
 
 PARTNER, OTHER = "127.0.0.2", "127.0.0.3"
 

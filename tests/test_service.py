@@ -720,7 +720,7 @@ def test_monitor_serve_every_second_writes_digests_reports_a_broken_edit_and_sto
 ) -> None:
     pytest.importorskip("monitor.digest", exc_type=ImportError)
     pytest.importorskip("monitor.pipeline", exc_type=ImportError)
-    from monitor.demo.web import Route, SimWeb
+    from monitor.testing.web import Route, SimWeb
 
     with SimWeb(hosts=["127.0.0.2"]) as web:
         url = web.route(

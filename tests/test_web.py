@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from monitor.demo.web import Request, Route, SimWeb, html_page
+from monitor.testing.web import Request, Route, SimWeb, html_page
 
 A, B = "127.0.0.2", "127.0.0.3"
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from monitor import config as config_module
 from monitor import digest, pipeline, wording
 from monitor.demo import site
-from monitor.demo.web import SimWeb
 from monitor.store import Store
+from monitor.testing.web import SimWeb
 
 __all__ = ["MARKER", "DayResult", "main", "play"]
 

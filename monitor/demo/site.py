@@ -51,8 +51,8 @@ from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
-from monitor.demo.web import Request, Route, RouteLike, SimWeb
 from monitor.models import Status
+from monitor.testing.web import Request, Route, RouteLike, SimWeb
 
 __all__ = [
     "ADDRESSES",

@@ -42,7 +42,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from monitor.demo.web import Route, SimWeb
+from monitor.testing.web import Route, SimWeb
 
 from .harness import Proc, figure, run_monitor, write_config
 

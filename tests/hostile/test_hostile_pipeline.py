@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from monitor.demo.web import Request, Route, SimWeb, html_page
+from monitor.testing.web import Request, Route, SimWeb, html_page
 
 from .harness import Proc, check, figure
 
