@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from monitor import cli, digest, run
+from monitor import cli, compare, digest, run
 from monitor.config import Config, load, loads
 from monitor.demo.web import Request, Route, SimWeb
 from monitor.digest import Digest, DigestError, Written
@@ -464,12 +464,9 @@ def test_a_content_change_shows_the_keyword_first_then_the_words_that_changed(
 
 
 def test_a_change_computed_by_compare_reads_word_by_word(world: World) -> None:
-    compare = pytest.importorskip("monitor.compare")
-    from monitor.run import change_to_json
-
     old = ("# Ales Bialiatski", "He was sentenced to 5 months in prison.", "Write to him.")
     new = ("# Ales Bialiatski", "He was sentenced to 10 years in prison.", "Write to him.")
-    world.run(changes={ARTICLE: change_to_json(compare.diff(old, new))})
+    world.run(changes={ARTICLE: run.change_to_json(compare.diff(old, new))})
     w = world.write(text=True)
     [c] = w.digest.changes
     [block] = c.events[0].blocks

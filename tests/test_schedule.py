@@ -28,6 +28,7 @@ import pytest
 
 from monitor import schedule
 from monitor.config import Config, Settings, load
+from monitor.demo.web import Route, SimWeb
 from monitor.schedule import FileLock, LockBusy, RunCancelled, Service, run_once
 from monitor.store import Store, StoreError
 
@@ -654,10 +655,6 @@ def test_serve_refuses_an_interval_that_is_not_positive(config: Config, every: f
 def test_monitor_serve_every_second_writes_digests_reports_a_broken_edit_and_stops_on_sigterm(
     tmp_path: Path,
 ) -> None:
-    pytest.importorskip("monitor.digest", exc_type=ImportError)
-    pytest.importorskip("monitor.run", exc_type=ImportError)
-    from monitor.demo.web import Route, SimWeb
-
     with SimWeb(hosts=["127.0.0.2"]) as web:
         url = web.route(
             "127.0.0.2", "/campaign", Route.page("Campaign", "Sign the petition today.")
