@@ -539,7 +539,7 @@ def test_a_schedule_edit_reschedules_without_a_restart(
         assert service.next_run() is not None and service.next_run().hour == 7  # type: ignore[union-attr]
 
         def edit_then_stop() -> None:
-            time.sleep(0.05)
+            # No wait before the edit: its size differs, so the watcher sees it whenever it looks.
             write_config(path, schedule='"15 6 * * *"', timezone="Asia/Tokyo")
             wait_until(lambda: service.next_run() is not None and service.next_run().hour == 6)  # type: ignore[union-attr]
             service.signals.append(signal.SIGTERM)  # what the handler does
@@ -611,13 +611,12 @@ def test_a_stop_during_a_run_leaves_whole_pages_and_exits_0(
     fake.pages, fake.page_delay_s = 8, 0.1
     started = threading.Event()
     fake.during_check = started.set
-    send_signal_when(
-        started.is_set,
-        signal.SIGTERM,
-        then=(lambda: (time.sleep(0.2), os.kill(os.getpid(), signal.SIGTERM)))
-        if second_signal
-        else None,
-    )
+
+    def again() -> None:  # once serve waits for the run: then a signal counts as a second one
+        if wait_until(lambda: "waiting up to" in caplog.text):
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    send_signal_when(started.is_set, signal.SIGTERM, then=again if second_signal else None)
     with caplog.at_level(logging.INFO, LOGGER):
         assert schedule.serve(path, every=0.2) == 0
     assert fake.runs == (1 if finished else 0)
