@@ -178,19 +178,25 @@ def test_slow_work_holds_no_more_slots_than_its_cap_and_others_get_the_rest() ->
     async def main() -> list[str]:
         slots = _Slots(3, slow_cap=lambda: 1)
         got: list[str] = []
+        taken = {name: asyncio.Event() for name in ("slow1", "slow2", "link")}
 
         async def take(name: str, lane: Lane) -> None:
             await slots.acquire(lane)
             got.append(name)
+            taken[name].set()
+
+        async def took(name: str) -> None:
+            await taken[name].wait()
 
         waiting = [
             asyncio.create_task(take(name, lane))
             for name, lane in [("slow1", Lane.SLOW), ("slow2", Lane.SLOW), ("link", Lane.NORMAL)]
         ]
-        await asyncio.sleep(0.01)
+        # The three ran in order up to their first wait: slow2 has asked for its slot too.
+        await asyncio.wait_for(took("link"), 10)
         assert got == ["slow1", "link"]  # slow2 waits although a slot is free
         slots.release(Lane.SLOW)  # slow1 done: slow2 may go
-        await asyncio.sleep(0.01)
+        await asyncio.wait_for(took("slow2"), 10)
         for task in waiting:
             task.cancel()
         return got
@@ -780,9 +786,10 @@ def test_an_idle_connection_the_server_closed_is_not_reused(simweb: SimWeb) -> N
 
     async def job(fetcher: Any) -> Any:
         results = []
-        for url in urls:
+        for n, url in enumerate(urls, 1):
             results.append(await fetcher.probe(url))
-            await asyncio.sleep(0.05)  # the server's FIN arrives while the connection idles
+            while simweb.stats(A).closed < n:  # the server's FIN arrives while the line idles
+                await asyncio.sleep(0.001)
         return results, fetcher.stats()
 
     results, stats = with_fetcher(job)
