@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -33,6 +33,7 @@ from monitor.schedule import FileLock, LockBusy, RunCancelled, Service, run_once
 from monitor.store import Store, StoreError
 
 LOGGER = "monitor.schedule"
+RUN_STARTED = datetime(2026, 3, 1, 7, tzinfo=UTC)  # the fake check's clock: not today
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ class FakePipeline:
 
     def check(self, config: Config, store: Store, progress: Callable[[str, int, int], None]) -> Any:
         self.configs.append(config)
-        run_id = store.begin_run(datetime.now(UTC).isoformat(), str(config.path))
+        run_id = store.begin_run(RUN_STARTED.isoformat(), str(config.path))
         if self.during_check:
             self.during_check()
         if self.failures and (failure := self.failures.pop(0)) is not None:
@@ -89,7 +90,12 @@ class FakePipeline:
             time.sleep(self.page_delay_s)
             progress("pages", done, self.pages)
         store.finish_run(
-            run_id, datetime.now(UTC).isoformat(), pages=self.pages, links=5, problems=1, changed=0
+            run_id,
+            (RUN_STARTED + timedelta(minutes=1)).isoformat(),
+            pages=self.pages,
+            links=5,
+            problems=1,
+            changed=0,
         )
         return SimpleNamespace(
             run_id=run_id, pages=[None] * self.pages, links=[None] * 5, problems=1, changed=0
