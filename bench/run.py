@@ -12,6 +12,9 @@ process's); wall time is measured around it, CPU time and peak RSS come from ``o
 from the server's own counters, accuracy from the tool's output against the manifest.
 LinkChecker and linkinator are installed into bench/work/ (gitignored) when missing.
 Writes bench/results/<UTC date>[-N].md and prints the same table.
+
+The test suite's own time and memory budgets are tests marked ``perf``, deselected by
+default: ``python -m pytest -m perf`` (bench/README.md).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_digest import ARTICLE, LINK, NEWS, PETITION, World
+from support.history import ARTICLE, LINK, NEWS, PETITION, World
 
 from monitor import digest, mail, wording
 from monitor.counts import count

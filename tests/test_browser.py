@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_digest import ARTICLE, CONFIG, NEWS, PETITION, World, load_change
+from support.history import ARTICLE, CONFIG, NEWS, PETITION, World, load_change
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

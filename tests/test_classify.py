@@ -281,12 +281,22 @@ def test_redirects_are_judged_by_where_they_lead(
     result: FetchResult, status: Status, suggestion: str | None
 ) -> None:
     verdict = classify(result)
-    assert verdict.status is status
-    assert verdict.suggestion == suggestion
-    if status is Status.MOVED:
-        assert f"Moved permanently to {suggestion}: update the link" == verdict.reason or (
-            "home page of" in (verdict.reason or "")
-        )
+    assert (verdict.status, verdict.suggestion) == (status, suggestion)
+
+
+@pytest.mark.parametrize(
+    ("result", "reason"),
+    [
+        pytest.param(redirected([("http://partner.org/a", 301)], "https://partner.org/a"),
+                     "Moved permanently to https://partner.org/a: update the link",
+                     id="to a page: update the link"),
+        pytest.param(redirected([("https://bit.ly/3xYz", 301)], "https://partner.org/"),
+                     "Moved permanently to the home page of partner.org: check that it still "
+                     "leads where it should", id="to another site's home: check where it leads"),
+    ],
+)  # fmt: skip
+def test_a_moved_link_says_what_to_do_about_it(result: FetchResult, reason: str) -> None:
+    assert classify(result).reason == reason
 
 
 def test_a_not_found_title_in_cp1251_declared_after_inline_script_is_a_soft_404() -> None:

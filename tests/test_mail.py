@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from test_digest import CONFIG, LINK, World
+from support.history import CONFIG, LINK, World
 
 from monitor import mail
 from monitor.config import EmailSettings

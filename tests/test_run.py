@@ -98,21 +98,22 @@ def test_a_page_flipping_between_two_known_versions_is_reported_once_not_every_d
 
 
 @pytest.mark.parametrize(
-    ("before", "after", "added"),
+    ("before", "after", "added", "keywords"),
     [
         pytest.param("<p>12,345 people have signed.</p>",
                      "<p>The petition is closed. 12,360 people have signed.</p>",
-                     "The petition is closed.", id="closed-beside-a-live-counter"),
+                     "The petition is closed.", ["appeared"], id="closed-beside-a-live-counter"),
         pytest.param("<h2>Next court hearing</h2><p>15 June 2025</p>",
                      "<h2>Next court hearing</h2><p>20 July 2025</p>",
-                     "20 July 2025", id="a-new-hearing-date-under-its-heading"),
+                     "20 July 2025", [], id="a-new-hearing-date-under-its-heading"),
         pytest.param("<p>The court has not yet ruled.</p>",
                      "<p>Verdict: ten years in prison, announced 2 hours ago</p>",
-                     "Verdict: ten years in prison, announced", id="verdict-2-hours-ago"),
+                     "Verdict: ten years in prison, announced", ["appeared"],
+                     id="verdict-2-hours-ago"),
     ],
 )  # fmt: skip
 def test_news_next_to_a_counter_date_or_relative_time_is_reported(
-    web: SimWeb, tmp_path: Path, before: str, after: str, added: str
+    web: SimWeb, tmp_path: Path, before: str, after: str, added: str, keywords: list[str]
 ) -> None:
     def case(body: str) -> Route:
         return Route(body=f"<html><body><main><h1>Ales Bialiatski</h1>{body}</main></body></html>")
@@ -125,8 +126,7 @@ def test_news_next_to_a_counter_date_or_relative_time_is_reported(
     page = page_of(days.check(), "Case")
     assert page.content is ContentState.CHANGED
     assert page.change is not None and added in page.change.added
-    if "closed" in added or "Verdict" in added:
-        assert [e.event for e in page.change.keywords] == ["appeared"]
+    assert [e.event for e in page.change.keywords] == keywords
 
 
 @pytest.mark.parametrize(
@@ -409,7 +409,7 @@ def test_a_page_answering_304_keeps_its_links_in_the_report(web: SimWeb, tmp_pat
     days.check()
     second = days.check()
     page = page_of(second, "Campaign")
-    assert page.notes == [Note.of(NoteKind.NOT_MODIFIED)]
+    assert (page.http_status, page.notes) == (304, [Note.of(NoteKind.NOT_MODIFIED)])
     assert page.content is ContentState.UNCHANGED
     link = link_of(second, target)
     assert link.status is Status.OK
@@ -541,7 +541,7 @@ def test_history_and_diff_show_what_changed_on_a_watched_page(
 
     assert cli.main(["diff", "--config", str(cfg.path), url]) == 0
     diff = capsys.readouterr().out
-    assert "+ Verdict: ten years in prison." in diff or "+Verdict: ten years in prison." in diff
+    assert "+ Verdict: ten years in prison." in diff
     assert "The trial is awaited." in diff
 
 

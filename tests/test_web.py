@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -152,6 +153,16 @@ def test_html_page_escapes_and_lists_links() -> None:
     assert 'href="/x?a=1&amp;b=2"' in page
 
 
+def arrives(condition: Callable[[], bool], timeout_s: float = 30) -> bool:
+    """Wait for ``condition`` (something the server thread does); False if it never came."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_stop_leaves_no_thread_and_no_listening_socket() -> None:
     before = set(threading.enumerate())
     web = SimWeb(hosts=[A, B]).start()
@@ -159,9 +170,7 @@ def test_stop_leaves_no_thread_and_no_listening_socket() -> None:
     port = int(web.base_url(A).rsplit(":", 1)[1])
     hanging = socket.create_connection((A, port))  # a client the server is still serving
     hanging.sendall(f"GET /hang HTTP/1.1\r\nHost: {A}\r\n\r\n".encode())
-    deadline = time.monotonic() + 5
-    while web.stats(A).in_flight == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert arrives(lambda: web.stats(A).in_flight == 1)  # the server is serving it
     web.stop()
     try:
         assert set(threading.enumerate()) == before
@@ -194,9 +203,7 @@ def test_stopping_with_a_client_connected_logs_no_error(
     client = socket.create_connection((A, port))
     try:
         client.sendall(request_bytes)
-        deadline = time.monotonic() + 5
-        while web.stats(A).connections == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert arrives(lambda: web.stats(A).connections == 1)  # the server has accepted it
         with caplog.at_level("ERROR"):
             web.stop()
     finally:

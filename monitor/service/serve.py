@@ -264,13 +264,13 @@ class Service:
             self.scheduler.shutdown(wait=False)
         if self.idle.is_set():
             return
+        signals = len(self.signals)  # before the log line: any signal after it is a second one
         log.info(
             "waiting up to %.0f s for the run in progress to finish (signal again to stop it "
             "at the next page)",
             STOP_GRACE_S,
         )
         deadline = time.monotonic() + STOP_GRACE_S
-        signals = len(self.signals)
         while not self.idle.wait(_TICK_S):
             again = len(self.signals) > signals
             if not self.cancel.is_set() and (again or time.monotonic() > deadline):

@@ -125,6 +125,7 @@ class HostStats:
     in_flight: int = 0  # requests received whose answer is not fully written yet
     max_in_flight: int = 0  # the highest in_flight seen since start / reset_stats()
     connections: int = 0  # TCP connections accepted
+    closed: int = 0  # connections this server has closed (socket shut) after serving them
 
 
 def html_page(
@@ -353,6 +354,7 @@ class SimWeb:
             stats = self._stats[host]
             stats.connections += 1
             connection = stats.connections
+        stopped = False
         try:
             while True:
                 request = await self._read_request(host, reader, connection)
@@ -367,10 +369,16 @@ class SimWeb:
             # Ended, not re-raised: only stop() cancels us, and Python 3.11's start_server
             # asks a cancelled handler task for its exception, which raises and is logged
             # as "Exception in callback ..." with a traceback (fixed in 3.12).
-            return
+            stopped = True
         finally:
-            self._tasks.discard(task)
             writer.close()
+            if not stopped:
+                # Counted once the socket is shut, so a test can wait for the FIN to be sent.
+                with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+                    await writer.wait_closed()
+                with self._lock:
+                    stats.closed += 1
+            self._tasks.discard(task)
 
     async def _read_request(
         self, host: str, reader: asyncio.StreamReader, connection: int

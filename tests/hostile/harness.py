@@ -69,34 +69,43 @@ def run_monitor(
     public: tuple[str, ...] = (),
     timeout_s: float = 60,
     env: dict[str, str] | None = None,
-    kill_after_s: float | None = None,
+    hold_at: str | None = None,
     json_out: Path | None = None,
 ) -> Proc:
-    """Run the monitor CLI; measure wall time and the child's peak RSS."""
+    """Run the monitor CLI; measure wall time and the child's peak RSS.
+
+    ``hold_at`` ("POINT:N", see ``_monitor_as_public``): SIGKILL the child as soon as it
+    holds at that point; ``killed`` then says it did (it may also finish without getting
+    there). Without it, the run must finish within ``timeout_s``.
+    """
     full_env = dict(os.environ)
     full_env["HOSTILE_PUBLIC"] = ",".join(public)
     full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT), full_env.get("PYTHONPATH", "")])
     full_env.update(env or {})
     rss_file = cwd / f"rss-{time.monotonic_ns()}"
     full_env["HOSTILE_RSS_FILE"] = str(rss_file)
+    held = cwd / f"held-{time.monotonic_ns()}"
+    if hold_at is not None:
+        full_env["HOSTILE_HOLD_AT"], full_env["HOSTILE_HOLD_FILE"] = hold_at, str(held)
     out, err = cwd / f"stdout-{time.monotonic_ns()}", cwd / f"stderr-{time.monotonic_ns()}"
     started = time.monotonic()
     with out.open("wb") as o, err.open("wb") as e:
         proc = subprocess.Popen(
             [sys.executable, str(WRAPPER), *args], cwd=cwd, env=full_env, stdout=o, stderr=e
         )
-    deadline = started + (kill_after_s if kill_after_s is not None else timeout_s)
-    killed = False
+    deadline = started + timeout_s
+    killed = timed_out = False
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        if time.monotonic() >= deadline:
+        killed = held.exists()  # the child waits there, at the point, for this kill
+        timed_out = time.monotonic() >= deadline
+        if killed or timed_out:
             proc.kill()  # SIGKILL
-            killed = True
             pid, status, usage = os.wait4(proc.pid, 0)
             break
-        time.sleep(0.01)
+        time.sleep(0.01)  # polling a child that is running or holding, not ordering it
     proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.monotonic() - started
     result = Proc(
@@ -113,8 +122,7 @@ def run_monitor(
         result.report = json.loads(json_out.read_text("utf-8"))
         result.pages = {p["name"]: p for p in result.report["pages"]}
         result.links = {link["url"]: link for link in result.report["links"]}
-    if kill_after_s is None:
-        assert not killed, f"monitor did not finish within {timeout_s} s\n{result.stderr[-3000:]}"
+    assert not timed_out, f"monitor did not finish within {timeout_s} s\n{result.stderr[-3000:]}"
     return result
 
 
