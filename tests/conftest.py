@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from monitor import config as config_module
+from monitor.config import model as config_model
 from monitor.testing.web import SimWeb
 
 # Loopback addresses used as separate "hosts" (all of 127.0.0.0/8 works on Linux).
@@ -46,7 +46,7 @@ def internet_probe() -> Iterator[str]:
 def _probes_on_loopback(internet_probe: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never reach the internet: a watch list without ``connectivity_check`` gets
     a loopback probe that answers, so every run is judged as one with internet access."""
-    monkeypatch.setattr(config_module, "DEFAULT_CONNECTIVITY_CHECK", (internet_probe,))
+    monkeypatch.setattr(config_model, "DEFAULT_CONNECTIVITY_CHECK", (internet_probe,))
 
 
 # Property tests: CI runs a fixed, reproducible set of examples (a red CI is a real

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor import config
-from monitor.config import ConfigError
+from monitor.config import ConfigError, reader
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -445,7 +445,7 @@ def test_a_watch_entry_is_named_by_its_name_and_its_place(text: str, expected: s
     ],
 )  # fmt: skip
 def test_a_place_in_the_list_is_an_ordinal(n: int, expected: str) -> None:
-    assert config._ordinal(n) == expected
+    assert reader._ordinal(n) == expected
 
 
 @pytest.mark.parametrize(
