@@ -41,6 +41,7 @@ import lxml.html
 from monitor import media
 from monitor.extract import decode
 from monitor.models import (
+    LINK_WINDOW_BYTES,
     BlockKind,
     FetchError,
     FetchResult,
@@ -59,7 +60,7 @@ SIMILAR_LENGTH = 0.8  # shorter / longer text length
 MIN_SHINGLES = 12  # a page with less text than this cannot be told apart by its text
 # classify and host_profile read this much of a body: the Fetcher's default link cap, so a
 # watched page (fetched whole) and a missing-path probe (capped) are compared like for like.
-WINDOW_BYTES = 65_536
+WINDOW_BYTES = LINK_WINDOW_BYTES  # what fetch keeps of a link's body
 
 _PERMANENT = frozenset({301, 308})
 _BLOCKED = frozenset({401, 403, 429, 999})

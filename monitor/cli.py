@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from monitor import __version__
 from monitor.config import DEFAULT_PATH, Config, ConfigError, load
 from monitor.errors import CommandFailed, MonitorError
+from monitor.wording import plural
 
 if TYPE_CHECKING:
     from monitor.store import Version
@@ -174,7 +175,7 @@ def _summary_table(report: Any, stream: TextIO) -> None:
 
     console = _console(stream)
     from monitor import wording
-    from monitor.wording import plural, problems
+    from monitor.wording import problems
 
     table = Table(
         title=f"run {report.run_id}: {plural(len(report.pages), 'page')}, "
@@ -206,18 +207,13 @@ def _load(args: argparse.Namespace) -> Config:
 # -- commands -----------------------------------------------------------------------------
 
 
-def _count(n: int, noun: str) -> str:
-    """``1 watched page``, ``2 watched pages``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     cfg = load(args.config)
     s = cfg.settings
     partners = {w.group for w in cfg.watch}
     print(
-        f"{cfg.path}: ok — {_count(len(cfg.watch), 'watched page')}, "
-        f"{_count(len(partners), 'partner')}; "
+        f"{cfg.path}: ok — {plural(len(cfg.watch), 'watched page')}, "
+        f"{plural(len(partners), 'partner')}; "
         f"database {s.database}, reports in {s.reports_dir}, schedule '{s.schedule}' {s.timezone}"
         + (f", e-mail to {', '.join(s.email.to)}" if s.email else "")
     )
@@ -519,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"monitor: {problem}", file=sys.stderr)
         print(
-            f"monitor: {_count(len(exc.problems), 'problem')} in the watch list; "
+            f"monitor: {plural(len(exc.problems), 'problem')} in the watch list; "
             "nothing was checked.",
             file=sys.stderr,
         )

@@ -274,6 +274,11 @@ class Change:
     edits: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
 
 
+# How much of a link's answer is read (and judged, for a soft-404): its head, title and
+# first heading sit well inside it.
+LINK_WINDOW_BYTES = 65_536
+
+
 def host_key(url: str) -> str:
     """``scheme://netloc`` of ``url`` in lower case: the unit of ``per_host`` and of
     ``HostProfile.host``; "" for a URL that cannot be split (its fetch reports it)."""

@@ -150,11 +150,6 @@ def play(
     return results
 
 
-def _plural(count: int, word: str) -> str:
-    """``"1 page"``, ``"3 pages"``."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _print_day(result: DayResult) -> None:
     """The short summary of one simulated day: what happened, what was found, the file."""
     report = result.report
@@ -166,11 +161,14 @@ def _print_day(result: DayResult) -> None:
     problems = wording.problems(counts)
     if counts.problems:
         problems += f": {wording.statuses(counts)}"
-    changed = _plural(report.changed, "page") + " changed" if report.changed else "no changes"
-    print(
-        f"  checked {_plural(len(report.pages), 'page')} and {_plural(len(report.links), 'link')}"
-        f" in {result.seconds:.1f} s: {problems}; {changed}"
+    changed = (
+        wording.plural(report.changed, "page") + " changed" if report.changed else "no changes"
     )
+    pages, links = (
+        wording.plural(len(report.pages), "page"),
+        wording.plural(len(report.links), "link"),
+    )
+    print(f"  checked {pages} and {links} in {result.seconds:.1f} s: {problems}; {changed}")
     print(f"  digest: {result.digest.html}")
 
 

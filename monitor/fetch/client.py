@@ -44,7 +44,7 @@ from monitor import media
 from monitor.fetch import archive, guard
 from monitor.fetch.failures import Failure, failure_from, invalid_url
 from monitor.fetch.limits import Lane, Slots
-from monitor.models import FetchError, FetchResult, Hop, host_key
+from monitor.models import LINK_WINDOW_BYTES, FetchError, FetchResult, Hop, host_key
 
 log = logging.getLogger("monitor.fetch")
 
@@ -216,7 +216,7 @@ class Fetcher:
         retries: int = 2,
         allow_private_links: bool = False,
         max_page_bytes: int = 5_000_000,
-        max_link_bytes: int = 65_536,
+        max_link_bytes: int = LINK_WINDOW_BYTES,
         retry_after_cap_s: float = 30.0,
         backoff_base_s: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,

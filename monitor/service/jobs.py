@@ -63,16 +63,16 @@ class RunOutcome:
                 f"run {self.run_id}: could not reach the internet, no partner judged; "
                 f"digest {self.digest}; {self.duration_s:.1f} s; {mail}"
             )
-        said = wording.problems(self.counts) if self.counts else _n(self.problems, "problem")
-        return (
-            f"run {self.run_id}: {_n(self.pages, 'page')}, {_n(self.links, 'link')}, "
-            f"{said}, {self.changed} changed; digest {self.digest}; "
-            f"{self.duration_s:.1f} s; {mail}"
+        said = (
+            wording.problems(self.counts)
+            if self.counts
+            else wording.plural(self.problems, "problem")
         )
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+        pages, links = wording.plural(self.pages, "page"), wording.plural(self.links, "link")
+        return (
+            f"run {self.run_id}: {pages}, {links}, {said}, {self.changed} changed; "
+            f"digest {self.digest}; {self.duration_s:.1f} s; {mail}"
+        )
 
 
 def _check(config: Config, store: Store, progress: Callable[[str, int, int], None]) -> RunReport:

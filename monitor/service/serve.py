@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor import __version__
+from monitor import __version__, wording
 from monitor.config import Config, ConfigError, load
 from monitor.service.cron import describe_schedule, trigger_for
-from monitor.service.jobs import _n, run_once
+from monitor.service.jobs import run_once
 from monitor.service.lock import FileLock, Holder, LockBusy, RunCancelled, serve_lock_path
 from monitor.store import StoreError
 
@@ -141,7 +141,11 @@ class Service:
             old, self.good = self.good, new
             if new != old:
                 self.good_at = datetime.now().astimezone()
-                log.info("watch list %s reloaded: %s", self.config_path, _n(len(new.watch), "page"))
+                log.info(
+                    "watch list %s reloaded: %s",
+                    self.config_path,
+                    wording.plural(len(new.watch), "page"),
+                )
             if self.every is None and (
                 (new.settings.schedule, new.settings.timezone)
                 != (old.settings.schedule, old.settings.timezone)
@@ -154,7 +158,7 @@ class Service:
         more = len(exc.problems) - len(shown)
         name = self.config_path.name  # as validate words it, but no path of this machine
         return (
-            f"The watch list {name} has {_n(len(exc.problems), 'error')}, so this run "
+            f"The watch list {name} has {wording.plural(len(exc.problems), 'error')}, so this run "
             f"used the last version that worked (loaded {self.good_at:%Y-%m-%d %H:%M}). "
             f"Fix: {'; '.join(str(replace(p, file=name)) for p in shown)}"
             + (f"; and {more} more (run `monitor validate`)." if more else ".")
@@ -341,7 +345,7 @@ def serve(config_path: Path, *, every: float | None = None, out: Path | None = N
             "partner-monitor %s serving %s: %s, runs %s; next run at %s",
             __version__,
             config_path,
-            _n(len(config.watch), "watched page"),
+            wording.plural(len(config.watch), "watched page"),
             describe_schedule(config.settings, every),
             _when(service.next_run()),
         )
