@@ -13,14 +13,14 @@ Thin on purpose: every command is a few lines over ``config``, ``run``, ``store`
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from monitor import __version__
+from monitor import __version__, atomic
 from monitor.config import DEFAULT_PATH, Config, ConfigError, load
 from monitor.errors import CommandFailed, MonitorError
 from monitor.wording import plural
@@ -263,15 +263,7 @@ def _write_json(text: Iterable[str], target: str) -> None:
     path = Path(target)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            with tmp.open("w", encoding="utf-8") as out:
-                out.writelines(text)
-                out.write("\n")
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)  # no half-written report left beside the real one
-            raise
+        atomic.atomic_write(path, itertools.chain(text, ["\n"]))
     except OSError as exc:
         raise CommandFailed(f"cannot write the JSON report to {path}: {exc}") from None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from monitor import wording
+from monitor import atomic, wording
 from monitor.config import Config
 from monitor.digest.build import build, zone_of
 from monitor.digest.model import Written
@@ -69,40 +69,11 @@ def _fail(path: Path, exc: OSError) -> DigestError:
     )
 
 
-def _write_fully(path: Path, data: str) -> None:
-    """Write ``data`` to ``path`` (created or truncated) and fsync it; raises ``OSError``."""
-    raw = data.encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(raw)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, data: str) -> None:
-    """Write ``data`` to ``path`` through a temp file in the same folder and ``os.replace``.
-
-    A crash or a full disk leaves either the old file or the new one, never half of one.
-    Raises ``OSError``; the temp file is removed.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        _write_fully(tmp, data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _write_temp(out_dir: Path, name: str, data: str) -> Path:
     """Write ``data`` completely (fsynced) to a hidden temp file; returns its path."""
-    tmp = out_dir / f".{name}.{os.getpid()}.tmp"
+    tmp = atomic.temp_beside(out_dir / name)
     try:
-        _write_fully(tmp, data)
+        atomic.write_fully(tmp, data)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -144,9 +115,9 @@ def _publish(out_dir: Path, day: str, page: str, plain: str | None) -> tuple[Pat
                 for final in linked:
                     os.unlink(final)
                 html_path, txt_path = _claim(out_dir, day, plain is not None)
-                _atomic_write(html_path, page)
+                atomic.atomic_write(html_path, page)
                 if txt_path is not None and plain is not None:
-                    _atomic_write(txt_path, plain)
+                    atomic.atomic_write(txt_path, plain)
                 return html_path, txt_path
             return finals[0], finals[1] if len(finals) > 1 else None
     finally:
@@ -282,10 +253,10 @@ def write(
     target = html_path
     try:
         target = latest
-        _atomic_write(latest, page)
+        atomic.atomic_write(latest, page)
         target = index
         entries = index_entries(out_dir)
-        _atomic_write(index, render_index(entries, generated_at=d.generated))
+        atomic.atomic_write(index, render_index(entries, generated_at=d.generated))
     except OSError as exc:
         # Leave the folder as it was: the next digest covers these runs under a fresh name.
         for claimed in (html_path, txt_path):

@@ -69,7 +69,7 @@ def _arrive(point: str) -> None:
 
 
 def _install_hold_points() -> None:
-    from monitor.digest import files
+    from monitor import atomic
     from monitor.store import Store
 
     def before(name: str, point: str) -> None:
@@ -108,17 +108,17 @@ def _install_hold_points() -> None:
     before("finish_run", "finish_run")
     before("record_digest", "record_digest")
 
-    real_write = files._write_fully
+    real_write = atomic.write_fully
 
     def write_fully(path, data):  # type: ignore[no-untyped-def]
         if not _is_hold("write_fully"):
             return real_write(path, data)
-        raw = data.encode("utf-8")
+        raw = (data if isinstance(data, str) else "".join(data)).encode("utf-8")
         with open(path, "wb") as f:
             f.write(raw[: len(raw) // 2])
         return _hold("write_fully")
 
-    files._write_fully = write_fully
+    atomic.write_fully = write_fully
 
 
 if _HOLD_POINT:
