@@ -280,8 +280,7 @@ def deliver(
     email = config.settings.email
     if email is None:
         return MailOutcome(False, "no e-mail is configured (settings.email)", ())
-    after = _mail_window_start(store)
-    upto = max(store.settled_run_id(), after)
+    after, upto = store.window(_mail_window_start(store))
     d = digest.build(store, after_run=after, upto_run=upto, config=config, notices=notices, now=now)
     recipients = tuple(email.to)
     where = "mail:" + ",".join(recipients)

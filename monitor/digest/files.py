@@ -231,8 +231,7 @@ def write(
     now = now or datetime.now(UTC)
     out_dir = Path(out_dir)
     last = store.last_digest("file")
-    after = last.last_run if last else 0
-    upto = max(store.settled_run_id(), after)
+    after, upto = store.window(last.last_run if last else 0)
     d = build(store, after_run=after, upto_run=upto, config=config, notices=notices, now=now)
     page = render_html(d, index_href="index.html")
     plain = render_text(d) if text else None

@@ -12,11 +12,7 @@ from urllib.parse import urlsplit
 from monitor import classify, media
 from monitor.config import Config
 from monitor.fetch import Fetcher
-from monitor.models import (
-    FetchResult,
-    HostProfile,
-    LinkVerdict,
-)
+from monitor.models import FetchResult, HostProfile, LinkVerdict, host_key
 from monitor.outage import HostTally, Outage
 from monitor.pipeline.queue import LINKS_PER_HOST_SLOT, LINKS_PER_SLOT, LinkQueue
 from monitor.pipeline.report import Clock, LinkReport, Progress
@@ -55,8 +51,7 @@ class RunBase:
 
     async def profile(self, url: str) -> HostProfile:
         """The host's answer to a random missing path, asked once per host per run."""
-        parts = urlsplit(url)
-        host = f"{parts.scheme}://{parts.netloc}"
+        host = host_key(url)
         task = self.profiles.get(host)
         if task is None:
             task = asyncio.create_task(self._profile(url))

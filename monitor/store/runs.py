@@ -127,6 +127,11 @@ class Runs(StoreBase):
         ).fetchall()
         return [DigestRow(**{k: r[k] for k in DigestRow.__dataclass_fields__}) for r in rows]
 
+    def window(self, after: int) -> tuple[int, int]:
+        """The runs a digest whose predecessor covered up to run ``after`` covers:
+        ``(after, upto)``, ``after < id <= upto`` (the file digest and the e-mail alike)."""
+        return after, max(self.settled_run_id(), after)
+
     def settled_run_id(self) -> int:
         """The newest run a digest may cover: the last one before any run still running.
 
