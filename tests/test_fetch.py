@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from monitor.fetch import Fetcher, Lane
-from monitor.fetch.client import retry_after
+from monitor.fetch.requests import retry_after
 from monitor.fetch.limits import Slots
 from monitor.fetch.wire import HostPools
 from monitor.models import FetchError, FetchResult, Hop, host_key

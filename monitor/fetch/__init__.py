@@ -13,7 +13,8 @@ caps, the guard), ``limits`` (slots and lanes), ``failures`` (exceptions -> ``Fe
 ``wire`` (connection pools on asyncio sockets).
 """
 
-from monitor.fetch.client import MAX_REDIRECTS, Fetcher, FetchStats, default_transport
+from monitor.fetch.client import MAX_REDIRECTS, Fetcher
 from monitor.fetch.limits import Lane
+from monitor.fetch.requests import FetchStats, default_transport
 
 __all__ = ["MAX_REDIRECTS", "FetchStats", "Fetcher", "Lane", "default_transport"]
