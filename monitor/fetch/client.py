@@ -1,14 +1,6 @@
 """The ``Fetcher``: URL in, ``FetchResult`` out; never raises for a network problem.
 
-Retries. Up to ``retries`` extra attempts per request for timeouts, resets, 429 and 5xx
-(except 501/505, which do not change by asking again), sleeping
-``backoff_base_s * 2**(n-1)`` with ±50 % jitter, or the server's ``Retry-After`` when
-that is longer (capped at ``retry_after_cap_s``); a timed-out attempt is repeated with
-no backoff, as it already waited ``timeout_s`` without a byte from the server, but
-while links not yet tried wait for slots, such retries found in this run wait too, up
-to one timeout of all slots (``Fetcher._defer_retry``). A
-``Retry-After`` also makes every other request to that host wait. HEAD probes are not
-retried: they fall back to GET.
+Retries, slots and the exchange itself are ``requests.Requests``, which it builds on.
 
 HTTP answers are not errors: a 404 or a 503 comes back as ``status_code`` with
 ``error=None`` (after the retries) and ``classify`` judges it. On a redirect error
