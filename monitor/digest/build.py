@@ -4,7 +4,7 @@ content changes, and the digest's verdict (``build``). Reads the store; pure oth
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -23,12 +23,12 @@ from monitor.digest.advice import (
     suggestion_label,
     watch_badge,
 )
-from monitor.digest.diffs import diff_blocks, diff_command, file_change
-from monitor.digest.model import ChangeEvent, Digest, Group, Item, KeywordFlag, PageChange, Place
+from monitor.digest.changes import page_changes
+from monitor.digest.model import Digest, Group, Item, PageChange, Place
 from monitor.digest.text import Clock, clean, is_http_url
-from monitor.models import ContentState, NoteKind, Status
+from monitor.models import Status
 from monitor.outage import INCONCLUSIVE, Outage
-from monitor.store import CheckRow, Occurrence, PageCheckRow, RunRow, Store, Version
+from monitor.store import CheckRow, Occurrence, PageCheckRow, RunRow, Store
 
 # -- build ----------------------------------------------------------------------------------
 
@@ -98,7 +98,7 @@ class _Lists:
         return [item for (section, _), item in self.items.items() if section == name]
 
 
-class _Builder:
+class Builder:
     def __init__(
         self,
         store: Store,
@@ -364,112 +364,9 @@ class _Builder:
             out.append(replace(item, headline=said))
         return out
 
-    # content -----------------------------------------------------------------------
-
-    def event(
-        self,
-        url: str,
-        check: PageCheckRow,
-        when: str,
-        versions: Mapping[int, Version],
-    ) -> ChangeEvent:
-        """One recorded change as the digest shows it: a sentence for a watched file, else
-        the diff, capped, with the ``monitor diff`` command for the rest.
-
-        Takes the page's URL, the check that recorded the change, when it was (in words)
-        and the page's stored versions by id.
-        """
-        before = versions.get(check.prev_version_id or -1)
-        after = versions.get(check.version_id or -1)
-        file = file_change(before, after)
-        if file is not None:
-            # Two fingerprints of a file's bytes would make an unreadable word diff.
-            return ChangeEvent(when, (), file=file)
-        blocks, hidden = diff_blocks(check.change or {})
-        command = None
-        if hidden:
-            command = diff_command(
-                clean(url, limit=None),
-                before.number if before else None,
-                after.number if after else None,
-                self.watchlist,
-            )
-        return ChangeEvent(when, blocks, hidden, diff_command=command)
-
     def changes(self) -> tuple[list[PageChange], list[str], list[str]]:
-        """Content changes per page (keywords first), the names of newly watched pages, and
-        the names of pages that took a new baseline because their text rules changed."""
-        rows = (
-            self.store.page_checks(after=self.after, upto=self.upto)
-            if self.upto > self.after
-            else []
-        )
-        by_page: dict[str, list[PageCheckRow]] = {}
-        newest: dict[str, PageCheckRow] = {}  # the last check in the window that read the text
-        started: list[str] = []
-        rebased: list[str] = []
-        for r in rows:
-            if not self.watched(r.url):
-                continue
-            if r.version_id is not None:
-                newest[r.url] = r
-            if r.content is ContentState.BASELINE:
-                # Not a first check: a page already watched whose selector or ignore rules
-                # (or partner-monitor's own) were edited, so today's text was not compared.
-                again = any(n.kind is NoteKind.RULES_CHANGED for n in r.notes)
-                (rebased if again else started).append(self.page_name(r.url, r.name))
-            if r.content is ContentState.CHANGED and r.change:
-                by_page.setdefault(r.url, []).append(r)
-        if not by_page:
-            return [], started, rebased
-        then_checks = self.store.recent_page_checks(self.after, 1) if self.after > 0 else {}
-        out: list[PageChange] = []
-        for url, checks in by_page.items():
-            first = checks[0]
-            several = len(checks) > 1
-            flags: list[KeywordFlag] = []
-            events: list[ChangeEvent] = []
-            versions = {v.id: v for v in self.store.versions(first.page_id)}
-            for c in checks:
-                change = c.change or {}
-                when = self.clock.when(c.checked_at)
-                for k in change.get("keywords") or []:
-                    if isinstance(k, Mapping):
-                        flags.append(
-                            KeywordFlag(
-                                clean(str(k.get("word", ""))),
-                                clean(str(k.get("event", ""))),
-                                when if several else None,
-                            )
-                        )
-                events.append(self.event(url, c, when, versions))
-            # Back to the text the last digest showed (compare calls a return to a recent
-            # version "unchanged", so the way back may not be a recorded change at all).
-            reverted = None
-            before = then_checks.get(url)
-            then_version = before[0].version_id if before else first.prev_version_id
-            last = newest.get(url)
-            if last is not None and then_version is not None and last.version_id == then_version:
-                reverted = (
-                    f"Changed {events[0].when} and back to the earlier text by "
-                    f"{self.clock.when(last.checked_at)}: nothing to read."
-                )
-                flags = []
-            out.append(
-                PageChange(
-                    name=self.page_name(url, first.name),
-                    url=clean(url, limit=None),
-                    group=self.group_of(url, first.name, first.partner),
-                    keywords=tuple(flags),
-                    events=tuple(events),
-                    reverted=reverted,
-                )
-            )
-        # Keyword alarms first, then by partner and page name; reverted pages last.
-        out.sort(
-            key=lambda p: (p.reverted is not None, not p.keywords, p.group.lower(), p.name.lower())
-        )
-        return out, started, rebased
+        """Content changes per page (``changes.page_changes``)."""
+        return page_changes(self)
 
 
 def _nonzero(*counts: tuple[str, int]) -> tuple[tuple[str, int], ...]:
@@ -507,7 +404,7 @@ def build(
     clock = Clock(now, tz)
     upto_run = max(upto_run, after_run)
     runs = store.runs(after_run, upto_run)
-    b = _Builder(store, after_run, upto_run, config, clock)
+    b = Builder(store, after_run, upto_run, config, clock)
 
     lists = _Lists()
     b.pages(lists)
@@ -645,7 +542,7 @@ def build(
 
 def _verdict(
     store: Store,
-    b: _Builder,
+    b: Builder,
     runs: Sequence[RunRow],
     done: Sequence[RunRow],
     todo: Sequence[tuple[str, int]],
