@@ -941,6 +941,25 @@ def test_the_index_lists_every_digest_newest_first_and_latest_is_the_newest(worl
     assert (world.out / "latest.html").read_bytes() == written[-1].html.read_bytes()
 
 
+def test_the_index_is_built_from_the_manifest_not_from_the_digests_html(world: World) -> None:
+    world.run({LINK: "broken"})
+    first = world.write()
+    first.html.write_text("<html>no summary here</html>", encoding="utf-8")  # edited by hand
+    world.run({LINK: "broken"})
+    world.write()
+    assert "1 new problem" in (world.out / "index.html").read_text()
+
+
+def test_digests_from_before_the_manifest_are_listed_with_their_summary(world: World) -> None:
+    world.run({LINK: "broken"})
+    world.write()
+    (world.out / "digests.json").unlink()  # as an older version left the folder
+    world.run({LINK: "broken"})
+    world.write()
+    index = (world.out / "index.html").read_text()
+    assert (index.count("1 new problem"), index.count("1 still broken")) == (1, 1)
+
+
 def test_each_digest_covers_the_runs_since_the_previous_one(world: World) -> None:
     world.run({LINK: "ok"})
     world.run({LINK: "ok"})

@@ -4,8 +4,10 @@ replaced atomically, and ``write``, which records a digest only once its files a
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import html as htmlmod
+import json
 import os
 import re
 from collections.abc import Sequence
@@ -30,6 +32,7 @@ class DigestError(RunFailed):
 # -- files ------------------------------------------------------------------------------
 
 _DIGEST_NAME = re.compile(r"^digest-(\d{4}-\d{2}-\d{2})(?:-(\d+))?\.html$")
+# Only for digests written before the manifest (``_legacy_entry``).
 _SUMMARY_META = re.compile(r'<meta name="digest-summary" content="([^"]*)"')
 
 
@@ -173,33 +176,60 @@ def _claim(out_dir: Path, day: str, text: bool) -> tuple[Path, Path | None]:
         return html_path, txt_path
 
 
-def index_entries(out_dir: Path) -> list[IndexEntry]:
-    """The digests in ``out_dir``, newest first (by day, then number); empty files are skipped."""
+MANIFEST = "digests.json"  # the digests of a reports folder, newest first: index.html's data
+
+
+def index_entries(out_dir: Path, new: IndexEntry | None = None) -> list[IndexEntry]:
+    """The digests in ``out_dir``, newest first (by day, then number), from its manifest
+    (``digests.json``), with ``new`` added; the manifest is rewritten atomically.
+
+    Digests whose file is gone are left out. Digests written before the manifest existed
+    (older versions of partner-monitor) are read once from their files (``_legacy_entry``).
+    Raises ``OSError`` when the manifest cannot be written.
+    """
+    known: dict[str, IndexEntry] = {}
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        for item in data.get("digests", []):
+            entry = IndexEntry(**item)
+            known[entry.name] = entry
+    except (OSError, ValueError, TypeError, AttributeError):
+        known = {}
+    if new is not None:
+        known[new.name] = new
     entries: list[IndexEntry] = []
     for path in out_dir.iterdir():
-        m = _DIGEST_NAME.match(path.name)
-        if not m:
+        if not _DIGEST_NAME.match(path.name):
             continue
-        try:
-            head = path.read_text(encoding="utf-8", errors="replace")[:4000]
-        except OSError:
-            continue
-        if not head:
-            continue  # a name claimed by a digest that was never finished
-        found = _SUMMARY_META.search(head)
-        summary = clean(htmlmod.unescape(found.group(1))) if found else ""
-        txt = path.with_suffix(".txt")
-        entries.append(
-            IndexEntry(
-                path.name,
-                m.group(1),
-                int(m.group(2) or 1),
-                summary,
-                txt.name if txt.exists() else None,
-            )
-        )
+        found = known.get(path.name) or _legacy_entry(path)
+        if found is not None:
+            entries.append(found)
     entries.sort(key=lambda e: (e.day, e.number), reverse=True)
+    manifest = {"digests": [dataclasses.asdict(e) for e in entries]}
+    atomic.atomic_write(out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     return entries
+
+
+def _entry(path: Path, summary: str) -> IndexEntry:
+    m = _DIGEST_NAME.match(path.name)
+    assert m is not None
+    txt = path.with_suffix(".txt")
+    return IndexEntry(
+        path.name, m.group(1), int(m.group(2) or 1), summary, txt.name if txt.exists() else None
+    )
+
+
+def _legacy_entry(path: Path) -> IndexEntry | None:
+    """A digest from before the manifest: its summary as its own page states it (the
+    ``digest-summary`` meta tag). None for an empty file (a name never finished)."""
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return None
+    if not head:
+        return None
+    found = _SUMMARY_META.search(head)
+    return _entry(path, clean(htmlmod.unescape(found.group(1))) if found else "")
 
 
 def render_index(entries: Sequence[IndexEntry], *, generated_at: str = "") -> str:
@@ -254,7 +284,7 @@ def write(
         target = latest
         atomic.atomic_write(latest, page)
         target = index
-        entries = index_entries(out_dir)
+        entries = index_entries(out_dir, _entry(html_path, d.headline))
         atomic.atomic_write(index, render_index(entries, generated_at=d.generated))
     except OSError as exc:
         # Leave the folder as it was: the next digest covers these runs under a fresh name.
