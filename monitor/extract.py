@@ -266,6 +266,9 @@ def _unhead(root: Any) -> Any:
     return root
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _parse(text: str) -> tuple[Any, bool]:
     root, too_deep = _parse_raw(text)
     return _unhead(root), too_deep
@@ -273,9 +276,12 @@ def _parse(text: str) -> tuple[Any, bool]:
 
 def _parse_raw(text: str) -> tuple[Any, bool]:
     """Parse HTML text into an lxml.html document; returns (root or None, too_deep)."""
-    # NUL bytes truncate libxml2's input (and show as nothing); lone surrogates cannot
-    # be encoded and become "?".
-    data = text.replace("\x00", "").encode("utf-8", "replace")
+    # C0 control characters other than tab and line breaks are never text, and libxml2
+    # truncates its input at a NUL; a stray BEL made trafilatura find nothing (its own
+    # loader strips them, our tree is ours). Lone surrogates become "?".
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub("", text)
+    data = text.encode("utf-8", "replace")
     if not data.strip():
         return None, False
     parser = _html_parser()

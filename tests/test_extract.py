@@ -766,3 +766,31 @@ def test_a_url_that_is_already_normal_comes_back_exactly_as_normalising_would_ma
     assert quick == _normalised_the_long_way(url)
     # resolve() (uncached) takes the same shortcut for an href that is a normal URL.
     assert extract.resolve.__wrapped__(url, BASE) == _resolved_the_long_way(url)
+
+
+# ----------------------------------------------- real pages (issue 17): traced causes
+
+_PARA = (
+    "<p>The regional court in Hrodna sentenced the journalist Andrzej Poczobut to eight"
+    " years in a high-security colony on {when}, his lawyers said.</p>"
+)
+
+
+def test_control_characters_are_stripped_so_the_article_is_found() -> None:
+    # A BEL byte in one paragraph made trafilatura find nothing on our tree (its own
+    # loader strips C0 controls; ours stripped only NUL): the whole page was used instead.
+    html = (
+        "<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article>"
+        "<h1>Verdict in Hrodna</h1>"
+        + _PARA.format(when="Wednesday")
+        + "<p>Observers were refused entry to the court\x07room, and the hearing was held"
+        " behind closed doors.</p>"
+        + _PARA.format(when="appeal")
+        + "</article><footer>Contact us</footer></body></html>"
+    )
+    page = extract.page(html, BASE)
+    assert page.note is None
+    assert (
+        "Observers were refused entry to the courtroom, and the hearing was held behind"
+        " closed doors." in page.lines
+    )
