@@ -9,8 +9,10 @@ Each page is an ``NAME.html`` file with a sidecar ``NAME.json``::
      "dropped": ["phrase of boilerplate", ...],   # must not appear
      "known_missing": [...], "known_leaked": [...]}  # optional: accepted misses (tests)
 
-A phrase counts as found when it occurs, whitespace-collapsed, inside the extracted text
-(lines joined by newlines, heading markers included, so phrases never span two lines).
+A phrase counts as found when it occurs, whitespace-collapsed, inside the text a run
+compares (``run._compared_lines``: the page's lines, its steady title first unless the
+text starts with it; lines joined by newlines, heading markers included, so phrases never
+span two lines).
 
 Usage::
 
@@ -32,7 +34,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from monitor import extract
+from monitor import extract, run
+from monitor.config import Watch
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "extract"
 
@@ -77,7 +80,10 @@ def score_page(html_path: Path) -> Score:
         want_links=False,
     )
     score = Score(html_path.stem, seconds=time.perf_counter() - started, note=page.note)
-    text = "\n".join(_norm(line) for line in page.lines)
+    # Scored as a run compares it: with the steady title first unless the text starts
+    # with it (the headline, when the title says it, is seen there).
+    watch = Watch(name=html_path.stem, url=meta["url"], selector=meta.get("selector"))
+    text = "\n".join(_norm(line) for line in run._compared_lines(page, watch))
     for phrase in meta.get("kept", []):
         score.kept_total += 1
         if _norm(phrase) in text:

@@ -31,7 +31,9 @@ Nothing here touches the network, the clock or the database.
 from __future__ import annotations
 
 import codecs
+import copy
 import functools
+import json
 import logging
 import re
 import sys
@@ -821,21 +823,6 @@ def _drop(el: Any) -> None:
     parent.remove(el)
 
 
-# Layout and icon elements without any text (``<div><span><i class="icon"></i></span></div>``)
-# make up much of a modern page; trafilatura prunes them late, after expensive passes.
-# (Tested as "no non-blank text node below", which libxml2 stops looking for at the
-# first one, rather than as the normalised string value of the whole subtree.)
-_EMPTY = etree.XPath(
-    "//body//*[self::div or self::span or self::i or self::p or self::section]"
-    "[not(descendant::text()[normalize-space()][1])][not(descendant::img[1])]"
-)
-
-
-def _drop_empty(root: Any) -> None:
-    for el in _EMPTY(root):
-        _drop(el)
-
-
 # Class/id vocabulary of campaign-page widgets that trafilatura's own boilerplate list
 # (share, social, newsletter, cookie, tags, related, author, sidebar...) does not know,
 # plus "teaser" anywhere in a class or id (see _is_widget).
@@ -911,17 +898,21 @@ def _page_heading(root: Any) -> Any:
     return None
 
 
-def _with_heading(lines: list[str], h1: Any) -> list[str]:
-    """Put the page's ``<h1>`` first when the main-content extraction left it out.
+def _with_heading(lines: list[str], h1: Any, title: str) -> list[str]:
+    """Put the page's ``<h1>`` first when the extraction left it out and the page's
+    ``title`` does not already say it.
 
-    trafilatura often starts at the article body and drops the headline above it; but a
-    headline that changes ("Free X now" -> "X is free") is the change campaigners most
-    need to see, and it anchors the first hunk of a diff.
+    A headline that changes ("Free X now" -> "X is free") is the change campaigners most
+    need to see; a run compares the title beside the text (run._compared_lines), so a
+    headline the title repeats is seen there. Put first regardless, an ``<h1>`` that is
+    the site's or a forum's name was boilerplate above every article.
     """
     if h1 is None:
         return lines
     heading = _clean_line(h1.text_content())
-    if not heading or any(line.removeprefix("# ") == heading for line in lines):
+    if not heading or heading.casefold() in title.casefold():
+        return lines
+    if any(line.removeprefix("# ") == heading for line in lines):
         return lines
     return ["# " + heading, *lines]
 
@@ -935,8 +926,18 @@ def _max_depth_ok(root: Any) -> bool:
     return True
 
 
-def _main_content(root: Any, url: str) -> list[str]:
-    """trafilatura's main content as block lines; [] when it finds none or fails."""
+# trafilatura's three modes, each a candidate (see _choose).
+_TF_MODES: dict[str, dict[str, bool]] = {
+    "balanced": {},
+    "precision": {"favor_precision": True},
+    "recall": {"favor_recall": True},
+}
+
+
+def _trafilatura(root: Any, url: str, mode: dict[str, bool], fast: bool) -> tuple[list[str], bool]:
+    """trafilatura's main content of ``root`` in one mode, as block lines ([] for none),
+    and whether that is its last-resort "baseline" (a page it cannot read: bare paragraphs
+    of the whole text keeping the page's line breaks, which become lines here)."""
     try:
         doc = trafilatura.bare_extraction(
             root,
@@ -948,28 +949,23 @@ def _main_content(root: Any, url: str) -> list[str]:
             include_tables=True,
             include_images=False,
             include_links=False,
-            # Skip the readability/justext second opinions: on the partner-page fixtures
-            # they changed nothing (bench/content_score.py) and cost ~40% of the time.
-            fast=True,
+            fast=fast,
             with_metadata=False,
             deduplicate=False,
-            # Recall mode directly. In its default "balanced" mode trafilatura re-runs the
-            # whole extraction in recall mode whenever the first result is short (under
-            # 3,000 characters and a fifth of the page's text, measured by a further
-            # whole-page pass): that is most campaign pages, a short petition or article
-            # amid big furniture, and it cost a third of the time on big pages.  Recall
-            # mode gave the same lines on every fixture and benchmark page; the one thing
-            # it keeps that balanced mode drops, "teaser" boxes, _strip_widgets removes.
-            favor_recall=True,
+            favor_precision=mode.get("favor_precision", False),
+            favor_recall=mode.get("favor_recall", False),
         )
     except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError):
         # trafilatura raises an assortment of errors on malformed trees; for us that is
         # the same as "no main content found", which the caller handles.
-        return []
+        return [], False
     body = getattr(doc, "body", None)
-    if body is None or _is_baseline(body):
-        return []
-    return _block_lines(
+    if body is None:
+        return [], False
+    if _is_baseline(body):
+        text = "\n".join(p.text or "" for p in body)
+        return [line for line in map(_clean_line, text.splitlines()) if line], True
+    lines = _block_lines(
         body,
         blocks=_TF_BLOCKS,
         headings=_TF_HEADINGS,
@@ -977,21 +973,136 @@ def _main_content(root: Any, url: str) -> list[str]:
         breaks=_TF_BREAKS,
         skip=_skip_tf,
     )
+    return lines, False
 
 
 def _is_baseline(body: Any) -> bool:
-    """True when trafilatura gave up on finding main content and dumped the page's text.
-
-    Its last-resort "baseline" returns bare ``<p>`` elements whose text keeps the page's
-    line breaks (its real extraction trims every text).  That dump has lost the headings,
-    so the caller's own whole-page extraction is the better text for it.
-    """
+    """True when trafilatura gave up on finding main content and dumped the page's text:
+    bare ``<p>`` elements whose text keeps the page's line breaks (its real extraction
+    trims every text)."""
     children = list(body)
     return (
         bool(children)
         and all(c.tag == "p" and len(c) == 0 for c in children)
         and any("\n" in (c.text or "") for c in children)
     )
+
+
+def _readability(root: Any) -> list[str]:
+    """readability-lxml's article of ``root`` (which it leaves alone) as block lines."""
+    from readability import Document  # on first use, like bs4
+
+    try:
+        summary = Document(copy.deepcopy(root)).summary(html_partial=True)
+    except Exception:  # readability raises its own errors and lxml's alike
+        return []
+    part, _deep = _parse(f"<html><body>{summary}</body></html>")
+    if part is None:
+        return []
+    return _html_lines(part, _skip_never_text)
+
+
+def _candidates(root: Any, url: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The extractions of the pruned page ``root`` that :func:`_choose` picks from: those
+    that found main content, and the last resorts (trafilatura's text dump of a page it
+    could not read, readability-lxml's article of such a page).
+
+    trafilatura's own extraction runs in its three modes, without its built-in second
+    opinions (``fast``): readability-lxml's article is the second opinion here, and the
+    choice between them is ours, made the same way on every page.
+    """
+    found: dict[str, list[str]] = {}
+    last: dict[str, list[str]] = {}
+    for name, mode in _TF_MODES.items():
+        lines, dump = _trafilatura(root, url, mode, fast=True)
+        if dump:
+            last.setdefault("dump", lines)
+        elif lines:
+            found[name] = lines
+    (found if found else last)["readability"] = _readability(root)
+    return found, last
+
+
+_TOKEN = re.compile(r"\w+")
+# Agreement weighs precision over recall (F-beta with beta 1/2): a candidate is good when
+# the others also have what it says; what only one of them keeps is usually boilerplate.
+_BETA2 = 0.25
+
+
+def _shingles(lines: list[str]) -> set[tuple[str, ...]]:
+    """The distinct runs of four words in ``lines`` (fewer words: the words themselves)."""
+    words = _TOKEN.findall("\n".join(lines))
+    if len(words) < 4:
+        return {(w,) for w in words}
+    return set(zip(words, words[1:], words[2:], words[3:], strict=False))
+
+
+def _agreement(own: set[tuple[str, ...]], other: set[tuple[str, ...]]) -> float:
+    """How far another extraction bears ``own`` out: F-beta of ``own`` against ``other``."""
+    common = len(own & other)
+    if not common:
+        return 0.0
+    precision, recall = common / len(own), common / len(other)
+    return (1 + _BETA2) * precision * recall / (_BETA2 * precision + recall)
+
+
+def _choose(candidates: dict[str, list[str]]) -> str:
+    """The name of the candidate (by its lines) the others agree with most; "" if none
+    has text.
+
+    Deterministic: the same candidates give the same choice, ties go to the earlier
+    candidate. A change in boilerplate that one extractor keeps moves that extractor's
+    agreement with the others a little; the choice moves only when it was close already,
+    and then between texts that differ in that boilerplate alone.
+    """
+    texts = {name: lines for name, lines in candidates.items() if lines}
+    if len(texts) <= 1:
+        return next(iter(texts), "")
+    shingles = {name: _shingles(lines) for name, lines in texts.items()}
+    scores = {
+        name: sum(_agreement(own, shingles[other]) for other in shingles if other != name)
+        for name, own in shingles.items()
+    }
+    return max(scores, key=scores.__getitem__)
+
+
+def _json_ld_body(root: Any) -> list[str]:
+    """The longest ``articleBody`` in the page's JSON-LD, as lines; [] when there is none."""
+    best = ""
+    for script in root.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower() or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                text = item.get("articleBody")
+                if isinstance(text, str) and len(text) > len(best):
+                    best = text
+                stack.extend(v for v in item.values() if isinstance(v, dict | list))
+    return [line for line in map(_clean_line, best.splitlines()) if line]
+
+
+def _open_noscript(root: Any) -> None:
+    """Make ``<noscript>`` ordinary content when it holds most of the page's text.
+
+    A page that builds its article with scripts often gives the whole article to readers
+    without them in ``<noscript>``; anywhere else it holds a "please enable JavaScript"
+    line or a tracking pixel, and goes with the scripts.
+    """
+    body = root.find("body")
+    if body is None:
+        return
+    outer = [el for el in body.iter("noscript") if el.getparent().tag != "noscript"]
+    if outer and 2 * sum(_text_len(el) for el in outer) > _text_len(body):
+        for el in outer:
+            el.tag = "div"
 
 
 def _title(root: Any) -> str:
@@ -1135,6 +1246,9 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
 
     Prunes ``root`` in place (scripts, furniture, widgets), so links must be read first.
     """
+    # Read before scripts go: a page may carry its article only in its JSON-LD.
+    article_body = _json_ld_body(root)
+    _open_noscript(root)
     # Scripts, styles, templates and form controls are never content on any path (the
     # controls are _NEVER_TEXT, and trafilatura deletes them too); removing them first
     # keeps their text out of the size comparisons below and saves trafilatura the work:
@@ -1156,17 +1270,28 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
     _strip_furniture(root, total)
     h1 = _page_heading(root)
     _strip_widgets(root, total, h1)
-    _drop_empty(root)
+    found, last = _candidates(root, url)
+    if article_body:
+        found["article_body"] = article_body
+    note = None
+    if not found.keys() & _TF_MODES.keys():
+        # trafilatura found no main content: a tiny page, or one it cannot read. Its text
+        # dump and readability's article are then weighed against the page's whole text
+        # without furniture; on a tiny page they all agree and the whole text, which keeps
+        # its headings, wins the tie.
+        whole = _html_lines(root, _skip_furniture)
+        found = {"page": whole, **last, **found} if whole else {}
+    chosen = _choose(found)
+    if chosen == "page":
+        note = "main content not found; whole page text used"
     # The headline first, then the noise rules: they take the first heading for the
     # page's title, and the headings after it for labels of what follows.
-    main = _main_content(root, url)
-    lines = noise.clean(_with_heading(main, h1)) if main else []
+    main = found.get(chosen, [])
+    lines = noise.clean(_with_heading(main, h1, _title(root)) if chosen != "page" else main)
     if lines:
-        return lines, None
-    lines = noise.clean(_html_lines(root, _skip_furniture))
-    if not lines:
-        # Everything visible sits in navigation/header/footer: that is the content then.
-        lines = _html_lines(root, _skip_never_text)
+        return lines, note
+    # Everything visible sits in navigation/header/footer: that is the content then.
+    lines = _html_lines(root, _skip_never_text)
     if not lines:
         return [], "page has no visible text"
     return lines, "main content not found; whole page text used"
