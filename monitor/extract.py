@@ -771,7 +771,9 @@ def _demote_wrappers(root: Any, total: int) -> None:
     """
     if total == 0:
         return
-    for i, el in enumerate(root.iter("form", "header", "footer", "nav", "aside")):
+    # Not <nav>: a navigation holding most of a page's text is a long menu or site map,
+    # and made a plain block it won as the page's "main content".
+    for i, el in enumerate(root.iter("form", "header", "footer", "aside")):
         if i >= 200:  # bound the cost on pathological pages; real ones have a handful
             break
         own = _text_len(el)
@@ -836,7 +838,9 @@ _WIDGET_TOKENS = frozenset(
 _WIDGET_PARTS = frozenset(
     {"signers", "signatories", "signatures", "counter", "progress", "progressbar", "ticker"}
 )
-_TOKEN_SPLIT = re.compile(r"[-_]")
+_TOKEN_SPLIT = re.compile(r"[-_]+")
+_TEASER = frozenset({"teaser", "teasers", "teaserbox", "teaserlist"})
+_TEASER_CONTENT = frozenset({"text", "lead", "body", "intro", "content"})
 # A widget never holds this share of the page's text; larger matches are content that
 # happens to carry such a class (e.g. "progress-report").
 _WIDGET_MAX_SHARE = 0.4
@@ -844,16 +848,39 @@ _WIDGET_MAX_SHARE = 0.4
 
 def _is_widget(el: Any) -> bool:
     hint = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    if "teaser" in hint:
-        # Teasers of other articles or campaigns; trafilatura drops them only in its
-        # balanced mode, and we run it in recall mode (see _main_content).
-        return True
     for token in hint.split():
+        parts = _TOKEN_SPLIT.split(token)
+        if not _TEASER.isdisjoint(parts) and _TEASER_CONTENT.isdisjoint(parts):
+            # Teasers of other articles or campaigns ("teaser", "teaser-list"); not an
+            # article's own lead or body, which German sites call "teasertext" or
+            # "teaser-text".
+            return True
         if token.replace("-", "").replace("_", "") in _WIDGET_TOKENS:
             return True
-        if not _WIDGET_PARTS.isdisjoint(_TOKEN_SPLIT.split(token)):
+        if not _WIDGET_PARTS.isdisjoint(parts):
             return True
     return False
+
+
+_TEASER_HINT = etree.XPath(
+    "//body//*[contains(translate(@class, 'TEASR', 'teasr'), 'teaser')"
+    " or contains(translate(@id, 'TEASR', 'teasr'), 'teaser')]"
+)
+
+
+def _rename_leads(root: Any) -> None:
+    """Rename "teaser" to "lead" in the class and id of an article's own lead or body
+    (``teasertext``, ``article-teaser-text``: what German sites call them).
+
+    trafilatura's balanced and precision modes delete every element with "teaser" in
+    its class or id as another article's teaser; on such sites that was the article.
+    Teaser widgets (``teaser``, ``teaser-list``) are gone already (:func:`_strip_widgets`).
+    """
+    for el in _TEASER_HINT(root):
+        for attr in ("class", "id"):
+            value = el.get(attr)
+            if value and "teaser" in value.lower():
+                el.set(attr, re.sub("teaser", "lead", value, flags=re.I))
 
 
 def _strip_widgets(root: Any, total: int, h1: Any) -> None:
@@ -1270,6 +1297,7 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
     _strip_furniture(root, total)
     h1 = _page_heading(root)
     _strip_widgets(root, total, h1)
+    _rename_leads(root)
     found, last = _candidates(root, url)
     if article_body:
         found["article_body"] = article_body
@@ -1280,7 +1308,7 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], str | N
         # without furniture; on a tiny page they all agree and the whole text, which keeps
         # its headings, wins the tie.
         whole = _html_lines(root, _skip_furniture)
-        found = {"page": whole, **last, **found} if whole else {}
+        found = {"page": whole, **last, **found} if whole else {"article_body": article_body}
     chosen = _choose(found)
     if chosen == "page":
         note = "main content not found; whole page text used"

@@ -817,3 +817,78 @@ def test_control_characters_are_stripped_so_the_article_is_found() -> None:
         "Observers were refused entry to the courtroom, and the hearing was held behind"
         " closed doors." in page.lines
     )
+
+
+_ARTICLE = "".join(_PARA.format(when=when) for when in ("Wednesday", "appeal", "Friday"))
+_LEAD = (
+    "Der Journalist Andrzej Poczobut muss für acht Jahre in Haft, entschied das Gericht am"
+    " Mittwoch."
+)
+_NAV_LINKS = "<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/c'>Contact</a></nav>"
+_JSON_LD = (
+    '<script type="application/ld+json">{"@type": "NewsArticle", "articleBody":'
+    ' "The regional court in Hrodna sentenced the journalist to eight years.\\nHis lawyers'
+    ' said they would appeal the verdict before the Supreme Court."}</script>'
+)
+_SITE_MAP = "".join(
+    f"<li><a href='/p{i}'>Programme {i}</a>: our network's work with partners on topic"
+    f" number {i}, described in detail for visitors.</li>"
+    for i in range(12)
+)
+
+
+@pytest.mark.parametrize(
+    ("html", "kept", "dropped"),
+    [
+        pytest.param(
+            f"<html><body><div id='app'>Loading…</div><noscript><article><h1>Verdict</h1>"
+            f"{_ARTICLE}</article></noscript></body></html>",
+            "on appeal, his lawyers said.",
+            "Loading…",
+            id="article-in-noscript",
+        ),
+        pytest.param(
+            f"<html><body>{_NAV_LINKS}<div id='app'></div>{_JSON_LD}</body></html>",
+            "His lawyers said they would appeal the verdict before the Supreme Court.",
+            "Home News Contact",
+            id="article-only-in-json-ld",
+        ),
+        pytest.param(
+            f"<html><body>{_NAV_LINKS}<main><h1>Urteil in Hrodna</h1><p class='teasertext'>"
+            f"{_LEAD}</p>{_ARTICLE}</main><div class='teaser'><a href='/x'>Andere Nachricht:"
+            " Wahl in Minsk verschoben</a></div></body></html>",
+            _LEAD,
+            "Andere Nachricht",
+            id="german-teasertext-is-the-lead",
+        ),
+        pytest.param(
+            f"<html><body><nav class='sitemap'><ul>{_SITE_MAP}</ul></nav><div class='content'>"
+            "<h2>Verdict in Hrodna</h2><p>The court sentenced the journalist to eight years;"
+            " his lawyers will appeal.</p></div></body></html>",
+            "his lawyers will appeal.",
+            "Programme 3",
+            id="a-wordy-site-map-stays-navigation",
+        ),
+        pytest.param(
+            "<html><body><div class='post'><h3>Verdict in Hrodna</h3><div class='post-body'>"
+            "The regional court in Hrodna sentenced the journalist Andrzej Poczobut.<br>His"
+            " lawyers said after the hearing that they would appeal.<br>Observers were refused"
+            " entry to the courtroom.</div><div class='share-buttons'>Share to Twitter Share"
+            " to Facebook</div></div><div class='comments'><div>Anna said: shame on them.</div>"
+            "<a>Reply</a><a>Delete</a></div><div class='related'>You may also like: Minsk"
+            " elections postponed</div></body></html>",
+            "Observers were refused entry to the courtroom.",
+            "ReplyDelete",
+            id="a-last-resort-text-is-weighed-not-replaced-by-the-whole-page",
+        ),
+    ],
+)
+def test_pruning_and_fallbacks_keep_the_article_and_leave_the_furniture(
+    html: str, kept: str, dropped: str
+) -> None:
+    # Each page reproduces one traced loss: <noscript> and JSON-LD removed before the
+    # extraction, "teaser" anywhere in a class taken for a widget, a navigation made a
+    # plain block, a trafilatura last resort thrown away for the whole page's text.
+    text = "\n".join(_lines(html))
+    assert kept in text
+    assert dropped not in text
