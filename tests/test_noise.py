@@ -170,3 +170,35 @@ def test_a_hostile_line_is_handled_in_linear_time(text: str) -> None:
     # quadratically (a digits-and-spaces line of 16 KB took 36 s), so the suite would
     # not finish.
     noise.line(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Bern, 17.08.2007 - Rede von Bundesrätin Micheline Calmy-Rey",
+                     id="a-speech-by-someone-after-a-date"),
+        pytest.param("Veröffentlicht am 12. März 2024 von Greenpeace Schweiz und WWF im Bericht"
+                     " „Wasser in Not“", id="published-by-and-where"),
+        pytest.param("Die Kampagne läuft bis heute", id="until-today"),
+        pytest.param("Sie sitzt in Untersuchungshaft seit gestern", id="since-yesterday"),
+        pytest.param("Wasser wird im Kessel auf 100 °C erhitzt, sagte die Forscherin",
+                     id="a-temperature-in-a-sentence"),
+    ],
+)  # fmt: skip
+def test_real_text_that_looked_like_furniture_stays_whole(text: str) -> None:
+    # Each was cut on real pages (issue 17): a speech's dateline "by" someone, a byline
+    # that ran on into where it was published, a day word after "until"/"since", a fact
+    # with a temperature in it.
+    assert noise.line(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        pytest.param("Veröffentlicht am 12. März 2024 von Amnesty International", None,
+                     id="a-german-byline-still-goes"),
+        pytest.param("Minsk 12 °C", "Minsk", id="a-weather-widget-still-moves"),
+    ],
+)  # fmt: skip
+def test_the_furniture_beside_those_rules_still_goes(text: str, kept: str | None) -> None:
+    assert noise.line(text) == kept
