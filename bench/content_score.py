@@ -21,7 +21,8 @@ Usage::
 
 With no folder, the fixtures in ``tests/fixtures/extract`` are scored.  Prints one row per
 page and the totals (micro-averaged over phrases); exits 1 when a ``--min-*`` threshold
-is not met, so it can guard CI.
+is not met or a version pair in ``tests/fixtures/pairs`` (two versions of a page that
+differ only in boilerplate) gives two texts, so it can guard CI.
 """
 
 from __future__ import annotations
@@ -117,6 +118,26 @@ def score_folders(folders: list[Path]) -> tuple[list[Score], Score]:
     return pages, total
 
 
+PAIRS_FOLDER = DEFAULT_FOLDER.parent / "pairs"
+
+
+def unstable_pairs(folder: Path = PAIRS_FOLDER) -> tuple[int, list[str]]:
+    """Version pairs (``NAME.a.html``/``NAME.b.html``, differing only in boilerplate) whose
+    compared text differs: returns how many pairs there are and the names that differ."""
+    firsts = sorted(folder.glob("*.a.html"))
+    url = "https://partner.example/news/item"
+    watch = Watch(name="pair", url=url)
+    differ = [
+        a.name.removesuffix(".a.html")
+        for a in firsts
+        if run._compared_lines(extract.page(a.read_bytes(), url), watch)
+        != run._compared_lines(
+            extract.page(a.with_name(a.name.replace(".a.", ".b.")).read_bytes(), url), watch
+        )
+    ]
+    return len(firsts), differ
+
+
 def _row(s: Score) -> str:
     kept = f"{s.kept_found}/{s.kept_total}"
     dropped = f"{s.dropped_absent}/{s.dropped_total}"
@@ -174,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
             for phrase in s.leaked:
                 print(f"    leaked:  {phrase}")
     print(_row(total))
-    ok = total.recall >= args.min_recall and total.rejection >= args.min_rejection
+    pairs, differ = unstable_pairs()
+    print(f"version pairs with identical text: {pairs - len(differ)}/{pairs}", *differ)
+    ok = total.recall >= args.min_recall and total.rejection >= args.min_rejection and not differ
     return 0 if ok else 1
 
 

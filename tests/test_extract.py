@@ -892,3 +892,26 @@ def test_pruning_and_fallbacks_keep_the_article_and_leave_the_furniture(
     text = "\n".join(_lines(html))
     assert kept in text
     assert dropped not in text
+
+
+PAIRS = FIXTURES.parent / "pairs"
+PAIR_NAMES = sorted(p.name.removesuffix(".a.html") for p in PAIRS.glob("*.a.html"))
+
+
+def test_there_is_a_version_pair_for_each_kind_of_boilerplate_edit() -> None:
+    assert {"related_rotated", "sidebar_timestamp", "new_comment", "cookie_banner"} <= set(
+        PAIR_NAMES
+    )
+
+
+@pytest.mark.parametrize("name", PAIR_NAMES)
+def test_two_versions_differing_only_in_boilerplate_give_identical_text(name: str) -> None:
+    # Stability is the product: a rotated "related" block, a sidebar time stamp, a new
+    # comment or a cookie banner must never read as a change, nor move the choice of
+    # extraction (which would change the text).
+    url = "https://partner.example/news/item"
+    first = extract.page((PAIRS / f"{name}.a.html").read_bytes(), url)
+    second = extract.page((PAIRS / f"{name}.b.html").read_bytes(), url)
+    assert len(first.lines) >= 4  # the article itself, not an empty agreement
+    assert first.lines == second.lines
+    assert first.note == second.note
