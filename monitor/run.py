@@ -810,7 +810,9 @@ class _Run:
 # content) or what _compared_lines adds. Versions stored under another value become a
 # quiet new baseline on their next change instead of a false "changed" (see _rules).
 # 2 (30 Nov 2026): the title line; live counts and relative times cut within lines.
-_TEXT_RULES = 2
+# 3 (4 Dec 2026): main content chosen between trafilatura's modes and readability-lxml;
+# the h1 first only when the title does not say it; fewer noise rules cutting real text.
+_TEXT_RULES = 3
 
 
 def _rules(watch: Watch) -> str:
