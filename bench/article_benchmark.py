@@ -14,8 +14,9 @@ of each raw page are scored in one run, with the benchmark's own ``evaluate.py``
 * ``ours+title``: the same with the "Title: " line a run adds before comparing;
 * ``trafilatura``: ``trafilatura.extract(html, include_comments=False)``, as the
   benchmark's own runner calls it;
-* ``readability``: readability-lxml's ``Document(html).summary()``, its text one block
-  per line (the benchmark renders it with html-text; the tokens scored are the same).
+* ``readability``: readability-lxml's ``Document(html).summary()``, rendered with
+  html-text as the benchmark's runner does (one block per line when html-text is not
+  installed).
 
 Prints the table and appends it to bench/results/<UTC date>-article-benchmark.md.
 """
@@ -72,17 +73,15 @@ def trafilatura_alone(html: str, url: str) -> str:
 
 
 def readability_lxml(html: str, url: str) -> str:
-    """readability-lxml's article, one text block per line."""
+    """readability-lxml's article as the benchmark's runner renders it: with html-text
+    (``pip install html-text``) when it is installed, else one block per line."""
     summary = Document(html).summary(html_partial=True)
-    root = lxml.html.fromstring(summary) if summary.strip() else None
-    if root is None:
-        return ""
-    blocks = [
-        " ".join(el.text_content().split())
-        for el in root.iter("p", "li", "h1", "h2", "h3", "h4", "pre", "blockquote", "td")
-    ]
-    text = "\n".join(b for b in blocks if b)
-    return text or " ".join(root.text_content().split())
+    try:
+        import html_text  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        part = lxml.html.fromstring(f"<div>{summary}</div>")
+        return "\n".join(extract._html_lines(part, extract._skip_never_text))
+    return str(html_text.extract_text(summary))
 
 
 EXTRACTORS: dict[str, Extractor] = {
