@@ -915,3 +915,37 @@ def test_two_versions_differing_only_in_boilerplate_give_identical_text(name: st
     assert len(first.lines) >= 4  # the article itself, not an empty agreement
     assert first.lines == second.lines
     assert first.note == second.note
+
+
+_BODY = [
+    "The court upheld the verdict against the journalist on Tuesday morning.",
+    "His lawyers said they would take the case to the Supreme Court next month.",
+]
+_MENU = ["Home News Campaigns About us Donate Contact Privacy Imprint"]
+
+
+@pytest.mark.parametrize(
+    ("candidates", "chosen"),
+    [
+        pytest.param(
+            {"balanced": _BODY + _MENU, "precision": _BODY, "readability": _BODY},
+            "precision",
+            id="what-only-one-keeps-counts-against-it",
+        ),
+        pytest.param(
+            {"balanced": _BODY, "precision": _BODY, "readability": _BODY},
+            "balanced",
+            id="a-tie-goes-to-the-earlier",
+        ),
+        pytest.param(
+            {"balanced": [], "precision": _MENU, "readability": _BODY, "recall": _BODY},
+            "readability",
+            id="an-empty-candidate-has-no-say",
+        ),
+        pytest.param({"balanced": [], "readability": []}, "", id="nothing-to-choose"),
+    ],
+)
+def test_the_extraction_the_others_agree_with_most_is_chosen(
+    candidates: dict[str, list[str]], chosen: str
+) -> None:
+    assert extract._choose(candidates) == chosen
