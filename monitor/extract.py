@@ -888,7 +888,8 @@ def _rename_leads(root: Any) -> None:
 
 
 def _strip_widgets(root: Any, total: int, h1: Any) -> None:
-    """Delete signature counters, recent-signer lists and "read also" boxes.
+    """Delete signature counters, recent-signer lists, "read also" boxes and cookie
+    banners (which trafilatura keeps on some pages: a banner appearing reads as a change).
 
     Never the element holding the page's heading ``h1``, nor one holding a large share of
     the page's ``total`` text.
@@ -898,7 +899,7 @@ def _strip_widgets(root: Any, total: int, h1: Any) -> None:
         return
     doomed = []
     for el in body.iter("div", "section", "ul", "ol", "p", "span", "aside", "li"):
-        if not _is_widget(el):
+        if not (_is_widget(el) or _BANNER_HINT.search(f"{el.get('id')} {el.get('class')}")):
             continue
         if h1 is not None and (el is h1 or any(a is el for a in h1.iterancestors())):
             continue
