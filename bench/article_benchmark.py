@@ -18,6 +18,8 @@ of each raw page are scored in one run, with the benchmark's own ``evaluate.py``
   html-text as the benchmark's runner does (one block per line when html-text is not
   installed).
 
+With ``--stability``, each page is also extracted as two versions that differ only in
+boilerplate (a sidebar's time stamp, a cookie banner), which must give identical text.
 Prints the table and appends it to bench/results/<UTC date>-article-benchmark.md.
 """
 
@@ -27,6 +29,7 @@ import argparse
 import gzip
 import importlib.util
 import json
+import re
 import statistics
 import sys
 import time
@@ -92,6 +95,46 @@ EXTRACTORS: dict[str, Extractor] = {
 }
 
 
+_BODY_TAG = re.compile(r"<body\b[^>]*>", re.I)
+BANNER = (
+    '<div id="cookie-notice" class="cookie-banner"><p>We use cookies to understand how our'
+    " site is used. You can accept or refuse them at any time.</p><button>Accept all</button>"
+    "</div>"
+)
+SIDEBAR = (
+    '<aside class="sidebar"><h3>Latest updates</h3><ul><li><a href="/live">Live: this'
+    ' week\'s hearings</a> <span class="time">{stamp}</span></li></ul></aside>'
+)
+
+
+def boilerplate_edits(html: str) -> tuple[str, str]:
+    """Two versions of a page that differ from each other only in boilerplate: the first
+    with a sidebar stamped 09:12, the second with that sidebar stamped 14:47 and a cookie
+    banner opening the body."""
+    found = _BODY_TAG.search(html)
+    at = found.end() if found else 0
+    end = html.lower().rfind("</body>")
+    end = end if end > at else len(html)
+
+    def version(stamp: str, banner: str) -> str:
+        return html[:at] + banner + html[at:end] + SIDEBAR.format(stamp=stamp) + html[end:]
+
+    return version("09:12", ""), version("14:47", BANNER)
+
+
+def unstable_pages(folder: Path, truth: dict[str, Any]) -> list[str]:
+    """Benchmark pages whose text (``ours``) differs between the two versions of
+    :func:`boilerplate_edits`: each would read as a change nobody made."""
+    differ = []
+    for key, item in sorted(truth.items()):
+        with gzip.open(folder / "html" / f"{key}.html.gz", "rt", encoding="utf8") as f:
+            first, second = boilerplate_edits(f.read())
+        url = item.get("url") or "https://example.org/"
+        if ours(first, url) != ours(second, url):
+            differ.append(key)
+    return differ
+
+
 def _evaluate_module(folder: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location("aeb_evaluate", folder / "evaluate.py")
     if spec is None or spec.loader is None:
@@ -124,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=list(EXTRACTORS), default=list(EXTRACTORS))
     parser.add_argument("--worst", type=int, default=0, help="list ours' N lowest-F1 pages")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results")
+    parser.add_argument(
+        "--stability",
+        action="store_true",
+        help="also extract each page twice, with boilerplate edits, and count identical texts",
+    )
     args = parser.parse_args(argv)
     evaluate = _evaluate_module(args.folder)
     outputs, info = extract_all(args.folder, args.only)
@@ -153,6 +201,14 @@ def main(argv: list[str] | None = None) -> int:
             scored.append((2 * p * r / (p + r) if p + r else 0.0, p, r, key))
         for f1, p, r, key in sorted(scored)[: args.worst]:
             print(f"{f1:.3f} p={p:.3f} r={r:.3f} {key[:12]} {truth[key].get('url', '')[:70]}")
+    if args.stability:
+        differ = unstable_pages(args.folder, truth)
+        line = (
+            f"Boilerplate edits (sidebar time stamp changed, cookie banner added): identical"
+            f" text on {len(truth) - len(differ)} of {len(truth)} pages"
+        )
+        print(line, *(key[:12] for key in differ))
+        rows += ["", line + "."]
     if not args.no_save:
         RESULTS.mkdir(exist_ok=True)
         now = datetime.now(UTC)
