@@ -851,7 +851,10 @@ _WIDGET_MAX_SHARE = 0.4
 
 
 def _is_widget(el: Any) -> bool:
+    """True for a widget by its class or id: see _WIDGET_TOKENS, _TEASER, _BANNER_HINT."""
     hint = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    if _BANNER_HINT.search(hint):
+        return True  # trafilatura kept such a banner on some pages
     for token in hint.split():
         parts = _TOKEN_SPLIT.split(token)
         if not _TEASER.isdisjoint(parts) and _TEASER_CONTENT.isdisjoint(parts):
@@ -899,7 +902,7 @@ def _strip_widgets(root: Any, total: int, h1: Any) -> None:
         return
     doomed = []
     for el in body.iter("div", "section", "ul", "ol", "p", "span", "aside", "li"):
-        if not (_is_widget(el) or _BANNER_HINT.search(f"{el.get('id')} {el.get('class')}")):
+        if not _is_widget(el):
             continue
         if h1 is not None and (el is h1 or any(a is el for a in h1.iterancestors())):
             continue
