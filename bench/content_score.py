@@ -9,8 +9,10 @@ Each page is an ``NAME.html`` file with a sidecar ``NAME.json``::
      "dropped": ["phrase of boilerplate", ...],   # must not appear
      "known_missing": [...], "known_leaked": [...]}  # optional: accepted misses (tests)
 
-A phrase counts as found when it occurs, whitespace-collapsed, inside the extracted text
-(lines joined by newlines, heading markers included, so phrases never span two lines).
+A phrase counts as found when it occurs, whitespace-collapsed, inside the text a run
+compares (``pipeline.pages.compared_lines``: the page's lines, its steady title first unless the
+text starts with it; lines joined by newlines, heading markers included, so phrases never
+span two lines).
 
 Usage::
 
@@ -19,7 +21,8 @@ Usage::
 
 With no folder, the fixtures in ``tests/fixtures/extract`` are scored.  Prints one row per
 page and the totals (micro-averaged over phrases); exits 1 when a ``--min-*`` threshold
-is not met, so it can guard CI.
+is not met or a version pair in ``tests/fixtures/pairs`` (two versions of a page that
+differ only in boilerplate) gives two texts, so it can guard CI.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor import extract
+from monitor.config import Watch
+from monitor.pipeline.pages import compared_lines
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "extract"
 
@@ -78,7 +83,10 @@ def score_page(html_path: Path) -> Score:
     )
     note = "; ".join(n.kind for n in page.notes) or None
     score = Score(html_path.stem, seconds=time.perf_counter() - started, note=note)
-    text = "\n".join(_norm(line) for line in page.lines)
+    # Scored as a run compares it: with the steady title first unless the text starts
+    # with it (the headline, when the title says it, is seen there).
+    watch = Watch(name=html_path.stem, url=meta["url"], selector=meta.get("selector"))
+    text = "\n".join(_norm(line) for line in compared_lines(page, watch))
     for phrase in meta.get("kept", []):
         score.kept_total += 1
         if _norm(phrase) in text:
@@ -110,6 +118,26 @@ def score_folders(folders: list[Path]) -> tuple[list[Score], Score]:
         total.dropped_absent += s.dropped_absent
         total.seconds += s.seconds
     return pages, total
+
+
+PAIRS_FOLDER = DEFAULT_FOLDER.parent / "pairs"
+
+
+def unstable_pairs(folder: Path = PAIRS_FOLDER) -> tuple[int, list[str]]:
+    """Version pairs (``NAME.a.html``/``NAME.b.html``, differing only in boilerplate) whose
+    compared text differs: returns how many pairs there are and the names that differ."""
+    firsts = sorted(folder.glob("*.a.html"))
+    url = "https://partner.example/news/item"
+    watch = Watch(name="pair", url=url)
+    differ = [
+        a.name.removesuffix(".a.html")
+        for a in firsts
+        if compared_lines(extract.page(a.read_bytes(), url), watch)
+        != compared_lines(
+            extract.page(a.with_name(a.name.replace(".a.", ".b.")).read_bytes(), url), watch
+        )
+    ]
+    return len(firsts), differ
 
 
 def _row(s: Score) -> str:
@@ -169,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             for phrase in s.leaked:
                 print(f"    leaked:  {phrase}")
     print(_row(total))
-    ok = total.recall >= args.min_recall and total.rejection >= args.min_rejection
+    pairs, differ = unstable_pairs()
+    print(f"version pairs with identical text: {pairs - len(differ)}/{pairs}", *differ)
+    ok = total.recall >= args.min_recall and total.rejection >= args.min_rejection and not differ
     return 0 if ok else 1
 
 

@@ -10,9 +10,13 @@ a campaigner reads and these are the links a visitor can click":
   with the anchor text of each occurrence; non-http(s) schemes come back with a
   ``skip_reason`` instead of being dropped silently.
 * **text** (:func:`page`): the main content as a reader sees it, one block element per
-  line, headings marked with ``"# "``.  Main content comes from trafilatura; when it
-  finds nothing (tiny pages, odd layouts) a tag-dropping extraction takes over and
-  ``Page.notes`` says so.  A configured CSS selector replaces both.
+  line, headings marked with ``"# "``.  Main content is chosen per page between
+  extractions of the same pruned tree (trafilatura's balanced, precision and recall
+  modes, readability's article, a JSON-LD ``articleBody``): the one the others agree
+  with most (:func:`_choose`), so that one extractor's blind spot on a page is
+  outvoted, and the same page always gives the same choice.  When trafilatura finds
+  nothing (tiny pages, odd layouts) the page's text without furniture is weighed too,
+  and ``Page.notes`` say when it wins.  A configured CSS selector replaces all of them.
 
 Parsing stack (a deliberate choice, measured): the normal path parses once with
 ``lxml.html`` and hands that tree to trafilatura (which is lxml-based and copies it).
@@ -31,7 +35,9 @@ Nothing here touches the network, the clock or the database.
 from __future__ import annotations
 
 import codecs
+import copy
 import functools
+import json
 import logging
 import re
 import sys
@@ -60,7 +66,7 @@ __all__ = [
 ]
 
 # trafilatura logs "discarding data" at WARNING for every page where it finds no main
-# content; that is an expected outcome here (we fall back and say so in Page.note), not
+# content; that is an expected outcome here (we fall back and say so in Page.notes), not
 # something to print into the campaigners' console on every run.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
@@ -266,6 +272,9 @@ def _unhead(root: Any) -> Any:
     return root
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _parse(text: str) -> tuple[Any, bool]:
     root, too_deep = _parse_raw(text)
     return _unhead(root), too_deep
@@ -273,9 +282,12 @@ def _parse(text: str) -> tuple[Any, bool]:
 
 def _parse_raw(text: str) -> tuple[Any, bool]:
     """Parse HTML text into an lxml.html document; returns (root or None, too_deep)."""
-    # NUL bytes truncate libxml2's input (and show as nothing); lone surrogates cannot
-    # be encoded and become "?".
-    data = text.replace("\x00", "").encode("utf-8", "replace")
+    # C0 control characters other than tab and line breaks are never text, and libxml2
+    # truncates its input at a NUL; a stray BEL made trafilatura find nothing (its own
+    # loader strips them, our tree is ours). Lone surrogates become "?".
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub("", text)
+    data = text.encode("utf-8", "replace")
     if not data.strip():
         return None, False
     parser = _html_parser()
@@ -763,7 +775,9 @@ def _demote_wrappers(root: Any, total: int) -> None:
     """
     if total == 0:
         return
-    for i, el in enumerate(root.iter("form", "header", "footer", "nav", "aside")):
+    # Not <nav>: a navigation holding most of a page's text is a long menu or site map,
+    # and made a plain block it won as the page's "main content".
+    for i, el in enumerate(root.iter("form", "header", "footer", "aside")):
         if i >= 200:  # bound the cost on pathological pages; real ones have a handful
             break
         own = _text_len(el)
@@ -815,21 +829,6 @@ def _drop(el: Any) -> None:
     parent.remove(el)
 
 
-# Layout and icon elements without any text (``<div><span><i class="icon"></i></span></div>``)
-# make up much of a modern page; trafilatura prunes them late, after expensive passes.
-# (Tested as "no non-blank text node below", which libxml2 stops looking for at the
-# first one, rather than as the normalised string value of the whole subtree.)
-_EMPTY = etree.XPath(
-    "//body//*[self::div or self::span or self::i or self::p or self::section]"
-    "[not(descendant::text()[normalize-space()][1])][not(descendant::img[1])]"
-)
-
-
-def _drop_empty(root: Any) -> None:
-    for el in _EMPTY(root):
-        _drop(el)
-
-
 # Class/id vocabulary of campaign-page widgets that trafilatura's own boilerplate list
 # (share, social, newsletter, cookie, tags, related, author, sidebar...) does not know,
 # plus "teaser" anywhere in a class or id (see _is_widget).
@@ -843,28 +842,57 @@ _WIDGET_TOKENS = frozenset(
 _WIDGET_PARTS = frozenset(
     {"signers", "signatories", "signatures", "counter", "progress", "progressbar", "ticker"}
 )
-_TOKEN_SPLIT = re.compile(r"[-_]")
+_TOKEN_SPLIT = re.compile(r"[-_]+")
+_TEASER = frozenset({"teaser", "teasers", "teaserbox", "teaserlist"})
+_TEASER_CONTENT = frozenset({"text", "lead", "body", "intro", "content"})
 # A widget never holds this share of the page's text; larger matches are content that
 # happens to carry such a class (e.g. "progress-report").
 _WIDGET_MAX_SHARE = 0.4
 
 
 def _is_widget(el: Any) -> bool:
+    """True for a widget by its class or id: see _WIDGET_TOKENS, _TEASER, _BANNER_HINT."""
     hint = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    if "teaser" in hint:
-        # Teasers of other articles or campaigns; trafilatura drops them only in its
-        # balanced mode, and we run it in recall mode (see _main_content).
-        return True
+    if _BANNER_HINT.search(hint):
+        return True  # trafilatura kept such a banner on some pages
     for token in hint.split():
+        parts = _TOKEN_SPLIT.split(token)
+        if not _TEASER.isdisjoint(parts) and _TEASER_CONTENT.isdisjoint(parts):
+            # Teasers of other articles or campaigns ("teaser", "teaser-list"); not an
+            # article's own lead or body, which German sites call "teasertext" or
+            # "teaser-text".
+            return True
         if token.replace("-", "").replace("_", "") in _WIDGET_TOKENS:
             return True
-        if not _WIDGET_PARTS.isdisjoint(_TOKEN_SPLIT.split(token)):
+        if not _WIDGET_PARTS.isdisjoint(parts):
             return True
     return False
 
 
+_TEASER_HINT = etree.XPath(
+    "//body//*[contains(translate(@class, 'TEASR', 'teasr'), 'teaser')"
+    " or contains(translate(@id, 'TEASR', 'teasr'), 'teaser')]"
+)
+
+
+def _rename_leads(root: Any) -> None:
+    """Rename "teaser" to "lead" in the class and id of an article's own lead or body
+    (``teasertext``, ``article-teaser-text``: what German sites call them).
+
+    trafilatura's balanced and precision modes delete every element with "teaser" in
+    its class or id as another article's teaser; on such sites that was the article.
+    Teaser widgets (``teaser``, ``teaser-list``) are gone already (:func:`_strip_widgets`).
+    """
+    for el in _TEASER_HINT(root):
+        for attr in ("class", "id"):
+            value = el.get(attr)
+            if value and "teaser" in value.lower():
+                el.set(attr, re.sub("teaser", "lead", value, flags=re.I))
+
+
 def _strip_widgets(root: Any, total: int, h1: Any) -> None:
-    """Delete signature counters, recent-signer lists and "read also" boxes.
+    """Delete signature counters, recent-signer lists, "read also" boxes and cookie
+    banners (which trafilatura keeps on some pages: a banner appearing reads as a change).
 
     Never the element holding the page's heading ``h1``, nor one holding a large share of
     the page's ``total`` text.
@@ -905,17 +933,21 @@ def _page_heading(root: Any) -> Any:
     return None
 
 
-def _with_heading(lines: list[str], h1: Any) -> list[str]:
-    """Put the page's ``<h1>`` first when the main-content extraction left it out.
+def _with_heading(lines: list[str], h1: Any, title: str) -> list[str]:
+    """Put the page's ``<h1>`` first when the extraction left it out and the page's
+    ``title`` does not already say it.
 
-    trafilatura often starts at the article body and drops the headline above it; but a
-    headline that changes ("Free X now" -> "X is free") is the change campaigners most
-    need to see, and it anchors the first hunk of a diff.
+    A headline that changes ("Free X now" -> "X is free") is the change campaigners most
+    need to see; a run compares the title beside the text (pipeline.pages.compared_lines), so a
+    headline the title repeats is seen there. Put first regardless, an ``<h1>`` that is
+    the site's or a forum's name was boilerplate above every article.
     """
     if h1 is None:
         return lines
     heading = _clean_line(h1.text_content())
-    if not heading or any(line.removeprefix("# ") == heading for line in lines):
+    if not heading or heading.casefold() in title.casefold():
+        return lines
+    if any(line.removeprefix("# ") == heading for line in lines):
         return lines
     return ["# " + heading, *lines]
 
@@ -929,8 +961,18 @@ def _max_depth_ok(root: Any) -> bool:
     return True
 
 
-def _main_content(root: Any, url: str) -> list[str]:
-    """trafilatura's main content as block lines; [] when it finds none or fails."""
+# trafilatura's three modes, each a candidate (see _choose).
+_TF_MODES: dict[str, dict[str, bool]] = {
+    "balanced": {},
+    "precision": {"favor_precision": True},
+    "recall": {"favor_recall": True},
+}
+
+
+def _trafilatura(root: Any, url: str, mode: dict[str, bool], fast: bool) -> tuple[list[str], bool]:
+    """trafilatura's main content of ``root`` in one mode, as block lines ([] for none),
+    and whether that is its last-resort "baseline" (a page it cannot read: bare paragraphs
+    of the whole text keeping the page's line breaks, which become lines here)."""
     try:
         doc = trafilatura.bare_extraction(
             root,
@@ -942,28 +984,23 @@ def _main_content(root: Any, url: str) -> list[str]:
             include_tables=True,
             include_images=False,
             include_links=False,
-            # Skip the readability/justext second opinions: on the partner-page fixtures
-            # they changed nothing (bench/content_score.py) and cost ~40% of the time.
-            fast=True,
+            fast=fast,
             with_metadata=False,
             deduplicate=False,
-            # Recall mode directly. In its default "balanced" mode trafilatura re-runs the
-            # whole extraction in recall mode whenever the first result is short (under
-            # 3,000 characters and a fifth of the page's text, measured by a further
-            # whole-page pass): that is most campaign pages, a short petition or article
-            # amid big furniture, and it cost a third of the time on big pages.  Recall
-            # mode gave the same lines on every fixture and benchmark page; the one thing
-            # it keeps that balanced mode drops, "teaser" boxes, _strip_widgets removes.
-            favor_recall=True,
+            favor_precision=mode.get("favor_precision", False),
+            favor_recall=mode.get("favor_recall", False),
         )
     except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError):
         # trafilatura raises an assortment of errors on malformed trees; for us that is
         # the same as "no main content found", which the caller handles.
-        return []
+        return [], False
     body = getattr(doc, "body", None)
-    if body is None or _is_baseline(body):
-        return []
-    return _block_lines(
+    if body is None:
+        return [], False
+    if _is_baseline(body):
+        text = "\n".join(p.text or "" for p in body)
+        return [line for line in map(_clean_line, text.splitlines()) if line], True
+    lines = _block_lines(
         body,
         blocks=_TF_BLOCKS,
         headings=_TF_HEADINGS,
@@ -971,21 +1008,141 @@ def _main_content(root: Any, url: str) -> list[str]:
         breaks=_TF_BREAKS,
         skip=_skip_tf,
     )
+    return lines, False
 
 
 def _is_baseline(body: Any) -> bool:
-    """True when trafilatura gave up on finding main content and dumped the page's text.
-
-    Its last-resort "baseline" returns bare ``<p>`` elements whose text keeps the page's
-    line breaks (its real extraction trims every text).  That dump has lost the headings,
-    so the caller's own whole-page extraction is the better text for it.
-    """
+    """True when trafilatura gave up on finding main content and dumped the page's text:
+    bare ``<p>`` elements whose text keeps the page's line breaks (its real extraction
+    trims every text)."""
     children = list(body)
     return (
         bool(children)
         and all(c.tag == "p" and len(c) == 0 for c in children)
         and any("\n" in (c.text or "") for c in children)
     )
+
+
+def _readability(root: Any) -> list[str]:
+    """readability's article of ``root`` (which it leaves alone) as block lines.
+
+    trafilatura's copy of readability-lxml (``trafilatura.readability_lxml``): the same
+    algorithm, working on a tree we give it, and about four times faster than the
+    package on big pages (it does not re-serialise and re-parse the page).
+    """
+    from trafilatura.readability_lxml import Document
+
+    try:
+        summary = Document(copy.deepcopy(root)).summary()
+    except Exception:  # readability raises its own errors and lxml's alike
+        return []
+    part, _deep = _parse(f"<html><body>{summary}</body></html>")
+    if part is None:
+        return []
+    return _html_lines(part, _skip_never_text)
+
+
+def _candidates(root: Any, url: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The extractions of the pruned page ``root`` that :func:`_choose` picks from: those
+    that found main content, and the last resorts (trafilatura's text dump of a page it
+    could not read, readability-lxml's article of such a page).
+
+    trafilatura's own extraction runs in its three modes, without its built-in second
+    opinions (``fast``): readability-lxml's article is the second opinion here, and the
+    choice between them is ours, made the same way on every page.
+    """
+    found: dict[str, list[str]] = {}
+    last: dict[str, list[str]] = {}
+    for name, mode in _TF_MODES.items():
+        lines, dump = _trafilatura(root, url, mode, fast=True)
+        if dump:
+            last.setdefault("dump", lines)
+        elif lines:
+            found[name] = lines
+    (found if found else last)["readability"] = _readability(root)
+    return found, last
+
+
+_TOKEN = re.compile(r"\w+")
+# Agreement weighs precision over recall (F-beta with beta 1/2): a candidate is good when
+# the others also have what it says; what only one of them keeps is usually boilerplate.
+_BETA2 = 0.25
+
+
+def _shingles(lines: list[str]) -> set[tuple[str, ...]]:
+    """The distinct runs of four words in ``lines`` (fewer words: the words themselves)."""
+    words = _TOKEN.findall("\n".join(lines))
+    if len(words) < 4:
+        return {(w,) for w in words}
+    return set(zip(words, words[1:], words[2:], words[3:], strict=False))
+
+
+def _agreement(own: set[tuple[str, ...]], other: set[tuple[str, ...]]) -> float:
+    """How far another extraction bears ``own`` out: F-beta of ``own`` against ``other``."""
+    common = len(own & other)
+    if not common:
+        return 0.0
+    precision, recall = common / len(own), common / len(other)
+    return (1 + _BETA2) * precision * recall / (_BETA2 * precision + recall)
+
+
+def _choose(candidates: dict[str, list[str]]) -> str:
+    """The name of the candidate (by its lines) the others agree with most; "" if none
+    has text.
+
+    Deterministic: the same candidates give the same choice, ties go to the earlier
+    candidate. A change in boilerplate that one extractor keeps moves that extractor's
+    agreement with the others a little; the choice moves only when it was close already,
+    and then between texts that differ in that boilerplate alone.
+    """
+    texts = {name: lines for name, lines in candidates.items() if lines}
+    if len(texts) <= 1:
+        return next(iter(texts), "")
+    shingles = {name: _shingles(lines) for name, lines in texts.items()}
+    scores = {
+        name: sum(_agreement(own, shingles[other]) for other in shingles if other != name)
+        for name, own in shingles.items()
+    }
+    return max(scores, key=scores.__getitem__)
+
+
+def _json_ld_body(root: Any) -> list[str]:
+    """The longest ``articleBody`` in the page's JSON-LD, as lines; [] when there is none."""
+    best = ""
+    for script in root.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower() or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                text = item.get("articleBody")
+                if isinstance(text, str) and len(text) > len(best):
+                    best = text
+                stack.extend(v for v in item.values() if isinstance(v, dict | list))
+    return [line for line in map(_clean_line, best.splitlines()) if line]
+
+
+def _open_noscript(root: Any) -> None:
+    """Make ``<noscript>`` ordinary content when it holds most of the page's text.
+
+    A page that builds its article with scripts often gives the whole article to readers
+    without them in ``<noscript>``; anywhere else it holds a "please enable JavaScript"
+    line or a tracking pixel, and goes with the scripts.
+    """
+    body = root.find("body")
+    if body is None:
+        return
+    outer = [el for el in body.iter("noscript") if el.getparent().tag != "noscript"]
+    if outer and 2 * sum(_text_len(el) for el in outer) > _text_len(body):
+        for el in outer:
+            el.tag = "div"
 
 
 def _title(root: Any) -> str:
@@ -1130,6 +1287,9 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], Note | 
 
     Prunes ``root`` in place (scripts, furniture, widgets), so links must be read first.
     """
+    # Read before scripts go: a page may carry its article only in its JSON-LD.
+    article_body = _json_ld_body(root)
+    _open_noscript(root)
     # Scripts, styles, templates and form controls are never content on any path (the
     # controls are _NEVER_TEXT, and trafilatura deletes them too); removing them first
     # keeps their text out of the size comparisons below and saves trafilatura the work:
@@ -1144,25 +1304,36 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], Note | 
         why = "too_large"
     if why is not None:
         lines = noise.clean(_html_lines(root, _skip_furniture))
-        whole = Note.of(NoteKind.WHOLE_PAGE, why=why)
-        return lines or _html_lines(root, _skip_never_text), whole
+        return lines or _html_lines(root, _skip_never_text), Note.of(NoteKind.WHOLE_PAGE, why=why)
     body = root.find("body")
     total = _text_len(body if body is not None else root)
     _demote_wrappers(root, total)
     _strip_furniture(root, total)
     h1 = _page_heading(root)
     _strip_widgets(root, total, h1)
-    _drop_empty(root)
+    _rename_leads(root)
+    found, last = _candidates(root, url)
+    if article_body:
+        found["article_body"] = article_body
+    note: Note | None = None
+    if not found.keys() & _TF_MODES.keys():
+        # trafilatura found no main content: a tiny page, or one it cannot read. Its text
+        # dump and readability's article are then weighed against the page's whole text
+        # without furniture; on a tiny page they all agree and the whole text, which keeps
+        # its headings, wins the tie.
+        whole = _html_lines(root, _skip_furniture)
+        found = {"page": whole, **last, **found} if whole else {"article_body": article_body}
+    chosen = _choose(found)
+    if chosen == "page":
+        note = Note.of(NoteKind.WHOLE_PAGE, why="not_found")
     # The headline first, then the noise rules: they take the first heading for the
     # page's title, and the headings after it for labels of what follows.
-    main = _main_content(root, url)
-    lines = noise.clean(_with_heading(main, h1)) if main else []
+    main = found.get(chosen, [])
+    lines = noise.clean(_with_heading(main, h1, _title(root)) if chosen != "page" else main)
     if lines:
-        return lines, None
-    lines = noise.clean(_html_lines(root, _skip_furniture))
-    if not lines:
-        # Everything visible sits in navigation/header/footer: that is the content then.
-        lines = _html_lines(root, _skip_never_text)
+        return lines, note
+    # Everything visible sits in navigation/header/footer: that is the content then.
+    lines = _html_lines(root, _skip_never_text)
     if not lines:
         return [], Note.of(NoteKind.NO_TEXT)
     return lines, Note.of(NoteKind.WHOLE_PAGE, why="not_found")

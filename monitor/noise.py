@@ -83,11 +83,33 @@ _BYLINE = re.compile(
     r"|обновлено|апублікавана|абноўлена)(?!\w)",
     re.I,
 )
-# "by FIDH", "par la FIDH", "door Amnesty": who, after a byline's date.
-_BY_WHOM = re.compile(r"(?<!\w)(?:by|par|door|von|por|автор|аўтар)\s+[^,;:|—–]*", re.I)
 _NAME_PARTICLES = frozenset({"de", "van", "der", "den", "von", "la", "le", "du", "da", "di"})
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
+
+
+_BY_LEAD = re.compile(r"^[\s,;:|—–-]*(?:by|par|door|von|por|автор|аўтар)\s+", re.I)
+_NAME_JOINERS = frozenset({"and", "und", "et", "en", "y", "и", "і", "&"})
+
+
+def _without_author(after: str) -> str:
+    """``after`` (what follows a date) without the author right after it: "by" and the
+    names ("— by FIDH, OMCT", "von Greenpeace Schweiz und WWF"), not what follows them
+    ("im Bericht …"), and not a "von" further on ("- Rede von Bundesrätin …": a speech).
+    """
+    lead = _BY_LEAD.match(after)
+    if lead is None:
+        return after
+    words = after[lead.end() :].split()
+    i = 0
+    while i < len(words):
+        word = words[i].strip(",")
+        if not (word[:1].isupper() or word.casefold() in _NAME_PARTICLES | _NAME_JOINERS):
+            break
+        i += 1
+        if word.endswith((":", ";")):  # "by Viasna: Ales Bialiatski was released"
+            break
+    return " ".join(words[i:])
 
 
 def is_dateline(text: str) -> bool:
@@ -123,7 +145,7 @@ def is_dateline(text: str) -> bool:
         return False  # a table row with a date in one cell
     # After the date: only who wrote it ("— by FIDH, OMCT"), nothing that happens.
     happening = [
-        w for w in _WORD.findall(_BY_WHOM.sub(" ", after)) if w.casefold() not in _DATE_FILLER
+        w for w in _WORD.findall(_without_author(after)) if w.casefold() not in _DATE_FILLER
     ]
     if len(happening) > 2:
         return False
@@ -182,6 +204,13 @@ _RELATIVE = (
 # At the end of a line: "…, announced 2 hours ago" (a sentence such as "He was arrested
 # 3 months ago." ends with a full stop, and keeps it).
 _RELATIVE_TIME = re.compile(rf"(?:{_RELATIVE})\s*$", re.I)
+# "bis heute", "until today", "depuis hier": a span of time that reaches the day, not the
+# age of a line, so the day word stays.
+_SINCE_OR_UNTIL = re.compile(
+    r"(?<!\w)(?:bis|seit|ab|until|till|since|from|as of|up to|jusqu'à|jusqu'a|depuis|dès"
+    r"|tot|sinds|vanaf|hasta|desde|до|с|з|па)\s*$",
+    re.I,
+)
 _RELATIVE_TAIL = 48  # characters: "il y a quelques minutes", "3 мин. назад" fit
 # A bare age after a separator, as feeds show it: "Anna (Utrecht) · 3 min".
 _FEED_AGE = re.compile(r"\s*[·•|–—-]\s*\d+\s*(?:min|mins|m|h|hrs|d|мин|ч|дн)\.?\s*$", re.I)
@@ -249,9 +278,13 @@ _ALWAYS_MOVING = re.compile(
     r"|просмотр\w*|комментари\w*)"
     rf"|viewed\s+{_NUMBER}\s+times|нас\s+(?:уже\s+)?{_NUMBER}"
     r"|©\s*(?:\d{4}\s*[-–]\s*)?\d{4}|(?:page\s+)?generated\s+in\s+\d+(?:[.,]\d+)?\s*(?:ms|s"
-    r"|seconds?)|-?(?<!\d)\d+(?:[.,]\d)?\s*°\s*[CF]?(?!\w))(?!\w)",
+    r"|seconds?))(?!\w)",
     re.I,
 )
+# A temperature ("Minsk 12 °C", "-3°"): live in a weather widget's short line, a fact in
+# a sentence ("Water boils at 100 °C at sea level").
+_TEMPERATURE = re.compile(r"-?(?<!\d)\d+(?:[.,]\d)?\s*°\s*[CF]?(?!\w)")
+_WIDGET_WORDS = 4
 # A count is live when it opens its sentence (or follows a separator), alone or after one
 # of these words ("Already 12,345 people have signed!"); inside a sentence it is history
 # ("We delivered 40,000 signatures to the European Parliament").
@@ -305,6 +338,9 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
 def _moving_counts(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` that are live counts (with their lead words), in order."""
     spans = [(m.start(), m.end()) for m in _ALWAYS_MOVING.finditer(text)]
+    if "°" in text and len(_WORD.findall(text, 0, 200)) <= _WIDGET_WORDS:
+        spans.extend((m.start(), m.end()) for m in _TEMPERATURE.finditer(text))
+        spans.sort()
     for count in _COUNTER.finditer(text):
         # Lead words are short: looking further back made a 1 MB line of counts quadratic.
         lead = _LIVE_LEAD.search(text, max(0, count.start() - 40), count.start())
@@ -365,6 +401,8 @@ def line(text: str, *, label: bool = False) -> str | None:
     # A relative time ends the line and is short: looking at the tail alone keeps a
     # page's long paragraphs from being scanned from every character.
     moving = _RELATIVE_TIME.search(body, max(0, len(body) - _RELATIVE_TAIL))
+    if moving is not None and _SINCE_OR_UNTIL.search(body, 0, moving.start()):
+        moving = None
     if moving is not None:
         body = body[: moving.start()].rstrip(_EDGE_PUNCT)
         if not body:

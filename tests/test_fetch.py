@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from monitor.fetch import Fetcher, Lane
-from monitor.fetch.requests import retry_after
 from monitor.fetch.limits import Slots
+from monitor.fetch.requests import retry_after
 from monitor.fetch.wire import HostPools
 from monitor.models import FetchError, FetchResult, Hop, host_key
 from monitor.testing.web import Request, Route, SimWeb

@@ -28,10 +28,12 @@ from monitor.pipeline.report import PageReport, change_to_json, iso
 from monitor.store import PageRecord, Version
 
 # Bump when the same page would give other compared lines: extract's rules (noise, main
-# content) or what _compared_lines adds. Versions stored under another value become a
+# content) or what compared_lines adds. Versions stored under another value become a
 # quiet new baseline on their next change instead of a false "changed" (see _rules).
 # 2 (30 Nov 2026): the title line; live counts and relative times cut within lines.
-TEXT_RULES = 2
+# 3 (4 Dec 2026): main content chosen between trafilatura's modes and readability-lxml;
+# the h1 first only when the title does not say it; fewer noise rules cutting real text.
+TEXT_RULES = 3
 
 
 class Pages(RunBase):
@@ -94,7 +96,7 @@ class Pages(RunBase):
         if _is_html(result):
             parsed = await self._parse(result, watch, want_links=watch.links)
             links = parsed.links if watch.links else ()
-            lines = _compared_lines(parsed, watch)
+            lines = compared_lines(parsed, watch)
             title = parsed.title
             report.notes.extend(parsed.notes)
             if watch.selector and not parsed.selector_matched:
@@ -219,7 +221,7 @@ class Pages(RunBase):
             return change, first, False  # the second look failed; the first answer stands
         if _is_html(again):
             parsed = await self._parse(again, watch, want_links=False)
-            lines = compare.normalise(_compared_lines(parsed, watch), ignores)
+            lines = compare.normalise(compared_lines(parsed, watch), ignores)
         else:
             lines = first if _sha(again.body) in first[0] else ("(different bytes)",)
         if lines == first:
@@ -301,7 +303,7 @@ def _page_body(result: FetchResult) -> bytes:
     return result.body[:cut] if cut > 0 else result.body
 
 
-def _compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
+def compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
     """A watched page's text as compared, from the first look and the confirming one
     alike: ``parsed``'s lines, with its title first (a title that turns into "Petition
     closed" is news; its dates and counts are left out) unless a selector chose the part

@@ -2,8 +2,9 @@
 
 Each ``NAME.html`` in tests/fixtures/extract has a ``NAME.json`` listing phrases of main
 content the text must keep ("kept") and of boilerplate it must drop ("dropped"). A phrase
-counts as found when it occurs, whitespace-collapsed, inside the extracted lines joined
-by newlines. (bench/content_score.py scores the same way and adds timings and a CLI.)
+counts as found when it occurs, whitespace-collapsed, inside the text a run compares
+(``pipeline.pages.compared_lines``), lines joined by newlines. (bench/content_score.py
+scores the same way and adds timings and a CLI.)
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor import extract
+from monitor.config import Watch
+from monitor.pipeline.pages import compared_lines
 
 
 @dataclass
@@ -52,7 +55,9 @@ def score_page(html_path: Path) -> Score:
         want_links=False,
     )
     score = Score(html_path.stem)
-    text = "\n".join(_norm(line) for line in page.lines)
+    # Scored as a run compares it: the steady title first unless the text starts with it.
+    watch = Watch(name=html_path.stem, url=meta["url"], selector=meta.get("selector"))
+    text = "\n".join(_norm(line) for line in compared_lines(page, watch))
     for phrase in meta.get("kept", []):
         score.kept_total += 1
         if _norm(phrase) in text:
