@@ -56,6 +56,17 @@ import trafilatura
 from monitor import noise
 from monitor.models import Link, Note, NoteKind, Page
 
+# The version of the rules that turn a page into its compared text: this module's, the
+# noise rules' (noise.py) and what pipeline.pages.compared_lines adds. Versions stored
+# under another value become a quiet new baseline on their next change instead of a
+# false "changed". tests/test_text_rules.py fails when the fixture pages' text changes
+# and this does not move.
+# 2 (30 Nov 2026): the title line; live counts and relative times cut within lines.
+# 3 (4 Dec 2026): main content chosen between trafilatura's modes and readability-lxml;
+# the h1 first unless it is the site's name; no "Title:" line; fewer noise rules
+# cutting real text.
+TEXT_RULES = 3
+
 __all__ = [
     "compile_selector",
     "decode",
@@ -933,21 +944,27 @@ def _page_heading(root: Any) -> Any:
     return None
 
 
+# What separates a page title's parts: "Headline | Site", "Site - Headline", "A: B".
+_TITLE_PARTS = re.compile(r"\s+[|–—:·•»/-]\s+|\s*[|–—·•»]\s*")
+
+
 def _with_heading(lines: list[str], h1: Any, title: str) -> list[str]:
-    """Put the page's ``<h1>`` first when the extraction left it out and the page's
-    ``title`` does not already say it.
+    """Put the page's ``<h1>`` first when the extraction left it out, unless it is the
+    site's name: a short part of the page's ``title`` beside a longer one ("Belarus
+    Forum" in "Trial of Maria Kalesnikava - Belarus Forum").
 
     A headline that changes ("Free X now" -> "X is free") is the change campaigners most
-    need to see; a run compares the title beside the text (pipeline.pages.compared_lines), so a
-    headline the title repeats is seen there. Put first regardless, an ``<h1>`` that is
-    the site's or a forum's name was boilerplate above every article.
+    need to see, and the compared text carries it only here (the ``<title>`` is not
+    compared: its site name would be boilerplate above every page).
     """
     if h1 is None:
         return lines
     heading = _clean_line(h1.text_content())
-    if not heading or heading.casefold() in title.casefold():
+    if not heading or any(line.removeprefix("# ") == heading for line in lines):
         return lines
-    if any(line.removeprefix("# ") == heading for line in lines):
+    parts = [p.strip().casefold() for p in _TITLE_PARTS.split(title) if p.strip()]
+    said = heading.casefold()
+    if len(parts) > 1 and said in parts and len(said) < max(len(p) for p in parts):
         return lines
     return ["# " + heading, *lines]
 

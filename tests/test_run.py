@@ -202,23 +202,23 @@ def test_a_page_over_the_size_cap_is_not_changed_by_where_the_cap_cuts_its_last_
     assert edited.change.added == ("Ales Bialiatski was released.",)
 
 
-def test_a_title_that_changes_is_a_change_with_its_keywords(web: SimWeb, tmp_path: Path) -> None:
-    def petition(title: str) -> Route:
+def test_a_headline_that_changes_is_a_change_with_its_keywords(web: SimWeb, tmp_path: Path) -> None:
+    def petition(title: str, h1: str) -> Route:
         return Route(
-            body=f"<html><head><title>{title}</title></head><body><main><h1>Free them</h1>"
+            body=f"<html><head><title>{title}</title></head><body><main><h1>{h1}</h1>"
             "<p>We call for the release of all political prisoners.</p></main></body></html>"
         )
 
-    url = web.route(PARTNER, "/petition", petition("Petition: sign now"))
+    url = web.route(PARTNER, "/petition", petition("Free them | Amnesty", "Free them"))
     days = Days(config(tmp_path, {**watch("Petition", url), "keywords": ["closed"]}))
     days.check()
-    web.route(PARTNER, "/petition", petition("Petition: sign now | Updated 13 May 2024 10:22"))
-    assert page_of(days.check(), "Petition").content is ContentState.UNCHANGED  # a stamp only
-    web.route(PARTNER, "/petition", petition("Petition CLOSED"))
+    web.route(PARTNER, "/petition", petition("Free them | Updated 13 May 10:22", "Free them"))
+    assert page_of(days.check(), "Petition").content is ContentState.UNCHANGED  # the title only
+    web.route(PARTNER, "/petition", petition("Petition CLOSED | Amnesty", "Petition CLOSED"))
     page = page_of(days.check(), "Petition")
     assert page.content is ContentState.CHANGED
     assert page.change is not None
-    assert page.change.added == ("Title: Petition CLOSED",)
+    assert page.change.added == ("# Petition CLOSED",)
     assert [(k.word, k.event) for k in page.change.keywords] == [("closed", "appeared")]
 
 

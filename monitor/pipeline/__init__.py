@@ -9,7 +9,7 @@ pages), ``links`` (links), ``queue`` (link checks waiting their turn) and ``run`
 run as a whole, its judgement of itself, and ``check``).
 """
 
-from monitor.pipeline.pages import TEXT_RULES
+from monitor.extract import TEXT_RULES
 from monitor.pipeline.report import (
     Clock,
     LinkReport,

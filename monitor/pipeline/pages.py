@@ -11,8 +11,9 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 
-from monitor import compare, extract, media, noise
+from monitor import compare, extract, media
 from monitor.config import Watch
+from monitor.extract import TEXT_RULES
 from monitor.models import (
     Change,
     ContentState,
@@ -26,14 +27,6 @@ from monitor.models import (
 from monitor.pipeline.base import RunBase
 from monitor.pipeline.report import PageReport, change_to_json, iso
 from monitor.store import PageRecord, Version
-
-# Bump when the same page would give other compared lines: extract's rules (noise, main
-# content) or what compared_lines adds. Versions stored under another value become a
-# quiet new baseline on their next change instead of a false "changed" (see _rules).
-# 2 (30 Nov 2026): the title line; live counts and relative times cut within lines.
-# 3 (4 Dec 2026): main content chosen between trafilatura's modes and readability-lxml;
-# the h1 first only when the title does not say it; fewer noise rules cutting real text.
-TEXT_RULES = 3
 
 
 class Pages(RunBase):
@@ -305,13 +298,12 @@ def _page_body(result: FetchResult) -> bytes:
 
 def compared_lines(parsed: Page, watch: Watch) -> tuple[str, ...]:
     """A watched page's text as compared, from the first look and the confirming one
-    alike: ``parsed``'s lines, with its title first (a title that turns into "Petition
-    closed" is news; its dates and counts are left out) unless a selector chose the part
-    to watch, the title only repeats the first heading, or there is no text at all."""
-    lines, title = parsed.lines, noise.steady_title(parsed.title)
-    if watch.selector or not title or not lines or lines[0] == f"# {title}":
-        return lines
-    return (f"Title: {title}", *lines)
+    alike: ``parsed``'s lines, the page's headline first when extraction put it there
+    (``extract``). The ``<title>`` itself is not compared: "Headline | Site name" added
+    the site's name above every page (issue 17), and a changed headline shows in the
+    ``<h1>``."""
+    del watch  # the same for every watch today; the selector already chose the lines
+    return parsed.lines
 
 
 def occurrences_of(links: Iterable[Link]) -> tuple[tuple[str, str, str], ...]:
