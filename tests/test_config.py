@@ -41,9 +41,16 @@ def test_the_shipped_watch_list_loads() -> None:
     assert any("Petition" in n for n in names)
 
 
+DOCS = ("README.md", "docs/watchlist.md")  # the documents that show watch lists
+
+
+def docs_text() -> str:
+    return "\n".join((ROOT / name).read_text(encoding="utf-8") for name in DOCS)
+
+
 def readme_validate_examples() -> list[tuple[str, str]]:
-    """The README's watch lists with mistakes, each followed by what `monitor validate` says."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The docs' watch lists with mistakes, each followed by what `monitor validate` says."""
+    text = docs_text()
     return re.findall(
         r"```yaml\n((?:(?!```).)*)```\n\n```console\n\$ monitor validate\n((?:(?!```).)*)```",
         text,
@@ -52,8 +59,8 @@ def readme_validate_examples() -> list[tuple[str, str]]:
 
 
 def readme_yaml_blocks() -> list[str]:
-    """The README's watch list examples, but for those shown with their mistakes."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The docs' watch list examples, but for those shown with their mistakes."""
+    text = docs_text()
     broken = {yaml_text for yaml_text, _said in readme_validate_examples()}
     return [b for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL) if b not in broken]
 
