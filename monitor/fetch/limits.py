@@ -31,22 +31,23 @@ class Lane(enum.IntEnum):
     ``FIRST``: watched pages and host profiles. A page unlocks hundreds of links, and a
     host profile is asked when the host's first 2xx HTML answer comes in, when every
     other link to that host is already queued; behind them it came last, and every answer
-    waiting for it (body included) was held until the host's queue had drained
-    (bench/run.py at 10 000 links peaked at 354 MB, 154 MB with a lane of its own).
+    waiting for it (body included) was held until the host's queue had drained, which
+    more than doubled a large run's peak memory.
 
     ``SLOW``: the retry of a timed-out attempt, and a link whose last check (the day
     before) timed out. Each costs a slot for ``timeout_s`` per attempt, so it is the
     longest job and goes first: at the back of the queue a retry of a timed-out link ran
     after thousands of links, at the end of the run, and a link that hangs, started last,
-    is what the whole run waits for. (bench/run.py, 2000 links of which 20 hang, on the
-    second run: 1.16× the lower bound instead of 1.35×.) A retry of a link first found
-    slow in this run enters it only once the links not yet tried stop waiting, or when
-    too many such retries wait (``Fetcher._defer_retry``).
+    is what the whole run waits for. A retry of a link first found slow in this run
+    enters it only once the links not yet tried stop waiting, or when too many such
+    retries wait (``Fetcher._defer_retry``).
 
     ``NORMAL``: everything else: new links, redirect hops and the other retries. Short
     jobs stay behind the links queued before them on purpose: served first, they pushed
-    back the first attempt of every link not yet tried, hanging ones included (0.6 s
-    more at 2000 links). First come, first served, or by host (``prefer_hosts``).
+    back the first attempt of every link not yet tried, hanging ones included. First
+    come, first served, or by host (``prefer_hosts``).
+
+    Measurements behind each lane: bench/results/2026-12-04-design-notes.md.
     """
 
     FIRST = 0
@@ -86,9 +87,9 @@ class _ByBacklog:
 
     With first come, first served, a host got global slots in proportion to its own
     slots that were free to ask for them, so the hosts whose slots were held by hanging
-    links or idle through ``Retry-After`` pauses fell behind and ended the run alone
-    (bench/run.py, 10 000 links, daily run: the last seconds were a handful of hosts
-    working through their queues). Served by links left, the hosts end together.
+    links or idle through ``Retry-After`` pauses fell behind and ended the run alone, a
+    handful of hosts working through their queues in its last seconds. Served by links
+    left, the hosts end together.
 
     ``backlog`` maps a host key to the links it has left (the caller keeps it current).
     Each host with waiters has one heap entry, under the count read when it was pushed;

@@ -339,8 +339,8 @@ class Requests:
         if isinstance(outcome, Failure):
             if outcome.kind is FetchError.TIMEOUT:
                 # The attempt already waited timeout_s without a byte from the server (the
-                # slot is free again): a backoff on top only delays the run. In bench/run.py
-                # the end of a run with hanging links came 0.25-0.75 s later with it.
+                # slot is free again): a backoff on top only delays the end of a run with
+                # hanging links (bench/results/2026-12-04-design-notes.md).
                 return 0.0
             return backoff if outcome.kind is FetchError.RESET else None
         status = outcome.status
@@ -364,9 +364,9 @@ class Requests:
         last tried: each slot a retry takes before then pushes it later. Retries wait for
         the untried links as long as all that wait fit in what every slot does in one
         timeout, the run's last, beside that link's own retry; the oldest goes when they
-        would not (bench/run.py, first run: 34.4 -> 30.6 s at 10,000 links, 142.5 -> 139.2 s
-        at 50,000). Waiting on a slot of its host instead (a share of the SLOW lane's
-        slots), a retry kept the host's links waiting too: 150.4 s at 50,000 links.
+        would not. Waiting on a slot of its host instead (a share of the SLOW lane's
+        slots), a retry kept the host's links waiting too, and the run was slower than with
+        no deferral at all (bench/results/2026-12-04-design-notes.md).
         """
         if self._global_slots.waiting(Lane.NORMAL) == 0:
             return
@@ -404,8 +404,8 @@ class Requests:
 
         Its share of the slots is its share of the work left, so the long jobs and the
         short ones end together: all slots to the slow jobs first (longest job first) left
-        the short ones to run after them on a CPU-bound event loop (bench/run.py, 10 000
-        links of which 100 hang, second run: 31.4 s without the cap, 30.4 s with it).
+        the short ones to run after them on a CPU-bound event loop (see
+        bench/results/2026-12-04-design-notes.md).
         """
         normal = (self._normal_attempts + self._expected_normal) * self._normal_hold_s
         if normal <= 0:
@@ -491,9 +491,10 @@ class Requests:
         Not through ``httpx.AsyncClient.send``: we follow redirects ourselves and need
         none of its auth or redirect machinery, and per request it parsed the URL again
         and ran the cookie jar's ``extract_cookies`` (a ``urllib.request`` round trip)
-        on every answer, Set-Cookie or not: 15% of the CPU of a probe (0.78 -> 0.66 ms,
-        4,000 probes over 50 hosts), and a first run's event loop is CPU-bound while it
-        starts links. Cookies are kept as the client kept them, in one jar for the run.
+        on every answer, Set-Cookie or not: a noticeable share of a probe's CPU, and a
+        first run's event loop is CPU-bound while it starts links (see
+        bench/results/2026-12-04-design-notes.md). Cookies are kept as the client kept
+        them, in one jar for the run.
         """
         sent = self._headers
         if headers:
@@ -537,8 +538,9 @@ class Requests:
 
         Answers without a body (HEAD, 204, 304, ``Content-Length: 0``: every redirect of
         most servers) are "read" too: httpcore reuses a connection only once the answer
-        was read to its end. In bench/run.py (2000 links) a run opened 856 connections
-        without this and the small rest in ``_read``, 220 with them, and used less CPU.
+        was read to its end. Without this and the small rest in ``_read`` a run opened
+        several times as many connections and used more CPU (see
+        bench/results/2026-12-04-design-notes.md).
         """
         length = headers.get("content-length", "")
         bodiless = method == "HEAD" or response.status_code in (204, 304)

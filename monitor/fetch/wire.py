@@ -14,9 +14,8 @@ answer built a dictionary of socket attributes and made a ``getpeername`` system
 (seven times a request); every read and write also entered an anyio cancel scope.
 Here a connection knows it has data or was closed because its protocol was told so by
 the event loop (a cached ``poll`` object asks the kernel about the rest), and a read
-waits on one future. Side by side on bench/run.py's web, a run's CPU fell by a tenth
-to a seventh: 10,000 links, daily run, 18.2 -> 16.4 s; 2,000 links, first run, 4.3 ->
-3.7 s (mean of three).
+waits on one future, and a large run uses noticeably less CPU (measured in
+bench/results/2026-12-04-design-notes.md).
 
 Exceptions, as httpx's own transport maps them (``failures.failure_from`` reads the
 ``__cause__`` chain, so every mapped exception is raised ``from`` the original)::

@@ -44,9 +44,10 @@ class RunBase:
             per_host=LINKS_PER_HOST_SLOT * s.per_host,
             limit=LINKS_PER_SLOT * s.concurrency,
         )
-        # Watched pages are parsed on one worker thread, not on the event loop: 20 index
-        # pages of 500 links arriving together held the loop (and every link) for ~2 s in
-        # bench/run.py. One thread, so the loop still gets half of the interpreter.
+        # Watched pages are parsed on one worker thread, not on the event loop: index pages
+        # of hundreds of links arriving together held the loop (and every link) for
+        # seconds (bench/results/2026-12-04-design-notes.md). One thread, so the loop
+        # still gets half of the interpreter.
         self.parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
 
     async def profile(self, url: str) -> HostProfile:

@@ -15,8 +15,8 @@ from monitor.models import (
 from monitor.pipeline.report import LinkReport
 
 # Link checks under way at once, per link host (times ``per_host``) and in all (times
-# ``concurrency``: 1024 checks, ~5 MB, by default); the others wait as URLs in
-# LinkQueue. See there for the numbers.
+# ``concurrency``: 1024 checks by default); the others wait as URLs in LinkQueue. See
+# there for why.
 LINKS_PER_HOST_SLOT = 8
 
 LINKS_PER_SLOT = 16
@@ -25,32 +25,29 @@ LINKS_PER_SLOT = 16
 class LinkQueue:
     """Link checks waiting to start, started a bounded number at a time, host by host.
 
-    Each link used to get its task as soon as its page was parsed, and that task's chain
-    of coroutines down to the fetcher's slot queue (Task, seven frames, a context manager,
-    a future) waited there: ~5 KB per link not yet checked, by tracemalloc, and a peak RSS
-    of 159 MB at 10 000 links and 451 MB at 50 000 (bench/run.py). A link that waits here
-    is a URL in a deque, and at most ``limit`` checks (a few MB) run at once.
+    Links wait as URLs in a deque rather than as tasks: a task started for each link as
+    soon as its page was parsed kept its chain of coroutines down to the fetcher's slot
+    queue (Task, seven frames, a context manager, a future) alive while it waited, a few
+    KB per link not yet checked, and those set the run's peak memory. At most ``limit``
+    checks run at once.
 
     At most ``per_host`` checks run per link host, eight times the fetcher's per-host
     slots, so that checks asleep on a backoff, waiting for their host profile or hanging
-    do not leave the host's slots idle: a 10 000-link daily run took 31.9 s with twice,
-    30.9 s with four times, 29.2 s with eight times (29.5 s before this queue). A link
-    whose host is at its limit is parked and started when a check of that host ends,
-    ahead of the links queued after it.
+    do not leave the host's slots idle. A link whose host is at its limit is parked and
+    started when a check of that host ends, ahead of the links queued after it.
 
     Links that timed out last run (``first``) start before the others, as the fetcher's
     SLOW lane serves them, but only while no SLOW request waits for a global slot: started
     at once, each waited for its share of the global slots on a slot of its host, and with
-    ten such links per host no host slot was left for the other links (bench/run.py,
-    50 000 links, daily run: 215 s, against 182 s before this queue and 140 s with this
-    rule). The fetcher is told what is still to come (``Fetcher.expect``), so the SLOW
-    lane's share is counted from all the work left, as when every link waited there.
+    ten such links per host no host slot was left for the other links. The fetcher is
+    told what is still to come (``Fetcher.expect``), so the SLOW lane's share is counted
+    from all the work left, as when every link waited there.
 
     The fetcher is also told how many links each host has left (``Fetcher.prefer_hosts``)
-    and serves the hosts furthest behind first: hosts whose slots hanging links and
-    ``Retry-After`` pauses had kept busy no longer end the run alone (bench/run.py,
-    50 000 links: first run 153.7 -> 143.9 s, daily run 138.7 -> 135.3 s; at 10 000
-    links the daily run's 29.3 -> 28.7-29.1 s is within the half second two runs differ by).
+    and serves the hosts furthest behind first, so hosts whose slots hanging links and
+    ``Retry-After`` pauses had kept busy no longer end the run alone.
+
+    Measurements behind each rule: bench/results/2026-12-04-design-notes.md.
 
     Results, in the order they finish, come out of ``result()``; a check that raised
     raises there.

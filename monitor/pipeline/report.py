@@ -120,8 +120,8 @@ class RunReport:
     def __repr__(self) -> str:
         # Short on purpose: asyncio.run (3.11) formats its main task, result included, when
         # it restores the SIGINT handler (signal.getsignal -> a ValueError message). The
-        # dataclass repr of every link was a 13 MB string at the end of a 10 000-link run
-        # (tracemalloc), only to be cut to a few characters by reprlib.
+        # dataclass repr of every link is megabytes at the end of a large run, only to be
+        # cut to a few characters by reprlib (bench/results/2026-12-04-design-notes.md).
         return (
             f"RunReport(run_id={self.run_id}, pages={len(self.pages)}, "
             f"links={len(self.links)}, requests={self.requests})"
@@ -180,10 +180,10 @@ class RunReport:
     def json_text(self) -> Iterator[str]:
         """``json.dumps(self.to_json(), indent=2, ensure_ascii=False)``, one item at a time.
 
-        The report as one tree of dicts, then one string, took 35 MB at 10 000 links
-        (tracemalloc), at the end of the run: the run's peak once the link checks had
-        become small (see LinkQueue). One item at a time it takes 0.2 MB. Nested items
-        are indented by replacing newlines, which JSON escapes inside strings.
+        The report as one tree of dicts, then one string, was the run's peak memory once
+        the link checks had become small (see LinkQueue); one item at a time it is a small
+        fraction of that (bench/results/2026-12-04-design-notes.md). Nested items are
+        indented by replacing newlines, which JSON escapes inside strings.
         """
 
         def dumps(value: Any, level: int) -> str:

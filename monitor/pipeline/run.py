@@ -60,8 +60,8 @@ class _Run(Pages, Links):
             self._tick("pages", done, len(watches))
             # A page's links are started as soon as it is parsed, not after the slowest
             # page: parsing the other pages then overlaps the network wait of these
-            # links. In bench/run.py (20 index pages of 500 links) the first link went
-            # out at 1.7 s instead of 2.5 s after start. Links that timed out last time
+            # links, and the first links go out sooner (see
+            # bench/results/2026-12-04-design-notes.md). Links that timed out last time
             # go first (the queue's first lane).
             self.start_links(out[1])
             return out[0]
