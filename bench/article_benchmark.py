@@ -48,6 +48,7 @@ from readability import Document  # noqa: E402
 
 from monitor import extract  # noqa: E402
 from monitor.config import Watch  # noqa: E402
+from monitor.extract.blocks import _html_lines, _skip_never_text  # noqa: E402
 from monitor.pipeline.pages import compared_lines  # noqa: E402
 
 RESULTS = HERE / "results"
@@ -84,7 +85,7 @@ def readability_lxml(html: str, url: str) -> str:
         import html_text  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         part = lxml.html.fromstring(f"<div>{summary}</div>")
-        return "\n".join(extract._html_lines(part, extract._skip_never_text))
+        return "\n".join(_html_lines(part, _skip_never_text))
     return str(html_text.extract_text(summary))
 
 

@@ -14,7 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.extract_score import score_folder, score_page
 
-from monitor import extract, noise
+from monitor import extract
+from monitor.extract import choose as extract_choose
+from monitor.extract import hrefs as extract_links
+from monitor.extract import noise
+from monitor.extract import text as extract_text
 from monitor.models import Link, Note, NoteKind
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -729,7 +733,7 @@ def test_two_hundred_thousand_links_are_all_returned() -> None:
 def test_a_page_over_the_element_limit_uses_the_whole_text_and_says_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(extract, "_MAX_ELEMENTS", 50)
+    monkeypatch.setattr(extract_text, "_MAX_ELEMENTS", 50)
     paragraphs = "".join(f"<p>Update number {i} on the case.</p>" for i in range(60))
     page = extract.page(f"<title>Big</title><main>{paragraphs}</main>", "https://x.example/")
     assert page.notes == (Note.of(NoteKind.WHOLE_PAGE, why="too_large"),)
@@ -738,23 +742,23 @@ def test_a_page_over_the_element_limit_uses_the_whole_text_and_says_so(
 
 def _normalised_the_long_way(url: str) -> str:
     """``normalise_url`` with its shortcut for already-normal URLs switched off."""
-    shortcut = extract._NORMAL_URL
-    extract._NORMAL_URL = re.compile(r"(?!)")  # matches nothing
+    shortcut = extract_links._NORMAL_URL
+    extract_links._NORMAL_URL = re.compile(r"(?!)")  # matches nothing
     try:
         return extract.normalise_url(url)
     except ValueError:
         return "ValueError"
     finally:
-        extract._NORMAL_URL = shortcut
+        extract_links._NORMAL_URL = shortcut
 
 
 def _resolved_the_long_way(href: str) -> tuple[str, str | None] | None:
-    shortcut = extract._NORMAL_URL
-    extract._NORMAL_URL = re.compile(r"(?!)")  # matches nothing
+    shortcut = extract_links._NORMAL_URL
+    extract_links._NORMAL_URL = re.compile(r"(?!)")  # matches nothing
     try:
         return extract.resolve.__wrapped__(href, BASE)
     finally:
-        extract._NORMAL_URL = shortcut
+        extract_links._NORMAL_URL = shortcut
 
 
 _URL_CHARS = "abcXYZ019-._~/:@!$&'()*+,;=%?#[] é\\"
@@ -951,4 +955,4 @@ _MENU = ["Home News Campaigns About us Donate Contact Privacy Imprint"]
 def test_the_extraction_the_others_agree_with_most_is_chosen(
     candidates: dict[str, list[str]], chosen: str
 ) -> None:
-    assert extract._choose(candidates) == chosen
+    assert extract_choose._choose(candidates) == chosen

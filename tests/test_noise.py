@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from monitor import noise
+from monitor.extract import noise
 
 
 @pytest.mark.parametrize(

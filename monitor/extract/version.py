@@ -1,0 +1,16 @@
+"""The version of the rules that turn a page into its compared text (this package's and
+the noise rules'); stored versions made under another are a quiet new baseline.
+"""
+
+from __future__ import annotations
+
+# The version of the rules that turn a page into its compared text: this module's, the
+# noise rules' (noise.py) and what pipeline.pages.compared_lines adds. Versions stored
+# under another value become a quiet new baseline on their next change instead of a
+# false "changed". tests/test_text_rules.py fails when the fixture pages' text changes
+# and this does not move.
+# 2 (30 Nov 2026): the title line; live counts and relative times cut within lines.
+# 3 (4 Dec 2026): main content chosen between trafilatura's modes and readability-lxml;
+# the h1 first unless it is the site's name; no "Title:" line; fewer noise rules
+# cutting real text.
+TEXT_RULES = 3
