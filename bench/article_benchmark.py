@@ -11,7 +11,8 @@ of each raw page are scored in one run, with the benchmark's own ``evaluate.py``
 
 * ``ours``: ``extract.page`` on the raw bytes, the exact call a run makes on a fetched
   page (no selector), its lines joined by newlines with heading marks taken off;
-* ``ours+title``: the same with the "Title: " line a run adds before comparing;
+* ``ours+title``: what a run compares (``pipeline.pages.compared_lines``; it added a
+  "Title: " line until 4 December 2026, and is the same as ``ours`` since);
 * ``trafilatura``: ``trafilatura.extract(html, include_comments=False)``, as the
   benchmark's own runner calls it;
 * ``readability``: readability-lxml's ``Document(html).summary()``, rendered with
