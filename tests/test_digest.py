@@ -677,16 +677,16 @@ def test_a_note_that_leaves_nothing_unwatched_is_not_shown(
         ),
         pytest.param(
             "Bot protection (999): could not verify",
-            "The page cannot be read (Bot protection (999)), so its text is not being "
-            "watched: open it to check it by hand; if it stays so, ask the maintainer to watch "
-            "another URL in config/watchlist.yaml.",
-            id="behind-bot-protection",
+            "The page cannot be read (The site blocks automatic checks (403)), so its text is "
+            "not being watched: open it to check it by hand; if it stays so, ask the maintainer "
+            "to watch another URL in config/watchlist.yaml.",
+            id="its-own-sentence-is-not-read-back",
         ),
         pytest.param(
             "Login or bot protection (403): could not verify",
-            "The page cannot be read (Login or bot protection (403)), so its text is not being "
-            "watched: open it to check it by hand; if it stays so, ask the maintainer to watch "
-            "another URL in config/watchlist.yaml.",
+            "The page cannot be read (The site blocks automatic checks (403)), so its text is "
+            "not being watched: open it to check it by hand; if it stays so, ask the maintainer "
+            "to watch another URL in config/watchlist.yaml.",
             id="a-403-is-no-login-although-its-sentence-says-login",
         ),
         pytest.param(

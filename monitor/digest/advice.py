@@ -146,9 +146,20 @@ _NOTE_RULES: dict[NoteKind, _NoteRule] = {
 }
 
 
-def blocked_advice(
-    reason: str | None, http_status: int | None, block: BlockKind | None, *, watchlist: str
-) -> str:
+_BLOCKED_WHY: dict[BlockKind, str] = {
+    BlockKind.LOGIN_REDIRECT: "Redirects to a login page",
+    BlockKind.LOGIN_FORM: "Shows a login form instead of the page",
+    BlockKind.CHALLENGE: "Bot challenge",
+}
+_REFUSED_WHY: dict[int, str] = {
+    401: "Needs a login (401)",
+    403: "Login or bot protection (403)",
+    429: "Too many requests (429)",
+    999: "Bot protection (999)",
+}
+
+
+def blocked_advice(http_status: int | None, block: BlockKind | None, *, watchlist: str) -> str:
     """What a campaigner can do about a watched page whose status is ``blocked``.
 
     A blocked link is only listed (the site keeps checkers out; not proof it is gone), but
@@ -157,12 +168,13 @@ def blocked_advice(
     what blocked it (``BlockKind``, None for older rows) and the watch list's name.
     Returns one sentence: why, then what to do.
     """
-    why = clean(reason) or plain_words("blocked", http_status, None, "")
-    # "Redirects to a login page: the page's text could not be checked": the part before
-    # the colon says why; the rest is said below in other words.
-    why = why.split(": ", 1)[0].rstrip(".")
-    # By what happened: a 403's "Login or bot protection" says "login" too, and a bot wall
-    # is not a login.
+    # Why, by what happened (a 403's "login or bot protection" is no login request); a
+    # check from before blocks had kinds says it in its own sentence.
+    why = _BLOCKED_WHY.get(block) if block is not None else None
+    if why is None and block is BlockKind.REFUSED and http_status is not None:
+        why = _REFUSED_WHY.get(http_status)
+    if why is None:
+        why = "The site blocks automatic checks" + (f" ({http_status})" if http_status else "")
     if http_status == 401 or block in (BlockKind.LOGIN_REDIRECT, BlockKind.LOGIN_FORM):
         said = f"The page now asks for a login ({why}), so its text is not being watched"
     elif http_status == 429:

@@ -340,9 +340,7 @@ class Builder:
                     continue
                 advice = (
                     "Blocked",
-                    blocked_advice(
-                        row.error, row.http_status, block_of(row.notes), watchlist=watchlist
-                    ),
+                    blocked_advice(row.http_status, block_of(row.notes), watchlist=watchlist),
                 )
             elif row.status in (Status.OK, Status.MOVED):
                 earlier = rows[1].notes if len(rows) > 1 else ()

@@ -22,9 +22,9 @@ Parsing stack (a deliberate choice, measured): the normal path parses once with
 ``lxml.html`` and hands that tree to trafilatura (which is lxml-based and copies it).
 BeautifulSoup (with the lxml parser) plus soupsieve is used only for a watch's CSS
 ``selector``, so that selector validation (:func:`compile_selector`) and matching are
-the same engine.  (On a 1 MB page bs4 takes ~240 ms just to parse; lxml ~16 ms.)
-Both are imported on first use: their import (~60 ms, soupsieve compiling its
-grammar) is a tenth of a run's start-up, and most watch lists have no selector.
+the same engine (bs4 parses a big page many times slower than lxml). Both are imported
+on first use: their import (soupsieve compiles its grammar) is a noticeable part of a
+run's start-up, and most watch lists have no selector.
 libxml2 stops parsing at nesting depth 256; such documents are re-parsed through a
 recursion-free SAX-style tree builder so no content after the deep part is lost, and
 trafilatura (whose recursion can crash the interpreter on very deep trees) is skipped.

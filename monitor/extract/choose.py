@@ -47,7 +47,7 @@ def _trafilatura(root: Any, url: str, mode: dict[str, bool], fast: bool) -> tupl
             root,
             url=url,
             # "xml" rather than the default "python": we read the body tree, and the
-            # python format would also render it as text (10% of the time on big pages).
+            # python format would also render it as text, for nothing.
             output_format="xml",
             include_comments=False,
             include_tables=True,

@@ -19,16 +19,16 @@ from monitor.extract.decode import decode
 _MAX_DEPTH = 256
 
 
-# Past this many elements trafilatura's passes cost seconds and hundreds of MB (a page
-# of 200,000 links: 16 s, 770 MB); the linear walker reads such a page in well under
-# one. Real partner pages, long reports included, stay far below it.
+# Past this many elements trafilatura's passes cost seconds and hundreds of MB, while
+# the linear walker reads such a page in a fraction of that. Real partner pages, long
+# reports included, stay far below it.
 _MAX_ELEMENTS = 100_000
 
 
 # Every element is an ``lxml.html.HtmlElement`` (trafilatura accepts only those, and
 # ``text_content()`` comes with it), but chosen by libxml2-side default lookup instead of
 # lxml.html's Python ``lookup()`` method, which ran each time Python touched an element
-# (7 million calls, 13% of the time on big pages).  What that lookup adds, the form
+# (millions of calls on a big page).  What that lookup adds, the form
 # classes (``FormElement.inputs`` and so on), nothing here or in trafilatura uses.
 _ELEMENT_CLASSES = etree.ElementDefaultClassLookup(
     element=lxml.html.HtmlElement,
