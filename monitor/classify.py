@@ -241,7 +241,7 @@ def _clean(text: object) -> str:
     return " ".join(str(text or "").split())[:300]
 
 
-def _parse(body: bytes, content_type: str) -> _Doc | None:
+def _parse_html(body: bytes, content_type: str) -> _Doc | None:
     """Parse an HTML body; None when it is not HTML or not parseable."""
     if not body or not media.is_html(content_type, body):
         return None
@@ -258,7 +258,7 @@ def _parse(body: bytes, content_type: str) -> _Doc | None:
 
 
 def _parse_window(result: FetchResult) -> _Doc | None:
-    return _parse(result.body[:WINDOW_BYTES], result.headers.get("content-type", ""))
+    return _parse_html(result.body[:WINDOW_BYTES], result.headers.get("content-type", ""))
 
 
 def _tokens(text: str) -> list[str]:
@@ -288,7 +288,7 @@ def page_signals(body: bytes, content_type: str) -> tuple[str, str]:
     ``content_type`` is the header value (parameters such as charset are used) or just
     the media type; an empty one means "look at the body". Never raises.
     """
-    doc = _parse(body, content_type)
+    doc = _parse_html(body, content_type)
     return ("", "") if doc is None else (doc.title, doc.h1)
 
 
@@ -548,7 +548,7 @@ def page_verdict(
             return LinkVerdict(Status.SOFT_404, code, final, reason)
     # The whole page, not classify's window: a page with 64 KB of inline CSS and JSON
     # before its article would otherwise be judged by its header alone.
-    doc = _parse(result.body, result.headers.get("content-type", ""))
+    doc = _parse_html(result.body, result.headers.get("content-type", ""))
     if doc is not None and _login_form(doc):
         reason = "Shows a login form instead of the page: its text could not be checked"
         return LinkVerdict(Status.BLOCKED, code, final, reason, block=BlockKind.LOGIN_FORM)

@@ -123,7 +123,7 @@ def test_the_news_in_a_line_stays(text: str, kept: str | None) -> None:
 def test_a_bare_date_is_news_under_a_label_and_furniture_under_the_title(
     lines: list[str], expected: list[str]
 ) -> None:
-    assert noise.clean(lines) == expected
+    assert noise.drop_noise(lines) == expected
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,7 @@ def is_http_url(url: object) -> bool:
 # -- times --------------------------------------------------------------------------------
 
 
-def _parse(stamp: str | None) -> datetime | None:
+def _parse_stamp(stamp: str | None) -> datetime | None:
     if not stamp:
         return None
     try:
@@ -81,7 +81,7 @@ class Clock:
 
     def when(self, stamp: str | None) -> str:
         """'Tue 12 Mar 07:00' (year added when it is not this year); raw text if unparseable."""
-        dt = _parse(stamp)
+        dt = _parse_stamp(stamp)
         if dt is None:
             return clean(stamp) or "an unknown time"
         return f"{self.day(dt)} {dt.astimezone(self.tz):%H:%M}"
@@ -90,7 +90,7 @@ class Clock:
         """'Tue 12 Mar (3 days)' for the start of a failing streak (shown after "since")."""
         if not stamp:
             return None
-        dt = _parse(stamp)
+        dt = _parse_stamp(stamp)
         if dt is None:
             return clean(stamp)
         days = (self.now.date() - dt.astimezone(self.tz).date()).days

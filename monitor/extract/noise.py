@@ -1,7 +1,7 @@
 """Pure: which parts of a page's text move on every visit without saying anything new.
 
 This module owns the line-level noise rules applied to a watched page's text before it
-is compared (``extract`` calls :func:`clean`; ``run`` calls :func:`steady_title`):
+is compared (``extract`` calls :func:`drop_noise`; ``run`` calls :func:`steady_title`):
 
 * whole lines that are page furniture: datelines and bylines ("Posted on 2 May 2024 by
   FIDH"), "Read also" captions, entries of live feeds ("Tomas K. signed 3 minutes ago",
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean", "is_dateline", "line", "steady_title"]
+__all__ = ["drop_noise", "is_dateline", "line", "steady_title"]
 
 # ------------------------------------------------------------------- dates
 
@@ -433,7 +433,7 @@ def _is_label(text: str, titled: bool) -> bool:
     )
 
 
-def clean(lines: list[str]) -> list[str]:
+def drop_noise(lines: list[str]) -> list[str]:
     """``lines`` (a page's text, headings prefixed "# ") without furniture and with their
     moving parts cut (:func:`line`). The page's first heading is its title, whose dateline
     is furniture; the headings after it, and labels, make a bare date below them news."""

@@ -60,7 +60,7 @@ def _selected_lines(text: str, selector: str) -> list[str] | None:
             lines.extend(_html_lines(part, skip))
     # The selected part is what is watched, but its bylines, "read also" captions and
     # live counters move as they do anywhere: without this, a selector made a page noisy.
-    return noise.clean(lines)
+    return noise.drop_noise(lines)
 
 
 # Share bars by their class or id tokens ("share-buttons", "social-links", "addthis").

@@ -98,7 +98,7 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], Note | 
     elif int(_COUNT_ELEMENTS(root)) > _MAX_ELEMENTS:
         why = "too_large"
     if why is not None:
-        lines = noise.clean(_html_lines(root, _skip_furniture))
+        lines = noise.drop_noise(_html_lines(root, _skip_furniture))
         return lines or _html_lines(root, _skip_never_text), Note.of(NoteKind.WHOLE_PAGE, why=why)
     body = root.find("body")
     total = _text_len(body if body is not None else root)
@@ -124,7 +124,7 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], Note | 
     # The headline first, then the noise rules: they take the first heading for the
     # page's title, and the headings after it for labels of what follows.
     main = found.get(chosen, [])
-    lines = noise.clean(_with_heading(main, h1, _title(root)) if chosen != "page" else main)
+    lines = noise.drop_noise(_with_heading(main, h1, _title(root)) if chosen != "page" else main)
     if lines:
         return lines, note
     # Everything visible sits in navigation/header/footer: that is the content then.

@@ -87,7 +87,7 @@ class Pages(RunBase):
             return report, ()
 
         if _is_html(result):
-            parsed = await self._parse(result, watch, want_links=watch.links)
+            parsed = await self._extract(result, watch, want_links=watch.links)
             links = parsed.links if watch.links else ()
             lines = compared_lines(parsed, watch)
             title = parsed.title
@@ -213,7 +213,7 @@ class Pages(RunBase):
         ):
             return change, first, False  # the second look failed; the first answer stands
         if _is_html(again):
-            parsed = await self._parse(again, watch, want_links=False)
+            parsed = await self._extract(again, watch, want_links=False)
             lines = compare.normalise(compared_lines(parsed, watch), ignores)
         else:
             lines = first if _sha(again.body) in first[0] else ("(different bytes)",)
@@ -224,7 +224,7 @@ class Pages(RunBase):
         # stays current); a real edit is seen again, and confirmed, by the next run.
         return Change(ContentState.UNCHANGED, matched_recent=0), recent[0].lines, True
 
-    async def _parse(self, result: FetchResult, watch: Watch, *, want_links: bool) -> Page:
+    async def _extract(self, result: FetchResult, watch: Watch, *, want_links: bool) -> Page:
         """``extract.page`` of a watched page's answer, on the parser thread (a big page
         must not hold the event loop), the first look and the confirming one alike."""
         return await asyncio.get_running_loop().run_in_executor(
