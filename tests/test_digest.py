@@ -546,7 +546,7 @@ LARGE_NOTE = "page too large for main-content detection (120,000 elements); whol
 NO_TEXT = (
     "The page came back without any text, so its content could not be compared: open it to "
     "check it still works; if it does, ask the maintainer to check its selector and ignore "
-    "rules in config/watchlist.yaml."
+    "rules in watchlist.yaml."
 )
 
 
@@ -557,7 +557,7 @@ NO_TEXT = (
             [(SELECTOR_NOTE, False)],
             "Not compared",
             "The selector 'article.main' matched nothing, so this page's content is not "
-            "watched: ask the maintainer to update it in config/watchlist.yaml.",
+            "watched: ask the maintainer to update it in watchlist.yaml.",
             id="a-selector-that-matches-nothing",
         ),
         pytest.param(
@@ -576,7 +576,7 @@ NO_TEXT = (
             "Its text differed between two looks seconds apart, two checks in a row (a "
             "rotating quote or a live counter?), so changes on this page are not reported: "
             "ask the maintainer to add an ignore rule for the part that moves in "
-            "config/watchlist.yaml.",
+            "watchlist.yaml.",
             id="text-that-moves-between-two-looks-twice-in-a-row",
         ),
         pytest.param(
@@ -584,7 +584,7 @@ NO_TEXT = (
             "Partly read",
             "The page is larger than 5 MB and only the first 5 MB are read, so text and links "
             "further down are not checked: ask the maintainer to raise settings.max_page_mb "
-            "in config/watchlist.yaml.",
+            "in watchlist.yaml.",
             id="a-page-larger-than-the-cap",
         ),
         pytest.param(
@@ -592,14 +592,14 @@ NO_TEXT = (
             "Not compared",  # the graver problem first
             f"{NO_TEXT} The page is larger than 5 MB and only the first 5 MB are read, so text "
             "and links further down are not checked: ask the maintainer to raise "
-            "settings.max_page_mb in config/watchlist.yaml.",
+            "settings.max_page_mb in watchlist.yaml.",
             id="two-problems-in-one-note-are-both-said",
         ),
         pytest.param(
             [("robots.txt forbids reading it", False)],
             "Not compared",
             "Its content could not be compared (robots.txt forbids reading it): ask the "
-            "maintainer to look at this page in config/watchlist.yaml.",
+            "maintainer to look at this page in watchlist.yaml.",
             id="a-note-the-digest-does-not-know-on-a-page-not-compared",
         ),
     ],
@@ -665,35 +665,35 @@ def test_a_note_that_leaves_nothing_unwatched_is_not_shown(
             "Redirects to a login page: the page's text could not be checked",
             "The page now asks for a login (Redirects to a login page), so its text is not "
             "being watched: open it to check it by hand; if it stays so, ask the maintainer to "
-            "watch another URL in config/watchlist.yaml.",
+            "watch another URL in watchlist.yaml.",
             id="redirected-to-a-login-page",
         ),
         pytest.param(
             "Shows a login form instead of the page: its text could not be checked",
             "The page now asks for a login (Shows a login form instead of the page), so its "
             "text is not being watched: open it to check it by hand; if it stays so, ask the "
-            "maintainer to watch another URL in config/watchlist.yaml.",
+            "maintainer to watch another URL in watchlist.yaml.",
             id="answering-with-a-login-form",
         ),
         pytest.param(
             "Bot protection (999): could not verify",
             "The page cannot be read (The site blocks automatic checks (403)), so its text is "
             "not being watched: open it to check it by hand; if it stays so, ask the maintainer "
-            "to watch another URL in config/watchlist.yaml.",
+            "to watch another URL in watchlist.yaml.",
             id="its-own-sentence-is-not-read-back",
         ),
         pytest.param(
             "Login or bot protection (403): could not verify",
             "The page cannot be read (The site blocks automatic checks (403)), so its text is "
             "not being watched: open it to check it by hand; if it stays so, ask the maintainer "
-            "to watch another URL in config/watchlist.yaml.",
+            "to watch another URL in watchlist.yaml.",
             id="a-403-is-no-login-although-its-sentence-says-login",
         ),
         pytest.param(
             None,
             "The page cannot be read (The site blocks automatic checks (403)), so its text is "
             "not being watched: open it to check it by hand; if it stays so, ask the maintainer "
-            "to watch another URL in config/watchlist.yaml.",
+            "to watch another URL in watchlist.yaml.",
             id="a-check-without-a-stored-sentence",
         ),
     ],
@@ -1255,7 +1255,7 @@ def test_a_selector_that_matches_nothing_on_the_real_page_reaches_the_digest(
     assert (
         f"[⚠ Not compared] {url} · the watched page Campaign (Campaign)\n"
         "    The selector 'article.main' matched nothing, so this page's content is not "
-        f"watched: ask the maintainer to update it in {checks.config.path}.\n"
+        f"watched: ask the maintainer to update it in {checks.config.path.name}.\n"
     ) in text
 
 
@@ -1299,7 +1299,7 @@ def test_a_watched_page_that_now_redirects_to_a_login_page_is_no_all_clear(
     advice = (
         "The page now asks for a login (Redirects to a login page), so its text is not being "
         "watched: open it to check it by hand; if it stays so, ask the maintainer to watch "
-        f"another URL in {checks.config.path}."
+        f"another URL in {checks.config.path.name}."
     )
     assert "ALL CLEAR" not in text and "*** TO DO: 1 page needs attention ***" in text
     assert f"[⚠ Blocked] {url} · the watched page Petition (Amnesty)\n    {advice}\n" in text

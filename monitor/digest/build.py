@@ -323,7 +323,7 @@ class Builder:
         repeated); a page in a problem status is listed with the problems instead.
         """
         checks = self.store.recent_page_checks(self.upto, 2) if self.upto > 0 else {}
-        watchlist = str(self.watchlist or DEFAULT_PATH)
+        watchlist = (self.watchlist or DEFAULT_PATH).name  # never a path of this machine
         out: list[Item] = []
         for url, rows in sorted(checks.items()):
             row = rows[0]
