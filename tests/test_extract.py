@@ -12,7 +12,6 @@ import pytest
 from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.extract_score import score_folder, score_page
 
 from monitor import extract
 from monitor.extract import choose as extract_choose
@@ -20,6 +19,7 @@ from monitor.extract import hrefs as extract_links
 from monitor.extract import noise
 from monitor.extract import text as extract_text
 from monitor.models import Link, Note, NoteKind
+from monitor.testing.scoring import score_folder, score_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 PARTNER_PAGES = sorted(FIXTURES.glob("*.html"))

@@ -1,15 +1,17 @@
-"""Score main-content extraction of a labelled page against its sidecar JSON.
+"""Scoring main-content extraction on labelled pages: recall of content, rejection of
+boilerplate. The fixture tests (tests/test_extract.py) and ``bench/content_score.py``
+score with this one module.
 
-Each ``NAME.html`` in tests/fixtures/extract has a ``NAME.json`` listing phrases of main
-content the text must keep ("kept") and of boilerplate it must drop ("dropped"). A phrase
-counts as found when it occurs, whitespace-collapsed, inside the text a run compares
-(``pipeline.pages.compared_lines``), lines joined by newlines. (bench/content_score.py
-scores the same way and adds timings and a CLI.)
+Each page is an ``NAME.html`` file with a sidecar ``NAME.json`` (``url``, optional
+``charset`` and ``selector``, the ``kept`` phrases of main content, the ``dropped``
+phrases of boilerplate). A phrase counts as found when it occurs, whitespace-collapsed,
+inside the text a run compares, lines joined by newlines.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,8 @@ class Score:
     kept_found: int = 0
     dropped_total: int = 0
     dropped_absent: int = 0
+    seconds: float = 0.0
+    note: str | None = None
     missing: list[str] = field(default_factory=list)
     leaked: list[str] = field(default_factory=list)
 
@@ -47,15 +51,18 @@ def _norm(text: str) -> str:
 def score_page(html_path: Path) -> Score:
     """Extract ``html_path`` as the monitor would and score it against its sidecar JSON."""
     meta = json.loads(html_path.with_suffix(".json").read_text(encoding="utf-8"))
+    body = html_path.read_bytes()
+    started = time.perf_counter()
     page = extract.page(
-        html_path.read_bytes(),
+        body,
         meta["url"],
         charset=meta.get("charset"),
         selector=meta.get("selector"),
         want_links=False,
     )
-    score = Score(html_path.stem)
-    # Scored as a run compares it: the steady title first unless the text starts with it.
+    note = "; ".join(n.kind for n in page.notes) or None
+    score = Score(html_path.stem, seconds=time.perf_counter() - started, note=note)
+    # Scored as a run compares it (``pipeline.pages.compared_lines``).
     watch = Watch(name=html_path.stem, url=meta["url"], selector=meta.get("selector"))
     text = "\n".join(_norm(line) for line in compared_lines(page, watch))
     for phrase in meta.get("kept", []):
@@ -73,10 +80,11 @@ def score_page(html_path: Path) -> Score:
     return score
 
 
-def score_folder(folder: Path) -> tuple[list[Score], Score]:
-    """Score every labelled page in ``folder``; returns the per-page scores and the total."""
+def score_folders(folders: list[Path]) -> tuple[list[Score], Score]:
+    """Score every labelled page in ``folders``; returns the per-page scores and the total."""
     pages = [
         score_page(html)
+        for folder in folders
         for html in sorted(folder.glob("*.html"))
         if html.with_suffix(".json").exists()
     ]
@@ -86,4 +94,10 @@ def score_folder(folder: Path) -> tuple[list[Score], Score]:
         total.kept_found += s.kept_found
         total.dropped_total += s.dropped_total
         total.dropped_absent += s.dropped_absent
+        total.seconds += s.seconds
     return pages, total
+
+
+def score_folder(folder: Path) -> tuple[list[Score], Score]:
+    """``score_folders`` of one folder."""
+    return score_folders([folder])
