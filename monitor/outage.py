@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,16 +162,6 @@ def judge(tally: HostTally, probes: Sequence[FetchResult]) -> Outage | None:
         if k is not None
     ]
     return Outage(len(tally.tried), len(failed), kind, tuple(tried))
-
-
-def streak(states: Iterable[str]) -> int:
-    """How many runs in a row, newest first, were inconclusive (``states`` newest first)."""
-    n = 0
-    for state in states:
-        if state != INCONCLUSIVE:
-            break
-        n += 1
-    return n
 
 
 INCONCLUSIVE = "inconclusive"  # the runs table's state of such a run

@@ -349,3 +349,14 @@ def test_a_schema_4_note_becomes_notes_with_kinds(
     with Store(db) as store:
         (check,) = store.page_history("https://p.example/")
     assert sorted(check.notes, key=lambda n: n.kind) == sorted(want, key=lambda n: n.kind)
+
+
+def test_an_outage_streak_is_counted_back_to_the_last_run_that_could_look(tmp_path: Path) -> None:
+    with Store(tmp_path / "m.db") as store:
+        good = store.begin_run("d0")
+        store.finish_run(good, "d0", pages=1, links=0, problems=0, changed=0)
+        for n in range(60):  # more than a page of recent runs
+            run = store.begin_run(f"e{n:02d}")
+            store.void_run(run, f"e{n:02d}", {"hosts": 1, "failed": 1, "kind": "dns", "tried": []})
+        streak = store.inconclusive_streak(store.last_run_id())
+    assert (len(streak), streak[0].started_at) == (60, "e00")

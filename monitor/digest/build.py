@@ -111,6 +111,7 @@ class Builder:
         self.after = after
         self.upto = upto
         self.clock = clock
+        self._page_checks: dict[int, dict[str, list[PageCheckRow]]] = {}  # run -> checks
         self.watches: dict[str, Watch] | None = (
             {w.url: w for w in config.watch} if config is not None else None
         )
@@ -118,6 +119,15 @@ class Builder:
         self.watchlist: Path | None = (
             config.path if config is not None and config.path.is_file() else None
         )
+
+    def page_checks(self, run: int) -> dict[str, list[PageCheckRow]]:
+        """The newest two checks of each watched page up to run ``run``; read once per
+        digest for every section that needs them."""
+        if run <= 0:
+            return {}
+        if run not in self._page_checks:
+            self._page_checks[run] = self.store.recent_page_checks(run, 2)
+        return self._page_checks[run]
 
     # where links are --------------------------------------------------------------
 
@@ -275,8 +285,8 @@ class Builder:
 
     def pages(self, out: _Lists) -> None:
         """File every watched page that is (or was, at the last digest) in a problem status."""
-        now_checks = self.store.recent_page_checks(self.upto, 2) if self.upto > 0 else {}
-        then_checks = self.store.recent_page_checks(self.after, 2) if self.after > 0 else {}
+        now_checks = self.page_checks(self.upto)
+        then_checks = self.page_checks(self.after)
         for url in sorted(set(now_checks) | set(then_checks)):
             if not self.watched(url):
                 continue
@@ -305,7 +315,7 @@ class Builder:
     def reading(self) -> tuple[int, int]:
         """(watched pages, those whose newest check did not read them): failed, blocked,
         or never checked."""
-        checks = self.store.recent_page_checks(self.upto, 1) if self.upto > 0 else {}
+        checks = self.page_checks(self.upto)
         urls = set(self.watches) if self.watches is not None else set(checks)
         unread = 0
         for url in urls:
@@ -322,7 +332,7 @@ class Builder:
         Reads each page's newest check (and the one before, for notes that count only when
         repeated); a page in a problem status is listed with the problems instead.
         """
-        checks = self.store.recent_page_checks(self.upto, 2) if self.upto > 0 else {}
+        checks = self.page_checks(self.upto)
         watchlist = (self.watchlist or DEFAULT_PATH).name  # never a path of this machine
         out: list[Item] = []
         for url, rows in sorted(checks.items()):
@@ -553,16 +563,12 @@ def _verdict(
     if not runs:
         return wording.Verdict(kinds.NO_RUN)
     if runs[-1].state == INCONCLUSIVE:
-        streak = []
-        for r in store.recent_runs(upto):
-            if r.state != INCONCLUSIVE:
-                break
-            streak.append(r)
+        streak = store.inconclusive_streak(upto)
         outage = Outage.from_json(json.loads(runs[-1].outage)) if runs[-1].outage else None
         return wording.Verdict(
             kinds.OFFLINE,
             in_a_row=len(streak),
-            since=clock.when(streak[-1].started_at),
+            since=clock.when(streak[0].started_at),
             outage=outage,
         )
     if not done:

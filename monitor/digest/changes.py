@@ -71,7 +71,7 @@ def page_changes(b: Builder) -> tuple[list[PageChange], list[str], list[str]]:
             by_page.setdefault(r.url, []).append(r)
     if not by_page:
         return [], started, rebased
-    then_checks = b.store.recent_page_checks(b.after, 1) if b.after > 0 else {}
+    then_checks = b.page_checks(b.after)
     out: list[PageChange] = []
     for url, checks in by_page.items():
         first = checks[0]

@@ -69,10 +69,13 @@ class Runs(StoreBase):
         ).fetchall()
         return [RunRow(**{k: r[k] for k in RunRow.__dataclass_fields__}) for r in rows]
 
-    def recent_runs(self, upto: int, n: int = 50) -> list[RunRow]:
-        """The newest ``n`` runs with ``id <= upto``, newest first."""
+    def inconclusive_streak(self, upto: int) -> list[RunRow]:
+        """The runs up to ``upto`` since the last one that was not inconclusive (the
+        monitor's own outage), oldest first; empty when run ``upto`` could look."""
         rows = self._db.execute(
-            "SELECT * FROM runs WHERE id <= ? ORDER BY id DESC LIMIT ?", (upto, n)
+            "SELECT * FROM runs WHERE id <= ? AND id > (SELECT COALESCE(MAX(id), 0) FROM runs "
+            "WHERE id <= ? AND state != 'inconclusive') ORDER BY id",
+            (upto, upto),
         ).fetchall()
         return [RunRow(**{k: r[k] for k in RunRow.__dataclass_fields__}) for r in rows]
 
