@@ -48,7 +48,6 @@ import trafilatura  # noqa: E402
 from readability import Document  # noqa: E402
 
 from monitor import extract  # noqa: E402
-from monitor.config import Watch  # noqa: E402
 from monitor.extract.blocks import _html_lines, _skip_never_text  # noqa: E402
 from monitor.pipeline.pages import compared_lines  # noqa: E402
 
@@ -65,12 +64,9 @@ def ours(html: str, url: str) -> str:
 
 def ours_compared(html: str, url: str) -> str:
     """What a run compares and stores: ``extract.page``, then ``pipeline.pages.compared_lines``,
-    which puts the page's steady title first (a "Title: " line) unless the text starts
-    with it. The benchmark's article bodies have no title, so that line costs precision
-    here by design."""
+    (the page's headline first, unless it is the site's name)."""
     page = extract.page(html.encode("utf-8"), url, charset="utf-8", want_links=False)
-    lines = compared_lines(page, Watch(name="benchmark", url=url))
-    return "\n".join(line.removeprefix("# ").removeprefix("Title: ") for line in lines)
+    return "\n".join(line.removeprefix("# ") for line in compared_lines(page))
 
 
 SHELL = "<html><head><title>Shell</title></head><body><p>A one-line shell.</p></body></html>"

@@ -33,7 +33,6 @@ import time
 from pathlib import Path
 
 from monitor import extract
-from monitor.config import Watch
 from monitor.pipeline.pages import compared_lines
 from monitor.testing.scoring import Score, score_folders
 
@@ -48,14 +47,11 @@ def unstable_pairs(folder: Path = PAIRS_FOLDER) -> tuple[int, list[str]]:
     compared text differs: returns how many pairs there are and the names that differ."""
     firsts = sorted(folder.glob("*.a.html"))
     url = "https://partner.example/news/item"
-    watch = Watch(name="pair", url=url)
     differ = [
         a.name.removesuffix(".a.html")
         for a in firsts
-        if compared_lines(extract.page(a.read_bytes(), url), watch)
-        != compared_lines(
-            extract.page(a.with_name(a.name.replace(".a.", ".b.")).read_bytes(), url), watch
-        )
+        if compared_lines(extract.page(a.read_bytes(), url))
+        != compared_lines(extract.page(a.with_name(a.name.replace(".a.", ".b.")).read_bytes(), url))
     ]
     return len(firsts), differ
 

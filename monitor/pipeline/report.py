@@ -6,6 +6,8 @@ report item by item, so a big run never holds it as one string.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -127,14 +129,15 @@ class RunReport:
             f"links={len(self.links)}, requests={self.requests})"
         )
 
-    @property
+    @functools.cached_property
     def counts(self) -> Counts:
-        """Problems per affected URL, watched pages and links together (``counts``)."""
+        """Problems per affected URL, watched pages and links together (``counts``);
+        counted once, when first asked (the report is complete by then)."""
         return count(
-            [
-                *((p.url, p.status, p.watching) for p in self.pages),
-                *((link.url, link.status, link.watching) for link in self.links),
-            ]
+            itertools.chain(
+                ((p.url, p.status, p.watching) for p in self.pages),
+                ((link.url, link.status, link.watching) for link in self.links),
+            )
         )
 
     @property

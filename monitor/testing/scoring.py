@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor import extract
-from monitor.config import Watch
 from monitor.pipeline.pages import compared_lines
 
 
@@ -63,8 +62,7 @@ def score_page(html_path: Path) -> Score:
     note = "; ".join(n.kind for n in page.notes) or None
     score = Score(html_path.stem, seconds=time.perf_counter() - started, note=note)
     # Scored as a run compares it (``pipeline.pages.compared_lines``).
-    watch = Watch(name=html_path.stem, url=meta["url"], selector=meta.get("selector"))
-    text = "\n".join(_norm(line) for line in compared_lines(page, watch))
+    text = "\n".join(_norm(line) for line in compared_lines(page))
     for phrase in meta.get("kept", []):
         score.kept_total += 1
         if _norm(phrase) in text:

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from monitor import extract
-from monitor.config import Watch
 from monitor.pipeline.pages import compared_lines
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -30,9 +29,7 @@ def fingerprint() -> str:
         parsed = extract.page(
             page.read_bytes(), url, charset=meta.get("charset"), selector=meta.get("selector")
         )
-        lines = compared_lines(
-            parsed, Watch(name=page.stem, url=url, selector=meta.get("selector"))
-        )
+        lines = compared_lines(parsed)
         digest.update(f"{page.parent.name}/{page.name}\n".encode())
         digest.update("\n".join(lines).encode())
         digest.update(b"\n\n")
