@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 from monitor import wording
 from monitor.config import Config
+from monitor.counts import Counts
 from monitor.service.lock import RUN_LOCK_WAIT_S, RunCancelled, writer_lock
 from monitor.store import Store
 
 if TYPE_CHECKING:
-    from monitor.counts import Counts
     from monitor.outage import Outage
     from monitor.pipeline import RunReport
 
@@ -35,14 +35,18 @@ class RunOutcome:
     run_id: int
     pages: int
     links: int
-    problems: int  # problems found by this run's check (decides exit code 1)
+    counts: Counts  # the check's problems per URL (``counts``; exit code 1 when any)
     changed: int
     digest: Path
     mail_to: tuple[str, ...]  # empty: no e-mail configured
     mail_error: str | None
     duration_s: float
     outage: Outage | None = None  # the check could not reach the network (exit 3)
-    counts: Counts | None = None  # the check's problems per URL (``counts``)
+
+    @property
+    def problems(self) -> int:
+        """URLs the check found in a problem status."""
+        return self.counts.problems
 
     @property
     def mailed(self) -> bool:
@@ -63,11 +67,7 @@ class RunOutcome:
                 f"run {self.run_id}: could not reach the internet, no partner judged; "
                 f"digest {self.digest}; {self.duration_s:.1f} s; {mail}"
             )
-        said = (
-            wording.problems(self.counts)
-            if self.counts
-            else wording.plural(self.problems, "problem")
-        )
+        said = wording.problems(self.counts)
         pages, links = wording.plural(self.pages, "page"), wording.plural(self.links, "link")
         return (
             f"run {self.run_id}: {pages}, {links}, {said}, {self.changed} changed; "
@@ -133,14 +133,13 @@ def run_once(
             run_id=report.run_id,
             pages=len(report.pages),
             links=len(report.links),
-            problems=report.problems,
+            counts=report.counts,
             changed=report.changed,
             digest=digest,
             mail_to=tuple(s.email.to) if s.email is not None else (),
             mail_error=mail_error,
             duration_s=time.monotonic() - started,
             outage=report.outage,
-            counts=report.counts,
         )
 
 
