@@ -36,7 +36,7 @@ _PUBLIC = {
     "Store": "monitor.store",
     "StoreError": "monitor.store",
     "Digest": "monitor.digest",
-    "write_digest": "monitor.digest",
+    "write_digest": "monitor.digest:write",
     "MonitorError": "monitor.errors",
     "Status": "monitor.models",
     "ContentState": "monitor.models",
@@ -45,8 +45,8 @@ __all__ = ["PROJECT_URL", "__version__", *sorted(_PUBLIC)]
 
 
 def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
+    where = _PUBLIC.get(name)
+    if where is None:
         raise AttributeError(f"module 'monitor' has no attribute {name!r}")
-    attr = "write" if name == "write_digest" else name
-    return getattr(importlib.import_module(module), attr)
+    module, _, attr = where.partition(":")
+    return getattr(importlib.import_module(module), attr or name)
