@@ -648,3 +648,11 @@ def test_the_readme_json_report_example_has_exactly_the_report_s_keys() -> None:
     assert shown["summary"].keys() == real["summary"].keys()
     assert shown["pages"][0].keys() == real["pages"][0].keys()
     assert shown["links"][0].keys() == real["links"][0].keys()
+
+
+def test_every_bad_control_url_is_named_at_once() -> None:
+    text = "settings:\n  connectivity_check: [ftp://x, 'not a url']\nwatch:\n  - {name: A, url: 'https://a.example/'}\n"
+    with pytest.raises(config.ConfigError) as raised:
+        config.loads(text, file="w.yaml")
+    (problem,) = raised.value.problems
+    assert "'ftp://x', 'not a url'" in str(problem)

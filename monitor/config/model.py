@@ -43,6 +43,14 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _is_url(value: str) -> bool:
+    try:
+        _check_url(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_regexes(patterns: list[str]) -> list[str]:
     for i, pattern in enumerate(patterns):
         try:
@@ -162,7 +170,11 @@ class Settings(_Strict):
     @field_validator("connectivity_check")
     @classmethod
     def _probes(cls, value: list[str]) -> list[str]:
-        return [_check_url(url) for url in value]
+        bad = [url for url in value if not _is_url(url)]
+        if bad:
+            shown = ", ".join(repr(url) for url in bad)
+            raise ValueError(f"each must be an http:// or https:// URL with a host, got {shown}")
+        return [url.strip() for url in value]
 
 
 class Watch(_Strict):
