@@ -187,6 +187,33 @@ def test_the_headline_is_put_first_unless_it_is_the_sites_name(title: str, first
     assert _lines(html)[0] == first
 
 
+_LONG_ARTICLE = "".join(
+    f"<p>Paragraph {i}: the trial of the musician continued today behind closed doors in"
+    " Minsk, and diplomats who came to observe the hearing were again refused entry.</p>"
+    for i in range(6)
+)
+
+
+@pytest.mark.parametrize(
+    ("where", "kept"),
+    [
+        pytest.param("<div class='hero'>{h1}</div><article>{body}</article>", False, id="hero"),
+        pytest.param("<article><header>{h1}</header>{body}</article>", True, id="article"),
+        pytest.param("<main><div class='top'>{h1}</div>{body}</main>", True, id="main"),
+        pytest.param("<div class='article'>{h1}<div>{body}</div></div>", True, id="class"),
+    ],
+)
+def test_on_a_long_page_only_the_contents_own_headline_is_put_first(where: str, kept: bool) -> None:
+    # An h1 outside main/article on a long page is a site's name or a section's label
+    # as often as a headline: put first, it was boilerplate on real pages (issue 17).
+    html = (
+        "<html><head><title>News</title></head><body>"
+        + where.format(h1="<h1>Latest from the region</h1>", body=_LONG_ARTICLE)
+        + "</body></html>"
+    )
+    assert (_lines(html)[0] == "# Latest from the region") is kept
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -196,16 +196,35 @@ def _page_heading(root: Any) -> Any:
 _TITLE_PARTS = re.compile(r"\s+[|–—:·•»/-]\s+|\s*[|–—·•»]\s*")
 
 
-def _with_heading(lines: list[str], h1: Any, title: str) -> list[str]:
-    """Put the page's ``<h1>`` first when the extraction left it out, unless it is the
-    site's name: a short part of the page's ``title`` beside a longer one ("Belarus
-    Forum" in "Trial of Maria Kalesnikava - Belarus Forum").
+# Below this many characters of extracted text, the h1 is a large part of what the page
+# says ("This campaign is closed"), wherever it sits.
+_SHORT_TEXT = 500
 
-    A headline that changes ("Free X now" -> "X is free") is the change campaigners most
-    need to see, and the compared text carries it only here (the ``<title>`` is not
-    compared: its site name would be boilerplate above every page).
+
+def _is_content(el: Any) -> bool:
+    """An element its authors marked as the content: ``<main>``, ``<article>``, or an
+    element of class "article"."""
+    return el.tag in ("main", "article") or "article" in (el.get("class") or "").split()
+
+
+def _with_heading(lines: list[str], h1: Any, title: str) -> list[str]:
+    """Put the page's ``<h1>`` first when the extraction left it out (trafilatura drops
+    an article's ``<header>``), if it is the content's headline.
+
+    A headline that changes ("Free X now" -> "X is free", "This campaign is closed") is
+    the change campaigners most need to see, and the compared text carries it only here
+    (the ``<title>`` is not compared: its site name would be boilerplate above every
+    page). It is the content's headline when it sits inside ``<main>``, ``<article>`` or
+    an element of class "article", or when the page says little else; an h1 outside
+    them on a long page (a site header, a hero banner) is a site's name or a section's
+    label as often, boilerplate then (issue 17). Never the site's name either: a short
+    part of the page's ``title`` beside a longer one ("Belarus Forum" in "Trial of Maria
+    Kalesnikava - Belarus Forum").
     """
     if h1 is None:
+        return lines
+    short = sum(len(line) for line in lines) < _SHORT_TEXT
+    if not short and not any(_is_content(a) for a in h1.iterancestors()):
         return lines
     heading = _clean_line(h1.text_content())
     if not heading or any(line.removeprefix("# ") == heading for line in lines):

@@ -13,4 +13,5 @@ from __future__ import annotations
 # 3 (4 Dec 2026): main content chosen between trafilatura's modes and readability-lxml;
 # the h1 first unless it is the site's name; no "Title:" line; fewer noise rules
 # cutting real text.
-TEXT_RULES = 3
+# 4 (4 Dec 2026): on a long page, an h1 outside main/article is not put first.
+TEXT_RULES = 4
