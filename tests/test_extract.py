@@ -907,6 +907,16 @@ _SITE_MAP = "".join(
             id="a-last-resort-text-is-weighed-not-replaced-by-the-whole-page",
         ),
         pytest.param(
+            f"<html><body>{_NAV_LINKS}<div class='content'><h1>Verdict in Hrodna</h1>"
+            f"{_ARTICLE}{_ARTICLE}</div><div class='more'><article><h3><a href='/x'>Minsk"
+            " elections postponed</a></h3><p>The central commission postponed the local"
+            " elections in Minsk again, citing the weather and the city's budget.</p>"
+            "</article></div></body></html>",
+            "on Friday, his lawyers said.",
+            "The central commission postponed",
+            id="a-related-article-beside-the-story",
+        ),
+        pytest.param(
             "<html><body><section class='gdpr'><p>We use cookies to understand how our site"
             " is used. You can accept or refuse them at any time.</p></section><div>"
             f"<h1>Verdict</h1>{_ARTICLE}</div></body></html>",
@@ -919,7 +929,8 @@ _SITE_MAP = "".join(
 def test_pruning_and_fallbacks_keep_the_article_and_leave_the_furniture(
     html: str, kept: str, dropped: str
 ) -> None:
-    # Each page reproduces one traced loss: <noscript> and JSON-LD removed before the
+    # Each page reproduces one traced loss: one fast recall-mode trafilatura run keeping
+    # a related <article> teaser beside the story, <noscript> and JSON-LD removed before the
     # extraction, "teaser" anywhere in a class taken for a widget, a navigation made a
     # plain block, a trafilatura last resort thrown away for the whole page's text; or a
     # leak: a cookie banner trafilatura kept (a banner appearing read as a change).
