@@ -133,6 +133,24 @@ def test_a_tiny_page_keeps_its_heading_and_its_sentence() -> None:
 # ------------------------------------------------------------------ text details
 
 
+def test_text_on_both_sides_of_an_empty_block_stays_on_two_lines() -> None:
+    # trafilatura's recall mode joined "eight years." and "His lawyers" around Blogger's
+    # clearing <div>s: one line with a made-up word "years.His".
+    said = [
+        "The regional court in Hrodna sentenced the journalist Andrzej Poczobut to eight years.",
+        "His lawyers said after the hearing that they would appeal the verdict.",
+        "Observers from three embassies were refused entry to the courtroom.",
+        "The next hearing is set for the first week of March in Minsk.",
+    ]
+    post = "<div style='clear: both'></div>".join(said)
+    html = (
+        f"<html><body>{_NAV_LINKS}<div class='wrap'><h2>Verdict</h2><div class='post-body'>"
+        f"{post}</div></div><div class='sidebar-widget'><p><a href='/x'>Minsk elections"
+        " postponed again</a></p></div><footer>Contact us</footer></body></html>"
+    )
+    assert list(_lines(html)[-4:]) == said
+
+
 def test_an_unclosed_sidebar_does_not_swallow_the_article() -> None:
     # The template forgets </aside>, so the parser nests <main> inside the sidebar; both
     # extractors drop sidebars wholesale, which must not take the article with it.

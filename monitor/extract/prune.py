@@ -259,6 +259,24 @@ def _json_ld_body(root: Any) -> list[str]:
     return [line for line in map(_clean_line, best.splitlines()) if line]
 
 
+# Elements that end a line of text; an empty one between two runs of text is often the
+# only break there (Blogger's ``<div style="clear: both"></div>``).
+_BLOCK_BREAKS = ("div", "p", "section", "article", "hr", "ul", "ol", "table", "blockquote")
+
+
+def _keep_breaks(root: Any) -> None:
+    """Start the tail of each empty block element on a new line.
+
+    trafilatura drops empty elements and joins the text on both sides ("eight years.His
+    lawyers said"): two sentences became one line with a made-up word, and a page
+    changed between two extractions that broke it differently.
+    """
+    for el in root.iter(*_BLOCK_BREAKS):
+        tail = el.tail
+        if tail and not tail[0].isspace() and len(el) == 0 and not (el.text or "").strip():
+            el.tail = "\n" + tail
+
+
 def _open_noscript(root: Any) -> None:
     """Make ``<noscript>`` ordinary content when it holds most of the page's text.
 

@@ -17,6 +17,7 @@ from monitor.extract.prune import (
     _INERT,
     _demote_wrappers,
     _json_ld_body,
+    _keep_breaks,
     _open_noscript,
     _page_heading,
     _rename_leads,
@@ -90,6 +91,7 @@ def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], Note | 
     # keeps their text out of the size comparisons below and saves trafilatura the work:
     # each element costs it several microseconds, removal here a fraction of one.
     etree.strip_elements(root, *_INERT, with_tail=False)
+    _keep_breaks(root)
     # Only the recursion-free, linear walker is safe on a very deep tree, and fast enough
     # on a huge one.
     why = None

@@ -13,5 +13,6 @@ from __future__ import annotations
 # 3 (4 Dec 2026): main content chosen between trafilatura's modes and readability-lxml;
 # the h1 first unless it is the site's name; no "Title:" line; fewer noise rules
 # cutting real text.
-# 4 (4 Dec 2026): on a long page, an h1 outside main/article is not put first.
+# 4 (4 Dec 2026): on a long page, an h1 outside main/article is not put first; the
+# text on both sides of an empty block element stays on two lines.
 TEXT_RULES = 4
