@@ -25,7 +25,7 @@ notes in plain words), ``diffs`` (stored changes read back), ``build``, ``render
 
 from monitor.digest.advice import blocked_advice, note_advice, plain_words
 from monitor.digest.build import build
-from monitor.digest.diffs import diff_command, file_change
+from monitor.digest.diffs import file_change
 from monitor.digest.files import DigestError, IndexEntry, index_entries, render_index, write
 from monitor.digest.model import (
     ChangeEvent,
@@ -62,7 +62,6 @@ __all__ = [
     "blocked_advice",
     "build",
     "clean",
-    "diff_command",
     "file_change",
     "index_entries",
     "is_http_url",

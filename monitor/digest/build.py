@@ -25,6 +25,7 @@ from monitor.digest.advice import (
 )
 from monitor.digest.changes import page_changes
 from monitor.digest.model import Digest, Group, Item, PageChange, Place
+from monitor.digest.paths import history_path
 from monitor.digest.text import Clock, clean, is_http_url
 from monitor.models import Status
 from monitor.outage import INCONCLUSIVE, Outage
@@ -206,6 +207,7 @@ class Builder:
             suggestion=clean(suggestion, limit=None) or None,
             suggestion_label=suggestion_label(suggestion, row.status) if suggestion else None,
             note=note,
+            history=history_path(row.url),
         )
 
     @staticmethod
