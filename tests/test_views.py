@@ -338,3 +338,16 @@ def test_a_bad_reports_url_is_named_by_file_line_and_key(given: str, said: str) 
         config.loads(text, file="w.yaml")
     (problem,) = raised.value.problems
     assert str(problem).startswith("w.yaml:2: settings.reports_url: ") and said in str(problem)
+
+
+def test_a_gone_watched_page_s_history_offers_its_last_archived_version(world: World) -> None:
+    archived = f"https://web.archive.org/web/2024/{PETITION}"
+    world.run(
+        {PETITION: "broken"},
+        pages={PETITION: "broken"},
+        found={PETITION: [(ARTICLE, "Sign the petition")]},
+        suggestions={PETITION: archived},
+    )
+    world.write()
+    page = (world.out / history_path(PETITION)).read_text(encoding="utf-8")
+    assert "Last archived version" in visible(page) and archived in hrefs(page)

@@ -81,6 +81,7 @@ class _Pages:
 
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # url -> (name, group)
     links: dict[str, tuple[tuple[Place, ...], str]] = field(default_factory=dict)
+    listed: dict[str, Item] = field(default_factory=dict)  # history path -> a page's item
 
 
 def _items(d: Digest) -> Iterator[Item]:
@@ -102,6 +103,9 @@ def _wanted(store: Store, d: Digest, config: Config | None) -> _Pages:
         for url, rows in store.recent_page_checks(d.upto_run, 1).items():
             out.pages[url] = (clean(rows[0].name), clean(rows[0].partner or rows[0].name))
     by_path = {history_path(url): url for url in out.pages}
+    for it in _items(d):
+        if it.history in by_path and (it.places or it.suggestion):
+            out.listed.setdefault(it.history, it)
     link_items = [it for it in _items(d) if it.page is None and it.history not in by_path]
     if not link_items:
         return out
@@ -155,6 +159,7 @@ def write_pages(
                 timezone=timezone,
             )
             write_once(out_dir / path, render_change(view))
+        item = wanted.listed.get(history_path(url))
         view_h = page_history_view(
             url,
             rows,
@@ -166,6 +171,9 @@ def write_pages(
             clock=clock,
             keep_versions=keep,
             timezone=timezone,
+            places=item.places if item is not None else (),
+            suggestion=item.suggestion if item is not None else None,
+            suggestion_label=item.suggestion_label if item is not None else None,
         )
         atomic.atomic_write(out_dir / view_h.path, render_history(view_h))
     for url, (places, group) in wanted.links.items():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from monitor import wording
 from monitor.digest.advice import BADGES, plain_words, suggestion_label
 from monitor.digest.diffs import diff_blocks, file_change
 from monitor.digest.model import (
@@ -147,6 +146,23 @@ def dropped_versions(kept: Sequence[int], last_number: int, keep: int | None) ->
     return f"{which} {verb} no longer kept{rule}; their changes below still show what changed."
 
 
+def _change_entry(
+    row: PageCheckRow, versions: Mapping[int, Version], page: str | None, clock: Clock
+) -> ChangeEntry:
+    before, after = numbers(row, versions)
+    file = file_change(versions.get(row.prev_version_id or -1), versions.get(row.version_id or -1))
+    lines = 0 if file else sum(len(b.lines) for b in diff_blocks(row.change or {}, limit=None)[0])
+    return ChangeEntry(
+        when=clock.when(row.checked_at),
+        before=before,
+        after=after,
+        lines=lines,
+        page=page or own_change_path(row, versions),
+        file=file,
+        keywords=_keywords(row),
+    )
+
+
 def page_history(
     url: str,
     rows: Sequence[PageCheckRow],
@@ -159,32 +175,22 @@ def page_history(
     clock: Clock,
     keep_versions: int | None,
     timezone: str,
+    places: tuple[Place, ...] = (),
+    suggestion: str | None = None,
+    suggestion_label: str | None = None,
 ) -> HistoryView:
     """The history page of a watched page: its statuses as a timeline, its stored versions
     with their dates, and every recorded change linked to its change page.
 
     Takes the page's checks in run order, its stored versions (number order), the highest
     number ever given, the change page of each change by run id, and the page's name,
-    group, the clock, ``keep_versions`` and the time zone's name.
+    group, the clock, ``keep_versions`` and the time zone's name; where other watched
+    pages link to it and the archived copy the digest offers, when it lists the page.
     """
     by_id = {v.id: v for v in versions}
     current = next((r.version_id for r in reversed(rows) if r.version_id is not None), None)
     changes = [
-        ChangeEntry(
-            when=clock.when(r.checked_at),
-            before=numbers(r, by_id)[0],
-            after=numbers(r, by_id)[1],
-            lines=(
-                0
-                if file_change(by_id.get(r.prev_version_id or -1), by_id.get(r.version_id or -1))
-                else sum(len(b.lines) for b in diff_blocks(r.change or {}, limit=None)[0])
-            ),
-            page=change_pages.get(r.run_id) or own_change_path(r, by_id),
-            file=file_change(by_id.get(r.prev_version_id or -1), by_id.get(r.version_id or -1)),
-            keywords=_keywords(r),
-        )
-        for r in rows
-        if is_change(r)
+        _change_entry(r, by_id, change_pages.get(r.run_id), clock) for r in rows if is_change(r)
     ]
     entries = [
         VersionEntry(
@@ -207,6 +213,9 @@ def page_history(
         versions=tuple(reversed(entries)),
         changes=tuple(reversed(changes)),
         dropped=dropped_versions([v.number for v in versions], last_number, keep_versions),
+        places=places,
+        suggestion=suggestion,
+        suggestion_label=suggestion_label,
         generated=clock.when(clock.now.isoformat()),
         timezone=timezone,
     )
@@ -243,8 +252,3 @@ def link_history(
         generated=clock.when(clock.now.isoformat()),
         timezone=timezone,
     )
-
-
-def checks_said(n: int) -> str:
-    """'1 check', '12 checks'."""
-    return wording.plural(n, "check")
