@@ -351,3 +351,15 @@ def test_a_gone_watched_page_s_history_offers_its_last_archived_version(world: W
     world.write()
     page = (world.out / history_path(PETITION)).read_text(encoding="utf-8")
     assert "Last archived version" in visible(page) and archived in hrefs(page)
+
+
+def test_a_failed_run_s_error_is_shown_without_the_paths_of_this_machine(world: World) -> None:
+    world.run()
+    run = world.store.begin_run("2024-03-12T07:00:00+00:00")
+    error = "OSError: [Errno 28] No space left on device: '/srv/monitor/state/monitor.db'"
+    world.store.finish_run(
+        run, "2024-03-12T07:01:00+00:00", pages=0, links=0, problems=0, changed=0,
+        state="failed", error=error,
+    )  # fmt: skip
+    shown = visible(world.write().html.read_text())
+    assert "No space left on device: '…/monitor.db'" in shown and "/srv/" not in shown
