@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 
 def change_event(
-    b: Builder,
     url: str,
     check: PageCheckRow,
     when: str,
@@ -88,7 +87,7 @@ def page_changes(b: Builder) -> tuple[list[PageChange], list[str], list[str]]:
                             when if several else None,
                         )
                     )
-            events.append(change_event(b, url, c, when, versions))
+            events.append(change_event(url, c, when, versions))
         # Back to the text the last digest showed (compare calls a return to a recent
         # version "unchanged", so the way back may not be a recorded change at all).
         reverted = None

@@ -259,7 +259,8 @@ def write(
     Returns a ``Written``.
 
     Raises ``DigestError`` (path and what to do) when the folder cannot be written or the
-    disk is full; files this call created are removed and the window does not advance.
+    disk is full; digest files this call created are removed and the window does not
+    advance (change and history pages already written stay: they are the same next time).
     Raises ``StoreError`` when the database cannot be read or written.
     """
     now = now or datetime.now(UTC)
