@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -363,3 +364,17 @@ def test_a_failed_run_s_error_is_shown_without_the_paths_of_this_machine(world: 
     )  # fmt: skip
     shown = visible(world.write().html.read_text())
     assert "No space left on device: '…/monitor.db'" in shown and "/srv/" not in shown
+
+
+def test_a_digest_never_links_a_change_page_that_is_not_there(world: World) -> None:
+    world.run()
+    world.run(changes={ARTICLE: long_change(3)})
+    world.write()  # changes/…-v1-v2.html
+    # As if retention had removed version 1 and the digest were written again (a retry):
+    # the digest then names the change by its run, and that page must exist too.
+    with sqlite3.connect(world.root / "state" / "monitor.db") as db:
+        db.execute("UPDATE page_checks SET prev_version_id = NULL")
+        db.execute("DELETE FROM digests")
+    page = world.write().html.read_text()
+    linked = [h for h in hrefs(page) if h.startswith(("changes/", "history/"))]
+    assert [h for h in linked if not (world.out / h).is_file()] == []

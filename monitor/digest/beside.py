@@ -135,6 +135,10 @@ def write_pages(
     timezone = d.timezone
     keep = config.settings.keep_versions if config is not None else None
     wanted = _wanted(store, d, config)
+    # The digest names each of its changes' pages itself: those names must exist too.
+    linked = {
+        (c.history, e.run_id): e.page for c in d.changes for e in c.events if e.page is not None
+    }
     for url, (name, group) in wanted.pages.items():
         found = store.find_page(url)
         if found is None:
@@ -142,23 +146,23 @@ def write_pages(
         page_id = found[0]
         rows = store.page_history(url)
         versions = store.version_heads(page_id)
-        paths = _change_pages(changes_dir, url, rows, {v.id: v for v in versions})
+        by_id = {v.id: v for v in versions}
+        paths = _change_pages(changes_dir, url, rows, by_id)
         for row in rows:
             if not is_change(row):
                 continue
-            path = paths[row.run_id]
-            if (out_dir / path).exists():
-                continue
-            view = change_view(
-                row,
-                {v.id: v for v in versions},
-                name=name,
-                group=group,
-                clock=clock,
-                path=path,
-                timezone=timezone,
-            )
-            write_once(out_dir / path, render_change(view))
+            named = {paths[row.run_id], linked.get((history_path(url), row.run_id))}
+            for path in sorted(p for p in named if p is not None and not (out_dir / p).exists()):
+                view = change_view(
+                    row,
+                    by_id,
+                    name=name,
+                    group=group,
+                    clock=clock,
+                    path=path,
+                    timezone=timezone,
+                )
+                write_once(out_dir / path, render_change(view))
         item = wanted.listed.get(history_path(url))
         view_h = page_history_view(
             url,

@@ -39,10 +39,10 @@ def change_event(
     file = file_change(before, after)
     if file is not None:
         # Two fingerprints of a file's bytes would make an unreadable word diff.
-        return ChangeEvent(when, (), file=file, page=page)
+        return ChangeEvent(when, (), file=file, page=page, run_id=check.run_id)
     blocks, hidden = diff_blocks(check.change or {})
     lines = sum(len(block.lines) for block in blocks) + hidden
-    return ChangeEvent(when, blocks, hidden, page=page, lines=lines)
+    return ChangeEvent(when, blocks, hidden, page=page, lines=lines, run_id=check.run_id)
 
 
 def page_changes(b: Builder) -> tuple[list[PageChange], list[str], list[str]]:

@@ -147,6 +147,7 @@ class ChangeEvent:
     page: str | None = None  # "changes/amnesty-org-petition-1a2b3c4d5e-v3-v4.html"
     lines: int = 0  # changed lines in the whole change
     file: str | None = None  # "The file changed: 152 KB → 160 KB (application/pdf)."
+    run_id: int = 0  # the run that recorded it
 
 
 @dataclass(frozen=True)
