@@ -288,8 +288,10 @@ def deliver(
         accepted = send(
             email,
             subject=subject_for(email, d),
-            html=digest.render_html(d),
-            text=digest.render_text(d),
+            # Links to change and history pages: absolute with settings.reports_url, else
+            # the page's file name in words (never a path of this machine, never a command).
+            html=digest.render_html(d, reports=config.settings.reports_url),
+            text=digest.render_text(d, reports=config.settings.reports_url),
             context=context,
         )
     except MailError as exc:

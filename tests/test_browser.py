@@ -185,3 +185,48 @@ def test_the_index_links_every_digest_and_loads_nothing(browser: Any, reports: P
         page.close()
     assert visit.requests == [index.resolve().as_uri()]
     assert visit.dialogs == [] and visit.page_errors == []
+
+
+def test_a_click_leads_from_the_digest_to_the_whole_change_and_back(
+    browser: Any, reports: Path
+) -> None:
+    latest = reports / "latest.html"
+    page, visit = open_page(browser, latest, 390)
+    try:
+        page.get_by_role("link", name="See the whole change").click()
+        page.wait_for_load_state()
+        assert "/changes/" in page.url
+        assert page.get_by_role("heading", level=1, name="Petition changed").is_visible()
+        assert page.get_by_text("window.__pwned=3").first.is_visible()  # the whole diff, as text
+        page.get_by_role("link", name="Latest digest").click()
+        page.wait_for_load_state()
+        assert page.url == latest.resolve().as_uri()
+        assert page.get_by_role("heading", name="Content changes (1)").is_visible()
+    finally:
+        page.close()
+    assert visit.dialogs == [] and visit.page_errors == [] and visit.console_errors == []
+
+
+@pytest.mark.parametrize(
+    "sub", [pytest.param("changes/", id="changes"), pytest.param("history/", id="history")]
+)
+def test_change_and_history_pages_read_on_a_phone_load_nothing_and_run_nothing(
+    browser: Any, reports: Path, sub: str
+) -> None:
+    paths = sorted((reports / sub).glob("*.html"))
+    assert paths
+    for path in paths:
+        page, visit = open_page(browser, path, 390)
+        try:
+            assert page.get_by_role("heading", level=1).is_visible()
+            assert page.evaluate("window.__pwned") is None
+            assert page.locator("script, img, iframe, object, embed, svg").count() == 0
+            assert page.locator('a[href^="javascript:" i]').count() == 0
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path.name
+            page.screenshot(
+                path=str(ARTIFACTS / f"{sub.rstrip('/')}-{path.stem}.png"), full_page=True
+            )
+        finally:
+            page.close()
+        assert visit.requests == [path.resolve().as_uri()]
+        assert visit.dialogs == [] and visit.page_errors == [] and visit.console_errors == []

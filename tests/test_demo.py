@@ -244,6 +244,29 @@ def test_the_noise_the_digests_must_not_mention_is_really_on_the_pages(demo: Dem
         assert sum(text.endswith(".") for text in noise) >= 3  # a banner on three sites
 
 
+def test_every_change_and_problem_of_the_latest_digest_links_a_page_beside_it(
+    demo: DemoRun,
+) -> None:
+    latest = soup_of(demo.out / "latest.html")
+    cards = [c for c in latest.find_all(["div", "li"]) if c.find("a", string="History")]
+    changes = [a["href"] for a in latest.find_all("a") if "See the whole change" in a.get_text()]
+    targets = [str(a["href"]) for c in cards for a in c.find_all("a", string="History")]
+    missing = [t for t in targets + [str(h) for h in changes] if not (demo.out / t).is_file()]
+    # 3 new problems, 2 watching, 1 moved, the changed page (and its history), at the least
+    assert (len(targets) >= 7, len(changes), missing) == (True, 1, [])
+
+
+def test_no_file_of_the_demo_names_a_command_or_a_path_of_this_machine(demo: DemoRun) -> None:
+    files = [*demo.out.glob("*.html"), *demo.out.glob("*.txt"), *demo.out.glob("*/*.html")]
+    said = {
+        p.relative_to(demo.out).as_posix(): bad
+        for p in files
+        for bad in ("monitor diff", "--config", str(demo.out))
+        if bad in p.read_text(encoding="utf-8")
+    }
+    assert said == {}
+
+
 def test_the_demo_refuses_a_folder_holding_files_it_did_not_write(tmp_path: Path) -> None:
     (tmp_path / "digest-2024-01-01.html").write_text("a real digest", encoding="utf-8")
     printed = io.StringIO()
@@ -256,10 +279,14 @@ def test_the_demo_refuses_a_folder_holding_files_it_did_not_write(tmp_path: Path
 
 def test_preparing_a_demo_folder_again_removes_only_what_the_demo_wrote(tmp_path: Path) -> None:
     scenario.prepare(tmp_path)
-    for name in ("monitor.db", "digest-2024-01-01.html", "latest.html", "index.html", "x.txt"):
+    old = ("monitor.db", "digest-2024-01-01.html", "latest.html", "index.html", "x.txt",
+           "changes/a-0123456789-v1-v2.html", "history/a-0123456789.html")  # fmt: skip
+    for name in old:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text("old", encoding="utf-8")
     scenario.prepare(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [scenario.MARKER, "x.txt"]
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == [scenario.MARKER, "x.txt"]
 
 
 def test_the_watch_list_the_demo_leaves_is_valid_and_its_history_can_be_read(

@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import re
-import shlex
 from collections.abc import Iterator
 from datetime import datetime
 from html.parser import HTMLParser
@@ -32,9 +31,10 @@ from support.history import (
     load_change,
 )
 
-from monitor import cli, compare, digest, pipeline
+from monitor import compare, digest, pipeline
 from monitor.config import load, loads
 from monitor.digest import Digest, DigestError, Written
+from monitor.digest.paths import url_key
 from monitor.store import Store
 from monitor.testing.web import Request, Route, SimWeb
 
@@ -383,7 +383,7 @@ def test_a_change_undone_within_the_window_is_one_quiet_line(world: World, way_b
     assert d.all_clear
 
 
-def test_a_long_rewrite_is_cut_and_says_which_command_shows_the_rest(world: World) -> None:
+def test_a_long_rewrite_is_cut_and_links_the_page_that_holds_the_rest(world: World) -> None:
     world.run()
     added = [f"Sentence number {i}." for i in range(100)]
     world.run(changes={ARTICLE: {"added": added, "removed": [], "keywords": []}})
@@ -391,18 +391,19 @@ def test_a_long_rewrite_is_cut_and_says_which_command_shows_the_rest(world: Worl
     [event] = w.digest.changes[0].events
     assert sum(len(b.lines) for b in event.blocks) == digest.MAX_DIFF_LINES
     assert event.hidden == 100 - digest.MAX_DIFF_LINES == 70
-    command = f"monitor diff {ARTICLE} --from 1 --to 2"  # the versions before and after
-    said = f"… and 70 more changed lines: run {command} to see them all."
+    page = f"changes/{url_key(ARTICLE)}-v1-v2.html"  # the versions before and after
+    assert event.page == page
+    said = "… and 70 more changed lines. See the whole change: 100 lines"
     assert said in visible(w.html.read_text())
-    assert "<code style=" in w.html.read_text()
+    assert f'<a href="{page}"' in w.html.read_text()
     assert w.text is not None
-    assert f"      … and 70 more changed lines: run `{command}` to see them all\n" in (
+    assert f"      … and 70 more changed lines. See the whole change (100 lines): {page}\n" in (
         w.text.read_text()
     )
     assert "live page" not in w.text.read_text()
 
 
-def test_the_diff_command_names_the_versions_by_the_numbers_history_shows(world: World) -> None:
+def test_the_change_page_is_named_by_the_numbers_history_shows(world: World) -> None:
     world.keep_versions = 1  # older versions go once a digest has shown them
     world.run()
     for _ in range(2):
@@ -414,45 +415,7 @@ def test_the_diff_command_names_the_versions_by_the_numbers_history_shows(world:
     page_id = world.store.page_id(ARTICLE, "Article", "FIDH")
     assert [v.number for v in world.store.versions(page_id)] == [3, 4]  # 1 and 2 are gone
     [event] = world.digest().changes[0].events
-    assert event.diff_command == f"monitor diff {ARTICLE} --from 3 --to 4"
-
-
-@pytest.mark.parametrize(
-    ("url", "versions", "watchlist", "command"),
-    [
-        pytest.param(
-            ARTICLE, (3, 4), None, f"monitor diff {ARTICLE} --from 3 --to 4", id="two-versions"
-        ),
-        pytest.param(
-            "https://fidh.example/?p=1&lang=en",
-            (3, 4),
-            None,
-            "monitor diff 'https://fidh.example/?p=1&lang=en' --from 3 --to 4",
-            id="a-url-the-shell-would-split-is-quoted",
-        ),
-        pytest.param(
-            ARTICLE,
-            (3, 4),
-            Path("/srv/monitor/my list.yaml"),
-            f"monitor diff {ARTICLE} --from 3 --to 4 --config '/srv/monitor/my list.yaml'",
-            id="a-watch-list-elsewhere-is-named",
-        ),
-        pytest.param(
-            ARTICLE,
-            (3, 4),
-            Path("config/watchlist.yaml"),
-            f"monitor diff {ARTICLE} --from 3 --to 4",
-            id="the-default-watch-list-is-not-named",
-        ),
-        pytest.param(
-            ARTICLE, (None, 4), None, f"monitor diff {ARTICLE}", id="a-version-no-longer-stored"
-        ),
-    ],
-)
-def test_the_diff_command_can_be_pasted_into_a_shell_as_it_is(
-    url: str, versions: tuple[int | None, int | None], watchlist: Path | None, command: str
-) -> None:
-    assert digest.diff_command(url, *versions, watchlist) == command
+    assert event.page == f"changes/{url_key(ARTICLE)}-v3-v4.html"
 
 
 # -- watched files ------------------------------------------------------------------------
@@ -999,12 +962,17 @@ def readonly(monkeypatch: pytest.MonkeyPatch) -> Any:
     yield make
 
 
+def top_files(folder: Path) -> dict[str, bytes]:
+    """The digest files of a reports folder (not its change and history pages)."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
 def test_an_unwritable_folder_raises_a_clear_error_and_keeps_everything_as_it_was(
     world: World, readonly: Any
 ) -> None:
     world.run({LINK: "broken"})
     earlier = world.write()
-    before = {p.name: p.read_bytes() for p in world.out.iterdir()}
+    before = top_files(world.out)
     world.run({LINK: "broken", "https://x.example/new": "broken"})
     readonly(world.out)
     try:
@@ -1015,7 +983,7 @@ def test_an_unwritable_folder_raises_a_clear_error_and_keeps_everything_as_it_wa
     message = str(caught.value)
     assert str(world.out) in message
     assert "not writable" in message and "--out" in message
-    assert {p.name: p.read_bytes() for p in world.out.iterdir()} == before
+    assert top_files(world.out) == before
     last = world.store.last_digest("file")
     assert last is not None and last.last_run == earlier.digest.upto_run == 1
 
@@ -1025,7 +993,7 @@ def test_a_full_disk_leaves_earlier_digests_latest_and_index_intact(
 ) -> None:
     world.run({LINK: "broken"})
     world.write()
-    before = {p.name: p.read_bytes() for p in world.out.iterdir()}
+    before = top_files(world.out)
     world.run({LINK: "ok"})
     real_write = os.write
     calls = {"n": 0}
@@ -1041,7 +1009,8 @@ def test_a_full_disk_leaves_earlier_digests_latest_and_index_intact(
     with pytest.raises(DigestError, match="disk is full"):
         world.write()
     monkeypatch.undo()
-    assert {p.name: p.read_bytes() for p in world.out.iterdir()} == before  # no temp files either
+    assert top_files(world.out) == before
+    assert not list(world.out.rglob(".*.tmp"))  # no temp files either, nor beside it
     last = world.store.last_digest("file")
     assert last is not None and last.last_run == 1
     d = world.digest()  # the next digest covers the run the failed one missed
@@ -1132,12 +1101,9 @@ def hostile_world(root: Path, payload: str) -> tuple[World, Written]:
     return w, w.write(text=True)
 
 
-@pytest.mark.parametrize("payload", PAYLOADS)
-def test_hostile_partner_text_is_escaped_in_html_and_harmless_in_text(
-    tmp_path: Path, payload: str
-) -> None:
-    w, written = hostile_world(tmp_path, payload)
-    page = written.html.read_text()
+def assert_harmless(page: str, payload: str, hrefs: tuple[str, ...]) -> None:
+    """Partner text in ``page`` is shown as the text it is: no markup of its own, no
+    event handlers, links only to http(s) addresses and to ``hrefs``."""
     parsed = Html(page)
     tags = {t for t, _ in parsed.tags}
     assert not tags & {"script", "img", "svg", "iframe", "object", "embed", "link"}
@@ -1145,17 +1111,44 @@ def test_hostile_partner_text_is_escaped_in_html_and_harmless_in_text(
         assert not any(a.startswith("on") for a in attrs), (tag, attrs)
         href = attrs.get("href")
         if href is not None:
-            assert href.startswith(("https://", "http://", "index.html")), href
+            assert href.startswith(("https://", "http://", *hrefs)), href
     assert "javascript:" not in " ".join(str(a.get("href")) for _, a in parsed.tags)
-    visible = " ".join(parsed.text)
-    shown = digest.clean(payload)
-    assert shown in visible  # shown as the text it is
     assert page.count("<style>") == 1 and page.count("</style>") == 1
-    assert "49" not in visible.replace("2024", "")  # templates are not evaluated
-    for form in (page, written.text.read_text() if written.text else ""):
-        assert "\u202e" not in form and "\x1b" not in form and "\x07" not in form
+    assert "49" not in " ".join(parsed.text).replace("2024", "")  # templates are not evaluated
+    assert "\u202e" not in page and "\x1b" not in page and "\x07" not in page
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_partner_text_is_escaped_in_html_and_harmless_in_text(
+    tmp_path: Path, payload: str
+) -> None:
+    w, written = hostile_world(tmp_path, payload)
+    page = written.html.read_text()
+    assert_harmless(page, payload, ("index.html", "changes/", "history/"))
+    assert digest.clean(payload) in " ".join(Html(page).text)  # shown as the text it is
     assert written.text is not None
-    assert "javascript:alert(1)" in written.text.read_text()  # listed as the text it is
+    plain = written.text.read_text()
+    assert "\u202e" not in plain and "\x1b" not in plain and "\x07" not in plain
+    assert "javascript:alert(1)" in plain  # listed as the text it is
+    w.store.close()
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_partner_text_is_escaped_in_change_and_history_pages(
+    tmp_path: Path, payload: str
+) -> None:
+    w, written = hostile_world(tmp_path, payload)
+    pages = sorted(written.html.parent.glob("changes/*.html")) + sorted(
+        written.html.parent.glob("history/*.html")
+    )
+    assert len(pages) == 1 + 3 + 2  # the change, the watched pages, the two broken links
+    shown = digest.clean(payload)
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        assert_harmless(page, payload, ("../latest.html", "../index.html", "../history/",
+                                        "../changes/"))  # fmt: skip
+        if path.parent.name == "changes":
+            assert shown in " ".join(Html(page).text)  # the diff, as the text it is
     w.store.close()
 
 
@@ -1355,8 +1348,8 @@ def test_a_watched_pdf_that_grows_and_then_turns_into_a_web_page_is_said_in_word
     assert "sha256" not in text
 
 
-def test_the_command_a_cut_diff_points_to_shows_every_changed_line(
-    simweb: SimWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_the_change_page_a_cut_diff_links_to_shows_every_changed_line(
+    simweb: SimWeb, tmp_path: Path
 ) -> None:
     def page(word: str) -> Route:
         text = "\n\n".join(f"{word} paragraph number {i} of the report." for i in range(40))
@@ -1367,14 +1360,10 @@ def test_the_command_a_cut_diff_points_to_shows_every_changed_line(
     checks.check()
     simweb.route(HOST, "/report", page("Second"))
     checks.check()
-    [change] = checks.write().digest.changes
+    written = checks.write()
+    [change] = written.digest.changes
     [event] = change.events
-    assert event.hidden > 0
-    assert event.diff_command == (
-        f"monitor diff {url} --from 1 --to 2 --config {checks.config.path}"
-    )
-    capsys.readouterr()
-    assert cli.main(shlex.split(event.diff_command)[1:]) == 0
-    shown = capsys.readouterr().out
-    for i in range(40):
-        assert f"+ Second paragraph number {i} of the report." in shown
+    assert event.hidden > 0 and event.page is not None
+    shown = visible((written.html.parent / event.page).read_text(encoding="utf-8"))
+    missing = [i for i in range(40) if f"Second paragraph number {i} of the report." not in shown]
+    assert missing == []

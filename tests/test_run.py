@@ -19,6 +19,7 @@ import pytest
 from monitor import cli, pipeline
 from monitor.config import Config, load
 from monitor.models import ContentState, Note, NoteKind, Status
+from monitor.pipeline.pages import lasting_last_modified
 from monitor.store import Store
 from monitor.testing.web import Request, Route, SimWeb
 
@@ -177,6 +178,46 @@ def test_a_page_answering_304_after_a_rule_edit_still_reports_its_next_real_chan
     assert page.content is ContentState.CHANGED
     assert page.change is not None
     assert "Ales Bialiatski was moved to a penal colony." in page.change.added
+
+
+def test_a_page_edited_within_the_second_it_was_read_is_not_taken_as_unmodified(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    # A static server with one-second times (Python's http.server): the file was written
+    # in the second the first answer was sent, then written again in that same second.
+    second = "Fri, 04 Dec 2026 18:00:00 GMT"
+    texts = ["Update 1: the court heard a witness.", "Update 2: the court adjourned."]
+    current = [0]
+
+    def one_second_clock(req: Request) -> Route:
+        if req.headers.get("if-modified-since") == second:
+            return Route(status=304, body=b"", headers={"Date": second})
+        page = Route.page("Trial", texts[current[0]])
+        return dataclasses.replace(page, headers={"Last-Modified": second, "Date": second})
+
+    url = web.route(PARTNER, "/trial", one_second_clock)
+    days = Days(config(tmp_path, watch("Trial", url)))
+    days.check()
+    current[0] = 1
+    assert page_of(days.check(), "Trial").content is ContentState.CHANGED
+
+
+@pytest.mark.parametrize(
+    ("last_modified", "date", "kept"),
+    [
+        pytest.param("Fri, 04 Dec 2026 18:00:00 GMT", "Fri, 04 Dec 2026 18:00:00 GMT", False,
+                     id="the-second-of-the-answer-is-weak"),
+        pytest.param("Fri, 04 Dec 2026 17:59:59 GMT", "Fri, 04 Dec 2026 18:00:00 GMT", True,
+                     id="a-second-older-is-kept"),
+        pytest.param("Fri, 04 Dec 2026 18:00:00 GMT", None, True, id="no-date-to-compare"),
+        pytest.param("not a date", "Fri, 04 Dec 2026 18:00:00 GMT", True, id="unreadable-kept"),
+        pytest.param(None, "Fri, 04 Dec 2026 18:00:00 GMT", False, id="none-sent"),
+    ],
+)  # fmt: skip
+def test_a_last_modified_is_kept_for_the_next_look_only_when_it_can_tell_a_change(
+    last_modified: str | None, date: str | None, kept: bool
+) -> None:
+    assert (lasting_last_modified(last_modified, date) is not None) is kept
 
 
 def test_a_page_over_the_size_cap_is_not_changed_by_where_the_cap_cuts_its_last_line(

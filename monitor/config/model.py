@@ -130,6 +130,9 @@ class Settings(_Strict):
     connectivity_check: list[str] = Field(
         default_factory=lambda: list(DEFAULT_CONNECTIVITY_CHECK), max_length=10
     )
+    # Where the reports folder is published (intranet, static host): makes the e-mail's
+    # links to change and history pages absolute. Kept with one trailing slash.
+    reports_url: str | None = None
 
     @field_validator("schedule")
     @classmethod
@@ -166,6 +169,22 @@ class Settings(_Strict):
     @classmethod
     def _api(cls, value: str) -> str:
         return _check_url(value)
+
+    @field_validator("reports_url")
+    @classmethod
+    def _reports_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = _check_url(value)
+        parts = urlsplit(url)
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError(
+                f"must be the plain address of the reports folder (no ?query, #fragment or "
+                f"user:password@), got {value!r}"
+            )
+        if any(ch.isspace() for ch in url):
+            raise ValueError(f"must not contain spaces, got {value!r}")
+        return url.rstrip("/") + "/"
 
     @field_validator("connectivity_check")
     @classmethod

@@ -51,6 +51,10 @@ _OWNED = (
     ".digest-*",  # temporary files of an interrupted atomic write
     ".latest*",
     ".index*",
+    "changes/*.html",  # the pages beside the digests (a demo's change pages are its own)
+    "changes/.*.tmp",
+    "history/*.html",
+    "history/.*.tmp",
 )
 NOTICE = (
     "This digest was made by `monitor demo`: the partner sites are simulated on your own "

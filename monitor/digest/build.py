@@ -25,7 +25,8 @@ from monitor.digest.advice import (
 )
 from monitor.digest.changes import page_changes
 from monitor.digest.model import Digest, Group, Item, PageChange, Place
-from monitor.digest.text import Clock, clean, is_http_url
+from monitor.digest.paths import history_path
+from monitor.digest.text import Clock, clean, is_http_url, without_paths
 from monitor.models import Status
 from monitor.outage import INCONCLUSIVE, Outage
 from monitor.store import CheckRow, Occurrence, PageCheckRow, RunRow, Store
@@ -206,6 +207,7 @@ class Builder:
             suggestion=clean(suggestion, limit=None) or None,
             suggestion_label=suggestion_label(suggestion, row.status) if suggestion else None,
             note=note,
+            history=history_path(row.url),
         )
 
     @staticmethod
@@ -424,7 +426,8 @@ def build(
     done = [r for r in runs if r.state == "done"]
     for r in runs:
         if r.state not in ("done", INCONCLUSIVE):
-            why = clean(r.error, limit=300) or "it did not finish"
+            # The run's own error may name files of this machine: never in a digest.
+            why = without_paths(clean(r.error, limit=300)) or "it did not finish"
             state = "was interrupted" if r.state in ("aborted", "running") else "failed"
             top.append(
                 f"The check started {clock.when(r.started_at)} {state} ({why}); what it "
@@ -437,8 +440,8 @@ def build(
         tries = wording.plural(len(failures), "try", "tries")
         top.append(
             f"The digest e-mail could not be sent ({tries}, the last "
-            f"{clock.when(failed.created_at)}: {clean(failed.error, limit=300)}). The next e-mail "
-            "covers everything since the last one that was sent."
+            f"{clock.when(failed.created_at)}: {without_paths(clean(failed.error, limit=300))}). "
+            "The next e-mail covers everything since the last one that was sent."
         )
     previous = store.last_digest("file")
     since_text = f" ({clock.when(previous.created_at)})" if previous else ""

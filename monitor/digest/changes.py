@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from monitor.digest.diffs import diff_blocks, diff_command, file_change
+from monitor.digest.diffs import diff_blocks, file_change
 from monitor.digest.model import ChangeEvent, KeywordFlag, PageChange
+from monitor.digest.paths import change_path, history_path
 from monitor.digest.text import clean
 from monitor.models import ContentState, NoteKind
 from monitor.store import PageCheckRow, Version
@@ -19,34 +20,29 @@ if TYPE_CHECKING:
 
 
 def change_event(
-    b: Builder,
     url: str,
     check: PageCheckRow,
     when: str,
     versions: Mapping[int, Version],
 ) -> ChangeEvent:
     """One recorded change as the digest shows it: a sentence for a watched file, else
-    the diff, capped, with the ``monitor diff`` command for the rest.
+    the diff, capped, and the change page that holds all of it (never a command).
 
     Takes the page's URL, the check that recorded the change, when it was (in words)
     and the page's stored versions by id.
     """
     before = versions.get(check.prev_version_id or -1)
     after = versions.get(check.version_id or -1)
+    page = change_path(
+        url, before.number if before else None, after.number if after else None, check.run_id
+    )
     file = file_change(before, after)
     if file is not None:
         # Two fingerprints of a file's bytes would make an unreadable word diff.
-        return ChangeEvent(when, (), file=file)
+        return ChangeEvent(when, (), file=file, page=page, run_id=check.run_id)
     blocks, hidden = diff_blocks(check.change or {})
-    command = None
-    if hidden:
-        command = diff_command(
-            clean(url, limit=None),
-            before.number if before else None,
-            after.number if after else None,
-            b.watchlist,
-        )
-    return ChangeEvent(when, blocks, hidden, diff_command=command)
+    lines = sum(len(block.lines) for block in blocks) + hidden
+    return ChangeEvent(when, blocks, hidden, page=page, lines=lines, run_id=check.run_id)
 
 
 def page_changes(b: Builder) -> tuple[list[PageChange], list[str], list[str]]:
@@ -91,7 +87,7 @@ def page_changes(b: Builder) -> tuple[list[PageChange], list[str], list[str]]:
                             when if several else None,
                         )
                     )
-            events.append(change_event(b, url, c, when, versions))
+            events.append(change_event(url, c, when, versions))
         # Back to the text the last digest showed (compare calls a return to a recent
         # version "unchanged", so the way back may not be a recorded change at all).
         reverted = None
@@ -112,6 +108,7 @@ def page_changes(b: Builder) -> tuple[list[PageChange], list[str], list[str]]:
                 keywords=tuple(flags),
                 events=tuple(events),
                 reverted=reverted,
+                history=history_path(url),
             )
         )
     # Keyword alarms first, then by partner and page name; reverted pages last.

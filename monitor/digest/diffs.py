@@ -4,13 +4,10 @@ and a watched file's change in one sentence."""
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from monitor import wording
-from monitor.config import DEFAULT_PATH
 from monitor.digest.model import DiffBlock, DiffLine, Segment
 from monitor.digest.text import MAX_DIFF_LINES, clean
 from monitor.store import Version
@@ -56,12 +53,15 @@ def _line(op: str, text: str) -> DiffLine:
     )
 
 
-def diff_blocks(change: Mapping[str, Any]) -> tuple[tuple[DiffBlock, ...], int]:
+def diff_blocks(
+    change: Mapping[str, Any], *, limit: int | None = MAX_DIFF_LINES
+) -> tuple[tuple[DiffBlock, ...], int]:
     """The stored change (``pipeline.change_to_json``) as blocks under headings, capped.
 
     A sentence replaced by a similar one is in the hunk twice (removed and added) and once
     in ``words``; it is shown once, word by word. Returns the blocks and the number of
-    lines left out by ``MAX_DIFF_LINES``.
+    lines left out by ``limit`` (``MAX_DIFF_LINES`` in the digest; None: the whole change,
+    for its change page).
     """
     words: list[tuple[str | None, tuple[Segment, ...], str, str]] = []
     for w in change.get("words") or []:
@@ -115,8 +115,10 @@ def diff_blocks(change: Mapping[str, Any]) -> tuple[tuple[DiffBlock, ...], int]:
         if i not in used:
             blocks.append(DiffBlock(w_heading, (DiffLine("changed", segments=segs),)))
 
+    if limit is None:
+        return tuple(blocks), 0
     shown: list[DiffBlock] = []
-    budget = MAX_DIFF_LINES
+    budget = limit
     hidden = 0
     for b in blocks:
         if budget <= 0:
@@ -183,18 +185,3 @@ def file_change(old: Version | None, new: Version | None) -> str | None:
     if not (before and after):
         return f"The file changed ({now})."
     return f"The file changed: {sizes} ({now})."
-
-
-def diff_command(url: str, frm: int | None, to: int | None, watchlist: Path | None) -> str:
-    """The ``monitor diff`` command that shows a whole change, ready to paste in a shell.
-
-    Takes the page's URL, the lasting numbers of the versions before and after (those
-    ``monitor history`` shows; None: unknown, the command then shows the page's latest
-    change) and the watch list's path (named when it is not the default one).
-    """
-    words = ["monitor", "diff", shlex.quote(url)]
-    if frm is not None and to is not None:
-        words += ["--from", str(frm), "--to", str(to)]
-    if watchlist is not None and watchlist != DEFAULT_PATH:
-        words += ["--config", shlex.quote(str(watchlist))]
-    return " ".join(words)

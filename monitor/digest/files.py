@@ -17,10 +17,12 @@ from pathlib import Path
 
 from monitor import atomic, wording
 from monitor.config import Config
+from monitor.digest.beside import write_pages
 from monitor.digest.build import build, zone_of
 from monitor.digest.model import Written
+from monitor.digest.paths import CHANGES, HISTORY
 from monitor.digest.render import render_html, render_text, template
-from monitor.digest.text import clean
+from monitor.digest.text import Clock, clean
 from monitor.errors import RunFailed
 from monitor.store import Store
 
@@ -250,12 +252,15 @@ def write(
 
     Takes the store, the reports folder (created if needed), the watch list, whether to
     write the ``.txt`` too, notices for the top, and the time of writing (default: now).
-    Writes ``digest-YYYY-MM-DD.html`` (``-2``, ``-3``… on the same day; never overwrites),
-    refreshes ``latest.html`` and ``index.html``, each atomically, and only then records
-    the digest (kind 'file') so its window advances. Returns a ``Written``.
+    Writes the change pages (``changes/``, each once) and history pages (``history/``)
+    the digest links to, then ``digest-YYYY-MM-DD.html`` (``-2``, ``-3``… on the same
+    day; never overwrites), refreshes ``latest.html`` and ``index.html``, each
+    atomically, and only then records the digest (kind 'file') so its window advances.
+    Returns a ``Written``.
 
     Raises ``DigestError`` (path and what to do) when the folder cannot be written or the
-    disk is full; files this call created are removed and the window does not advance.
+    disk is full; digest files this call created are removed and the window does not
+    advance (change and history pages already written stay: they are the same next time).
     Raises ``StoreError`` when the database cannot be read or written.
     """
     now = now or datetime.now(UTC)
@@ -273,6 +278,13 @@ def write(
     except OSError as exc:
         raise _fail(out_dir, exc) from None
     _remove_stale_temp_files(out_dir)
+    try:
+        # The pages the digest links to are there before the digest is.
+        write_pages(store, out_dir, d, config=config, clock=Clock(now, tz))
+        for sub in (CHANGES, HISTORY):
+            _remove_stale_temp_files(out_dir / sub)
+    except OSError as exc:
+        raise _fail(Path(exc.filename) if exc.filename else out_dir, exc) from None
     try:
         html_path, txt_path = _publish(out_dir, day, page, plain)
     except OSError as exc:

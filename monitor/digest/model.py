@@ -47,6 +47,7 @@ class Item:
     suggestion: str | None = None
     suggestion_label: str | None = None  # "Archived copy" | "New address" | ...
     note: str | None = None
+    history: str | None = None  # its history page, relative to the reports folder
 
     @property
     def suggestion_title(self) -> str:
@@ -135,15 +136,18 @@ class KeywordFlag:
 class ChangeEvent:
     """One recorded change of a page: when, and its diff (``hidden`` lines not shown).
 
-    ``diff_command`` is the command that shows the whole diff (set when lines are hidden);
+    ``page`` is the change page that holds the whole change (``changes/<key>-v3-v4.html``,
+    relative to the reports folder) and ``lines`` how many changed lines it shows;
     ``file`` says in one sentence how a watched file (PDF, image) changed, instead of a diff.
     """
 
     when: str
     blocks: tuple[DiffBlock, ...]
     hidden: int = 0
-    diff_command: str | None = None  # "monitor diff URL --from 3 --to 4"
+    page: str | None = None  # "changes/amnesty-org-petition-1a2b3c4d5e-v3-v4.html"
+    lines: int = 0  # changed lines in the whole change
     file: str | None = None  # "The file changed: 152 KB → 160 KB (application/pdf)."
+    run_id: int = 0  # the run that recorded it
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,7 @@ class PageChange:
     keywords: tuple[KeywordFlag, ...]
     events: tuple[ChangeEvent, ...]
     reverted: str | None = None  # set when the page is back where the last digest left it
+    history: str | None = None  # the page's history page, relative to the reports folder
 
 
 @dataclass(frozen=True)
@@ -199,6 +204,101 @@ class Digest:
     def counts(self) -> tuple[tuple[str, int], ...]:
         """Every non-zero count, things to do first."""
         return self.todo + self.also
+
+
+# -- the pages beside the digest -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of consecutive checks with one status, for a history timeline."""
+
+    status: Status
+    symbol: str
+    badge: str
+    headline: str  # what the first check of the stretch said
+    start: str  # "Tue 12 Mar 07:00"
+    end: str
+    checks: int
+    problem: bool
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    """A stored content version of a watched page."""
+
+    number: int
+    first_seen: str
+    last_seen: str
+    current: bool
+    title: str
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """A recorded change in a history page, linked to its change page."""
+
+    when: str
+    before: int | None
+    after: int | None
+    lines: int
+    page: str  # relative to the reports folder
+    file: str | None = None
+    keywords: tuple[KeywordFlag, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """One change page: the whole change of a watched page between two versions."""
+
+    name: str
+    url: str
+    group: str
+    when: str  # when the change was recorded
+    before: int | None  # version numbers (None: no longer kept when the page was written)
+    after: int | None
+    before_seen: str | None  # when the earlier version was first seen
+    blocks: tuple[DiffBlock, ...]
+    lines: int
+    keywords: tuple[KeywordFlag, ...]
+    file: str | None
+    path: str  # its own place, relative to the reports folder
+    history: str
+    run_id: int
+    generated: str
+    timezone: str
+
+    @property
+    def title(self) -> str:
+        if self.before is not None and self.after is not None:
+            return f"{self.name}: version {self.before} → {self.after}"
+        return f"{self.name}: change of {self.when}"
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """One history page: a watched page's or a link's statuses over time, and a watched
+    page's versions and changes, newest first."""
+
+    kind: str  # "page" | "link"
+    name: str  # the watched page's name; the URL for a link
+    url: str
+    group: str
+    path: str
+    spans: tuple[Span, ...]
+    checks: int
+    versions: tuple[VersionEntry, ...] = ()
+    changes: tuple[ChangeEntry, ...] = ()
+    dropped: str | None = None  # "Versions 1-3 are no longer kept (…)."
+    places: tuple[Place, ...] = ()
+    suggestion: str | None = None
+    suggestion_label: str | None = None
+    generated: str = ""
+    timezone: str = "UTC"
+
+    @property
+    def title(self) -> str:
+        return f"History of {self.name}" if self.kind == "page" else "History of a link"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import jinja2
 
 from monitor import __version__, wording
-from monitor.digest.model import Digest, Segment
+from monitor.digest.model import ChangeView, Digest, HistoryView, Segment
 from monitor.digest.text import is_http_url
 
 # -- rendering ------------------------------------------------------------------------------
@@ -161,14 +161,27 @@ def template(name: str) -> jinja2.Template:
     return _ENV.get_template(name)
 
 
-def render_html(d: Digest, *, index_href: str | None = None) -> str:
+def render_html(d: Digest, *, index_href: str | None = None, reports: str | None = "") -> str:
     """The digest as one self-contained HTML page (inline styles, no scripts, no fetches).
 
     Takes a ``Digest``; ``index_href`` adds a link to the list of all digests (the files
-    have one, the e-mail has none). Returns the HTML text. Everything shown is escaped by
-    Jinja's autoescape; only http(s) URLs become links.
+    have one, the e-mail has none); ``reports`` is what the paths of change and history
+    pages are joined to: "" in the reports folder itself (relative links), the published
+    address of the folder in an e-mail (``settings.reports_url``), or None when it has
+    none (the page is then named by its file, never linked). Returns the HTML text.
+    Everything shown is escaped by Jinja's autoescape; only http(s) URLs become links.
     """
-    return template("digest.html").render(d=d, index_href=index_href)
+    return template("digest.html").render(d=d, index_href=index_href, reports=reports)
+
+
+def render_change(view: ChangeView) -> str:
+    """A change page (``changes/…``): the whole change of a watched page, self-contained."""
+    return template("change.html").render(v=view, root="../")
+
+
+def render_history(view: HistoryView) -> str:
+    """A history page (``history/…``): statuses over time, versions, changes linked."""
+    return template("history.html").render(v=view, root="../")
 
 
 def _wdiff(segments: Sequence[Segment]) -> str:
@@ -186,17 +199,18 @@ def _wdiff(segments: Sequence[Segment]) -> str:
     return "".join(parts).strip()
 
 
-def render_text(d: Digest) -> str:
+def render_text(d: Digest, *, reports: str | None = "") -> str:
     """The digest as plain text with the same sections (e-mail text part and ``--text``),
     from ``templates/digest.txt``.
 
-    Takes a ``Digest``; returns the text. Partner text was cleaned by ``build`` (no control
-    or bidi characters), so it cannot drive a terminal or reorder a line.
+    Takes a ``Digest`` and ``reports`` (as ``render_html``); returns the text. Partner
+    text was cleaned by ``build`` (no control or bidi characters), so it cannot drive a
+    terminal or reorder a line.
     """
     global _TEXT_ENV
     if _TEXT_ENV is None:
         _TEXT_ENV = _text_env()
-    return _TEXT_ENV.get_template("digest.txt").render(d=d)
+    return _TEXT_ENV.get_template("digest.txt").render(d=d, reports=reports)
 
 
 def _text_env() -> jinja2.Environment:

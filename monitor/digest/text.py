@@ -43,6 +43,17 @@ def clean(text: str | None, *, limit: int | None = _MAX_TEXT) -> str:
     return text
 
 
+# An absolute path of this machine inside a message ("… '/srv/monitor/state/monitor.db'"):
+# a slash not inside a word or a URL, then at least two parts.
+_LOCAL_PATH = re.compile(r"(?<![\w:/.~-])(?:/[\w.@+-]+)+/([\w.@+-]+)")
+
+
+def without_paths(text: str) -> str:
+    """A message of the monitor's own (a failed run's error) without the paths of this
+    machine: each absolute path becomes its last part, '…/monitor.db'. URLs are kept."""
+    return _LOCAL_PATH.sub(lambda m: f"…/{m.group(1)}", text)
+
+
 def is_http_url(url: object) -> bool:
     """True when ``url`` may be an ``href``: it starts with http:// or https:// and a host.
 

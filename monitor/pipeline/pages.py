@@ -10,6 +10,8 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 from monitor import compare, extract, media
 from monitor.config import Watch
@@ -121,7 +123,9 @@ class Pages(RunBase):
             # Said on the page, not hidden: links and text past the cap go unchecked.
             report.notes.append(Note.of(NoteKind.TRUNCATED, mb=f"{s.max_page_mb:g}"))
         etag = result.headers.get("etag")
-        last_modified = result.headers.get("last-modified")
+        last_modified = lasting_last_modified(
+            result.headers.get("last-modified"), result.headers.get("date")
+        )
         if not watch.content:
             report.notes.append(Note.of(NoteKind.CONTENT_OFF))
         if watch.content:
@@ -273,6 +277,27 @@ class Pages(RunBase):
             links_found=len(links),
         )
         return report, links
+
+
+def lasting_last_modified(last_modified: str | None, date: str | None) -> str | None:
+    """A page's ``Last-Modified`` worth sending back as ``If-Modified-Since``, or None.
+
+    Times in HTTP have one-second steps: a page edited again within the second its answer
+    names (a static server answering just after the file was written) would keep that
+    Last-Modified, and a server comparing times would answer 304 for the new text. Such a
+    validator is weak (RFC 9110, 8.8.2.2): kept only when it is at least a second older
+    than the answer's ``Date`` (or when the answer has no readable ``Date``).
+    """
+    if not last_modified:
+        return None
+    if not date:
+        return last_modified
+    try:
+        modified, sent = parsedate_to_datetime(last_modified), parsedate_to_datetime(date)
+        too_recent = sent - modified < timedelta(seconds=1)
+    except (TypeError, ValueError):
+        return last_modified
+    return None if too_recent else last_modified
 
 
 def _rules(watch: Watch) -> str:

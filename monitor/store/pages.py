@@ -81,6 +81,38 @@ class Pages(StoreBase):
         ).fetchall()
         return [self._version(r) for r in rows]
 
+    def version_heads(self, page_id: int) -> list[Version]:
+        """All stored versions of a page in number order, without a web page's text
+        (``lines`` is empty for an HTML version; a file's one fingerprint line is kept,
+        which is what tells a file from a page). For history pages: cheap on a page with
+        a hundred long versions."""
+        rows = self._db.execute(
+            "SELECT id, page_id, number, hash, title, content_type, size, first_seen, last_seen,"
+            " etag, last_modified, rules,"
+            " CASE WHEN content_type IS NULL OR lower(content_type) NOT LIKE '%html%'"
+            "  THEN text END AS text"
+            " FROM versions WHERE page_id=? ORDER BY number",
+            (page_id,),
+        ).fetchall()
+        return [
+            Version(
+                id=r["id"],
+                page_id=r["page_id"],
+                number=r["number"],
+                hash=r["hash"],
+                lines=unpack(r["text"]) if r["text"] is not None else (),
+                title=r["title"],
+                content_type=r["content_type"],
+                size=r["size"],
+                first_seen=r["first_seen"],
+                last_seen=r["last_seen"],
+                etag=r["etag"],
+                last_modified=r["last_modified"],
+                rules=r["rules"],
+            )
+            for r in rows
+        ]
+
     def last_version_number(self, page_id: int) -> int:
         """The highest version number ever given on a page (0: none yet), kept or not."""
         row = self._db.execute(
