@@ -1,7 +1,7 @@
 """One ``monitor run`` (``run_once``): take the run lock, open the store, check, write the
-digest, e-mail it and alert the chat when configured; a ``RunOutcome`` whose ``line`` both ``run`` and
-``serve`` print. The three pipeline calls sit behind seams (``_check``,
-``_write_digest``, ``_deliver``) so tests can replace them.
+digest, e-mail it and alert the chat when configured; a ``RunOutcome`` whose ``line``
+both ``run`` and ``serve`` print. The pipeline calls sit behind seams (``_check``,
+``_write_digest``, ``_deliver``, ``_notify``) so tests can replace them.
 """
 
 from __future__ import annotations
