@@ -11,8 +11,15 @@ from __future__ import annotations
 import http.server
 import json
 import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -23,6 +30,7 @@ from support.history import CONFIG, LINK, PETITION, World, load_change
 from monitor import notify
 from monitor.config import ConfigError, loads
 from monitor.service import jobs
+from monitor.testing.web import Route, SimWeb
 
 SECRET = "xoxb-7Hq9-s3cr3t+tok3n"  # a plus: filled into the URL as is
 SECRET_ENV = "PM_TEST_HOOK_TOKEN"
@@ -346,3 +354,62 @@ def test_no_notify_configured_is_an_outcome_not_an_error(world: World) -> None:
     assert outcome == notify.NotifyOutcome(
         False, "no chat alerts are configured (settings.notify)", 0
     )
+
+
+# -- end to end ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_monitor_serve_alerts_the_chat_with_a_link_that_its_own_http_server_answers(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with SimWeb(hosts=["127.0.0.2"]) as web:
+        gone = web.route("127.0.0.2", "/gone", Route(status=404))
+        url = web.route("127.0.0.2", "/campaign", Route.page("Campaign", "Sign.", links=[gone]))
+        path = tmp_path / "watchlist.yaml"
+        path.write_text(
+            "settings:\n"
+            f"  database: {tmp_path / 'state' / 'monitor.db'}\n"
+            f"  reports_dir: {tmp_path / 'reports'}\n"
+            "  confirm_delay_s: 0\n  archive_lookup: false\n  allow_private_links: true\n"
+            "  connectivity_check: []\n"
+            f"  http: {{listen: '127.0.0.1:{port}'}}\n"
+            f"  reports_url: http://127.0.0.1:{port}/\n"
+            f"  notify_env: {{HOOK: {SECRET_ENV}}}\n"
+            f"  notify: ['{receiver.json_url()}']\n"
+            f"watch:\n  - {{name: Campaign, url: '{url}'}}\n",
+            encoding="utf-8",
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "serve", "--every", "1", "--config", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, SECRET_ENV: SECRET},
+        )
+        try:
+            assert wait_for(lambda: bool(receiver.posts), 60)
+            sent = receiver.messages()[0]  # the first run's; later runs may follow
+            link = sent["message"].splitlines()[-1].removeprefix("The digest: ")
+            with urllib.request.urlopen(link, timeout=10) as answer:  # served by `serve`
+                page = answer.read().decode("utf-8")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert sent["title"] == "partner-monitor: 1 new problem"
+    assert link.startswith(f"http://127.0.0.1:{port}/digest-") and "1 new problem" in page
+    assert "chat alert sent" in err and SECRET not in out + err
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
