@@ -12,6 +12,7 @@ import http.server
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,7 +26,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from support.history import CONFIG, LINK, PETITION, World, load_change
+from support.history import ARTICLE, CONFIG, LINK, PETITION, World, load_change
 
 from monitor import notify
 from monitor.config import ConfigError, loads
@@ -413,3 +414,39 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
             return True
         time.sleep(0.05)
     return condition()
+
+
+# -- the docs --------------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "serve.md"
+
+
+def test_the_alert_shown_in_the_docs_is_the_one_sent(world: World) -> None:
+    shown = re.search(r"each gets a short message.*?\n```\n(.*?)```", DOCS.read_text(), re.S)
+    assert shown is not None
+    world.config = loads(
+        CONFIG.replace(
+            "  timezone: UTC\n",
+            "  timezone: UTC\n  reports_url: https://monitor.example.org/reports/\n",
+        )
+    )
+    world.run()
+    world.digest()
+    world.run(
+        {LINK: "broken"},
+        pages={ARTICLE: "broken"},
+        changes={PETITION: load_change("petition_closed.json")},
+    )
+    msg = notify.message(
+        world.digest(), notify.digest_link(world.config.settings, "digest-2024-03-12.html")
+    )
+    assert f"{msg.title}\n{msg.body}\n" == shown.group(1)
+
+
+@pytest.mark.parametrize(
+    "block",
+    re.findall(r"```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.S),
+    ids=lambda b: b.splitlines()[1].strip()[:40],
+)
+def test_every_watch_list_in_docs_serve_loads(block: str) -> None:
+    loads(block, file="docs/serve.md")

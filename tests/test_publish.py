@@ -6,12 +6,17 @@ hostile paths reach the server unnormalised) to a real server on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import os
+import re
+import shutil
 import signal
 import socket
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,9 +58,12 @@ def server(site: Path) -> Iterator[Publisher]:
 
 
 def request(
-    publisher: Publisher, method: str, path: str, headers: dict[str, str] | None = None
+    to: Publisher | tuple[str, int],
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
-    host, port = publisher.address
+    host, port = to.address if isinstance(to, Publisher) else to
     conn = http.client.HTTPConnection(host, port, timeout=10)
     try:
         conn.putrequest(method, path, skip_host=False, skip_accept_encoding=True)
@@ -310,3 +318,53 @@ def test_serve_refuses_to_start_on_a_port_in_use_with_one_line_and_exit_3(
         "the address is already in use (another program, or another `monitor serve`); choose "
         "another address or port, or remove settings.http"
     )
+
+
+# -- the docs --------------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "serve.md"
+
+
+def test_every_watch_list_in_the_publishing_docs_loads() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("## Publishing the reports folder") : text.index("## Alerts")]
+    [block] = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    http = loads(block, file="docs/serve.md").settings.http
+    assert http is not None and (http.host, http.port) == ("127.0.0.1", 8080)
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+def test_the_nginx_snippet_in_the_docs_proxies_to_the_published_folder(
+    server: Publisher, tmp_path: Path
+) -> None:
+    [snippet] = re.findall(r"```nginx\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.S)
+    port = free_port()
+    conf = tmp_path / "nginx.conf"
+    temp = "".join(
+        f"{kind}_temp_path {tmp_path / kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    conf.write_text(
+        f"daemon off; master_process off; pid {tmp_path / 'nginx.pid'};\n"
+        f"error_log {tmp_path / 'error.log'};\nevents {{}}\n"
+        f"http {{ access_log off; {temp}\n"
+        f"  server {{ listen 127.0.0.1:{port};\n"
+        + snippet.replace("127.0.0.1:8080", f"127.0.0.1:{server.address[1]}")
+        + "  }\n}\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp_path)])
+    front = ("127.0.0.1", port)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            time.sleep(0.05)
+        got = request(front, "GET", "/reports/latest.html")
+        refused = request(front, "POST", "/reports/latest.html")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert (got[0], got[2], refused[0]) == (200, b"<h1>Latest</h1>", 403)
