@@ -5,6 +5,7 @@ frozen), with their defaults and the rules of each key.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -155,6 +156,7 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host, int(port_text)
 
 
+@functools.cache
 def _apprise_schemes() -> frozenset[str]:
     """The URL schemes the installed Apprise knows (slack, matrix, mailto, json...)."""
     import apprise  # here: only a watch list with notify URLs loads Apprise
