@@ -45,6 +45,8 @@ def site(tmp_path: Path) -> Path:
     (reports / "changes" / "petition-v1-v2.html").write_text("<p>change</p>", encoding="utf-8")
     (reports / "history" / "petition.html").write_text("<p>history</p>", encoding="utf-8")
     (reports / ".latest.html.4242.tmp").write_text("half written", encoding="utf-8")
+    (reports / "monitor.db").write_text(SECRET, encoding="utf-8")  # as `monitor demo` leaves
+    (reports / "watchlist.yaml").write_text(SECRET, encoding="utf-8")
     (reports / "out.txt").symlink_to(tmp_path / "secret.txt")
     (reports / "outdir").symlink_to(tmp_path)
     (reports / "inside.html").symlink_to(reports / "latest.html")
@@ -188,6 +190,8 @@ def test_a_folder_is_never_listed(server: Publisher) -> None:
         pytest.param("/outdir/secret.txt", id="symlink-to-a-folder-outside"),
         pytest.param("/.latest.html.4242.tmp", id="dot-file-being-written"),
         pytest.param("/nothing-here.html", id="missing"),
+        pytest.param("/monitor.db", id="a-database-in-the-folder"),
+        pytest.param("/watchlist.yaml", id="a-watch-list-in-the-folder"),
         pytest.param("http://127.0.0.1/../secret.txt", id="absolute-form"),
         pytest.param("*", id="asterisk"),
     ],

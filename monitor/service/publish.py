@@ -1,7 +1,9 @@
 """``settings.http``: ``monitor serve`` also publishes the reports folder over HTTP.
 
 The only module that answers HTTP requests. Read-only and small on purpose: GET and
-HEAD of the regular files inside the reports folder, nothing else. Every other method
+HEAD of the regular files inside the reports folder whose kind it knows (HTML, text,
+JSON, CSS, PNG, SVG: what digests are made of; never a database or a watch list that
+someone put there), nothing else. Every other method
 is 405; no directory listing (``/`` and ``dir/`` are that folder's ``index.html``);
 a path that could leave the folder (``..``, ``%2e%2e``, an encoded ``/`` or ``\\``, a
 double-encoded ``%``, NUL or another control byte, a dot-file such as a digest being
@@ -64,8 +66,8 @@ class Refused(Exception):
 
 
 def content_type(path: Path) -> str:
-    """The Content-Type of a reports-folder file, by its suffix."""
-    return _TYPES.get(path.suffix.lower(), "application/octet-stream")
+    """The Content-Type of a reports-folder file, by its suffix (only known ones are served)."""
+    return _TYPES[path.suffix.lower()]
 
 
 def cache_control(relative: str) -> str:
@@ -131,8 +133,8 @@ def resolve(root: Path, raw_path: str) -> tuple[Path, str] | None:
         st = real.stat()
     except OSError:
         return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
+    if not stat.S_ISREG(st.st_mode) or real.suffix.lower() not in _TYPES:
+        return None  # only the kinds of file a digest is made of: no database, no YAML
     return real, real.relative_to(base).as_posix()
 
 
