@@ -234,9 +234,10 @@ def _fill(settings: Settings, url: str, index: int) -> tuple[str, dict[str, str]
         env = settings.notify_env[name]
         value = os.environ.get(env)
         if not value:
+            state = "is not set" if value is None else "is empty"
             raise NotifyError(
                 f"notify URL {index} ({describe(url)}): the environment variable {env} "
-                f"(settings.notify_env.{name}) is not set: set it for the process that runs "
+                f"(settings.notify_env.{name}) {state}: set it for the process that runs "
                 "partner-monitor"
             )
         values[name] = value
