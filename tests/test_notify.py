@@ -28,7 +28,7 @@ from urllib.parse import parse_qs
 import pytest
 from support.history import ARTICLE, CONFIG, LINK, PETITION, World, load_change
 
-from monitor import notify
+from monitor import cli, notify
 from monitor.config import ConfigError, loads
 from monitor.service import jobs
 from monitor.testing.web import Route, SimWeb
@@ -450,3 +450,22 @@ def test_the_alert_shown_in_the_docs_is_the_one_sent(world: World) -> None:
 )
 def test_every_watch_list_in_docs_serve_loads(block: str) -> None:
     loads(block, file="docs/serve.md")
+
+
+def test_validate_says_the_alerts_and_the_published_folder_are_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)  # not needed to validate
+    path = tmp_path / "w.yaml"
+    path.write_text(
+        notify_config("slack://{HOOK}").replace(
+            "  timezone: UTC\n", "  timezone: UTC\n  http: {listen: '127.0.0.1:8080'}\n"
+        ),
+        encoding="utf-8",
+    )
+    assert cli.main(["validate", "--config", str(path)]) == 0
+    assert (
+        capsys.readouterr()
+        .out.rstrip()
+        .endswith(", chat alerts to 1 notify URL, reports published on 127.0.0.1:8080 by serve")
+    )
