@@ -469,3 +469,16 @@ def test_validate_says_the_alerts_and_the_published_folder_are_on(
         .out.rstrip()
         .endswith(", chat alerts to 1 notify URL, reports published on 127.0.0.1:8080 by serve")
     )
+
+
+@pytest.mark.slow
+def test_a_chat_service_that_never_answers_is_a_failed_alert_not_a_hung_run(
+    world: World,
+) -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        use(world, Receiver(port=int(silent.getsockname()[1])).json_url())
+        world.run({LINK: "broken"})
+        outcome = deliver(world)  # Apprise's own time limits (4 s) end the wait
+    assert not outcome.sent and world.store.last_digest("notify") is None
