@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import ConfigError, loads
+from monitor.config import ConfigError, load, loads
 from monitor.service import jobs
 from monitor.service import serve as service_module
 from monitor.service.publish import Publisher
@@ -372,3 +372,14 @@ def test_the_nginx_snippet_in_the_docs_proxies_to_the_published_folder(
         proc.terminate()
         proc.wait(10)
     assert (got[0], got[2], refused[0]) == (200, b"<h1>Latest</h1>", 403)
+
+
+def test_an_edited_listen_address_says_it_needs_a_restart(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = watchlist(tmp_path, 8080)
+    service = service_module.Service(path, load(path), every=60, out=None)
+    path.write_text(path.read_text().replace(":8080", ":8081"), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, "monitor.service"):
+        service.reload()
+    assert "settings.http changed: the reports folder is published as before until" in caplog.text

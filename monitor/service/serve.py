@@ -148,6 +148,11 @@ class Service:
                     self.config_path,
                     wording.plural(len(new.watch), "page"),
                 )
+            if new.settings.http != old.settings.http:
+                log.warning(
+                    "settings.http changed: the reports folder is published as before until "
+                    "the service is restarted (e.g. `systemctl restart partner-monitor`)"
+                )
             if self.every is None and (
                 (new.settings.schedule, new.settings.timezone)
                 != (old.settings.schedule, old.settings.timezone)
