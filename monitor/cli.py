@@ -216,6 +216,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{plural(len(partners), 'partner')}; "
         f"database {s.database}, reports in {s.reports_dir}, schedule '{s.schedule}' {s.timezone}"
         + (f", e-mail to {', '.join(s.email.to)}" if s.email else "")
+        + (f", chat alerts to {plural(len(s.notify), 'notify URL')}" if s.notify else "")
+        + (f", reports published on {s.http.listen} by serve" if s.http else "")
     )
     return EXIT_OK
 

@@ -5,13 +5,15 @@ frozen), with their defaults and the rules of each key.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from monitor import PROJECT_URL, __version__
@@ -103,6 +105,97 @@ class EmailSettings(_Strict):
         return value
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# ``{SLACK_TOKEN}`` in a notify URL: filled at send time from the environment variable
+# that ``settings.notify_env`` names for it (monitor/notify.py).
+NOTIFY_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class HttpSettings(_Strict):
+    """``settings.http``: ``monitor serve`` also publishes the reports folder over HTTP."""
+
+    listen: str = "127.0.0.1:8080"  # HOST:PORT, [IPv6]:PORT, or PORT alone (loopback)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        parse_listen(value)
+        return value.strip()
+
+    @property
+    def host(self) -> str:
+        """The address to bind (an IP address or a host name)."""
+        return parse_listen(self.listen)[0]
+
+    @property
+    def port(self) -> int:
+        """The TCP port to bind."""
+        return parse_listen(self.listen)[1]
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``"127.0.0.1:8080"`` → ``("127.0.0.1", 8080)``; ``"8080"`` alone binds loopback;
+    ``"[::1]:8080"`` for IPv6. Raises ``ValueError`` saying what is wrong."""
+    text = value.strip()
+    form = "write HOST:PORT, e.g. '127.0.0.1:8080' (or '[::1]:8080', or a port alone)"
+    if text.isdigit():
+        host, port_text = "127.0.0.1", text
+    elif text.startswith("["):
+        host, sep, port_text = text[1:].partition("]:")
+        if not sep or ":" not in host:
+            raise ValueError(f"{value!r} is not a listen address: {form}")
+    else:
+        host, sep, port_text = text.rpartition(":")
+        if not sep or not host or ":" in host:
+            raise ValueError(f"{value!r} is not a listen address: {form}")
+        if not re.fullmatch(r"[A-Za-z0-9.-]+", host):
+            raise ValueError(f"{value!r}: {host!r} is not a host name or IP address; {form}")
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValueError(f"{value!r}: the port must be a number from 1 to 65535; {form}")
+    return host, int(port_text)
+
+
+@functools.cache
+def _apprise_schemes() -> frozenset[str]:
+    """The URL schemes the installed Apprise knows (slack, matrix, mailto, json...)."""
+    import apprise  # here: only a watch list with notify URLs loads Apprise
+
+    schemes: set[str] = set()
+    for service in apprise.Apprise().details().get("schemas", ()):
+        for key in ("protocols", "secure_protocols"):
+            names = service.get(key) or ()
+            schemes.update(n.lower() for n in ((names,) if isinstance(names, str) else names))
+    return frozenset(schemes)
+
+
+def _notify_url(value: str) -> str:
+    """One notify URL: a scheme Apprise knows; read whole by Apprise when it holds no
+    ``{PLACEHOLDER}`` (with one, its secret is not there to read before sending)."""
+    url = value.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep or not rest or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        raise ValueError(
+            "is not an Apprise URL (SCHEME://..., e.g. 'slack://...', 'json://host/path')"
+        )
+    if scheme.lower() not in _apprise_schemes():
+        raise ValueError(
+            f"Apprise knows no service {scheme + '://'!r} (see the Apprise documentation "
+            "for the URL of each chat service)"
+        )
+    if not NOTIFY_PLACEHOLDER.search(url):
+        import apprise
+
+        if apprise.Apprise.instantiate(url) is None:
+            raise ValueError(
+                f"Apprise cannot read this {scheme}:// URL: check it against its documentation"
+            )
+    return url
+
+
+NotifyUrl = Annotated[str, AfterValidator(_notify_url)]
+
+
 class Settings(_Strict):
     """The ``settings:`` block; every key optional, defaults as in the contract."""
 
@@ -133,6 +226,11 @@ class Settings(_Strict):
     # Where the reports folder is published (intranet, static host): makes the e-mail's
     # links to change and history pages absolute. Kept with one trailing slash.
     reports_url: str | None = None
+    http: HttpSettings | None = None  # `monitor serve` also publishes the reports folder
+    # Chat alerts (Apprise URLs); notify_env comes first so that notify can be checked
+    # against it: {PLACEHOLDER} → the NAME of the environment variable holding the secret.
+    notify_env: dict[str, str] = Field(default_factory=dict)
+    notify: list[NotifyUrl] = Field(default_factory=list)
 
     @field_validator("schedule")
     @classmethod
@@ -194,6 +292,50 @@ class Settings(_Strict):
             shown = ", ".join(repr(url) for url in bad)
             raise ValueError(f"each must be an http:// or https:// URL with a host, got {shown}")
         return [url.strip() for url in value]
+
+    @field_validator("notify_env")
+    @classmethod
+    def _notify_env(cls, value: dict[str, str]) -> dict[str, str]:
+        for placeholder, env in value.items():
+            if not _ENV_NAME.fullmatch(placeholder):
+                raise ValueError(
+                    f"{placeholder!r}: a placeholder is a name of letters, digits and _ "
+                    "(used as {NAME} in a notify URL)"
+                )
+            if not _ENV_NAME.fullmatch(env):
+                raise ValueError(
+                    f"{placeholder}: must be the NAME of an environment variable holding the "
+                    "secret, never the secret itself"
+                )
+        return value
+
+    @field_validator("notify")
+    @classmethod
+    def _notify(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        declared = info.data.get("notify_env")
+        if declared is None:
+            return value  # notify_env itself is wrong (reported); nothing to check against
+        undeclared = [
+            (i, name)
+            for i, url in enumerate(value)
+            for name in NOTIFY_PLACEHOLDER.findall(url)
+            if name not in declared
+        ]
+        if undeclared:
+            names = list(dict.fromkeys(name for _, name in undeclared))
+            hint = _did_you_mean(names[0], list(declared)) if len(names) == 1 else ""
+            raise PydanticCustomError(
+                "notify_url",  # the reader points at the first such item's line
+                "{names} not declared in settings.notify_env{hint}: add `NAME: "
+                "ENVIRONMENT_VARIABLE` there for each placeholder",
+                {
+                    "index": undeclared[0][0],
+                    "names": ", ".join("{" + n + "}" for n in names)
+                    + (" is" if len(names) == 1 else " are"),
+                    "hint": hint,
+                },
+            )
+        return value
 
 
 class Watch(_Strict):

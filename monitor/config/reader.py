@@ -315,6 +315,9 @@ def _problems(
             message = f"{written} is not a valid regular expression: {ctx.get('error')}"
         else:
             message = err["msg"].removeprefix("Value error, ")
+            index = (err.get("ctx") or {}).get("index")
+            if isinstance(index, int):  # an item of a list (a notify URL): its own line
+                line = lines.get((*loc, index), line)
             if kind in (
                 "string_type",
                 "int_type",

@@ -443,6 +443,16 @@ def build(
             f"{clock.when(failed.created_at)}: {without_paths(clean(failed.error, limit=300))}). "
             "The next e-mail covers everything since the last one that was sent."
         )
+    notify_on = config is not None and bool(config.settings.notify)
+    failures = store.digest_failures("notify") if notify_on else []
+    if failures:
+        failed = failures[-1]
+        tries = wording.plural(len(failures), "try", "tries")
+        top.append(
+            f"The chat alert could not be sent ({tries}, the last "
+            f"{clock.when(failed.created_at)}: {clean(failed.error, limit=300)}). The next alert "
+            "covers everything since the last one that was sent."
+        )
     previous = store.last_digest("file")
     since_text = f" ({clock.when(previous.created_at)})" if previous else ""
 

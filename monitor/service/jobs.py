@@ -1,7 +1,7 @@
 """One ``monitor run`` (``run_once``): take the run lock, open the store, check, write the
-digest, e-mail it when configured; a ``RunOutcome`` whose ``line`` both ``run`` and
-``serve`` print. The three pipeline calls sit behind seams (``_check``,
-``_write_digest``, ``_deliver``) so tests can replace them.
+digest, e-mail it and alert the chat when configured; a ``RunOutcome`` whose ``line``
+both ``run`` and ``serve`` print. The pipeline calls sit behind seams (``_check``,
+``_write_digest``, ``_deliver``, ``_notify``) so tests can replace them.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class RunOutcome:
     mail_error: str | None
     duration_s: float
     outage: Outage | None = None  # the check could not reach the network (exit 3)
+    notify_to: int = 0  # notify URLs configured (0: no chat alerts)
+    notify_error: str | None = None
 
     @property
     def problems(self) -> int:
@@ -62,6 +64,10 @@ class RunOutcome:
             mail = f"e-mailed to {', '.join(self.mail_to)}"
         else:
             mail = f"e-mail NOT sent: {self.mail_error}"
+        if self.notify_to and self.notify_error is None:
+            mail += "; chat alert sent"
+        elif self.notify_to:
+            mail += f"; chat alert NOT sent: {self.notify_error}"
         if self.outage is not None:
             return (
                 f"run {self.run_id}: could not reach the internet, no partner judged; "
@@ -99,6 +105,16 @@ def _deliver(store: Store, config: Config, notices: Sequence[str]) -> str | None
     return outcome.error or "not sent (no reason given)"
 
 
+def _notify(store: Store, config: Config, digest: Path, notices: Sequence[str]) -> str | None:
+    """Alert the chat; returns None when sent, else why not (never raises for a service)."""
+    from monitor import notify
+
+    outcome = notify.deliver(store, config, digest_name=digest.name, notices=notices)
+    if outcome.sent:
+        return None
+    return outcome.error or "not sent (no reason given)"
+
+
 def run_once(
     config: Config,
     *,
@@ -109,7 +125,8 @@ def run_once(
     lock_wait_s: float = RUN_LOCK_WAIT_S,
     cancel: threading.Event | None = None,
 ) -> RunOutcome:
-    """The body of ``monitor run``: lock, check, digest, e-mail. Returns a ``RunOutcome``.
+    """The body of ``monitor run``: lock, check, digest, e-mail, chat alert. Returns a
+    ``RunOutcome``.
 
     ``out`` replaces ``settings.reports_dir``; ``text`` also writes the plain-text
     digest; ``progress`` prints sparse progress lines on stderr; ``notices`` go at the
@@ -118,8 +135,8 @@ def run_once(
 
     Raises ``LockBusy`` when another run holds the database longer than
     ``lock_wait_s``, ``StoreError`` when the database cannot be used, and whatever
-    ``digest.write`` raises (``DigestError``). A failed e-mail does not raise: it is
-    in ``mail_error``.
+    ``digest.write`` raises (``DigestError``). A failed e-mail or chat alert does not
+    raise: it is in ``mail_error`` / ``notify_error``.
     """
     s = config.settings
     with writer_lock(s.database, wait_s=lock_wait_s, cancel=cancel):
@@ -129,6 +146,7 @@ def run_once(
             report = _check(config, store, tick)
             digest = _write_digest(store, out or s.reports_dir, config, text, notices)
             mail_error = _deliver(store, config, notices) if s.email is not None else None
+            notify_error = _notify(store, config, digest, notices) if s.notify else None
         return RunOutcome(
             run_id=report.run_id,
             pages=len(report.pages),
@@ -140,6 +158,8 @@ def run_once(
             mail_error=mail_error,
             duration_s=time.monotonic() - started,
             outage=report.outage,
+            notify_to=len(s.notify),
+            notify_error=notify_error,
         )
 
 

@@ -8,6 +8,7 @@ and a failed run logged without ending the service.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import signal
 import threading
@@ -28,6 +29,7 @@ from monitor.config import Config, ConfigError, load
 from monitor.service.cron import describe_schedule, trigger_for
 from monitor.service.jobs import run_once
 from monitor.service.lock import FileLock, Holder, LockBusy, RunCancelled, serve_lock_path
+from monitor.service.publish import Publisher
 from monitor.store import StoreError
 
 if TYPE_CHECKING:
@@ -145,6 +147,11 @@ class Service:
                     "watch list %s reloaded: %s",
                     self.config_path,
                     wording.plural(len(new.watch), "page"),
+                )
+            if new.settings.http != old.settings.http:
+                log.warning(
+                    "settings.http changed: the reports folder is published as before until "
+                    "the service is restarted (e.g. `systemctl restart partner-monitor`)"
                 )
             if self.every is None and (
                 (new.settings.schedule, new.settings.timezone)
@@ -289,6 +296,41 @@ class Service:
             self.signals.append(signum)
 
 
+def _publisher(config: Config, out: Path | None) -> Publisher | None:
+    """The reports folder's HTTP server when ``settings.http`` asks for one (not started)."""
+    http = config.settings.http
+    if http is None:
+        return None
+    return Publisher(out or config.settings.reports_dir, http.host, http.port)
+
+
+def _bind_failure(config: Config, exc: OSError) -> str:
+    """One line for an address ``settings.http.listen`` cannot have."""
+    listen = config.settings.http.listen if config.settings.http else "?"
+    if exc.errno == errno.EADDRINUSE:
+        why = "the address is already in use (another program, or another `monitor serve`)"
+    elif exc.errno == errno.EACCES:
+        why = "permission denied (ports below 1024 need rights: use a port such as 8080)"
+    elif exc.errno == errno.EADDRNOTAVAIL:
+        why = "that is not an address of this machine"
+    else:
+        why = exc.strerror or str(exc)
+    return (
+        f"cannot publish the reports folder on {listen} (settings.http.listen): {why}; "
+        "choose another address or port, or remove settings.http"
+    )
+
+
+@contextlib.contextmanager
+def _stopping(publisher: Publisher | None) -> Iterator[None]:
+    """Stop the reports folder's HTTP server when ``serve`` stops, however it stops."""
+    try:
+        yield
+    finally:
+        if publisher is not None:
+            publisher.stop()
+
+
 @contextlib.contextmanager
 def _handlers(service: Service) -> Iterator[None]:
     """Install the service's signal handlers for the duration, restoring the old ones."""
@@ -338,8 +380,18 @@ def serve(config_path: Path, *, every: float | None = None, out: Path | None = N
         log.error("monitor: %s", exc)
         return 3
 
+    publisher = _publisher(config, out)
+    if publisher is not None:
+        try:
+            publisher.start()
+        except OSError as exc:
+            service_lock.release()
+            log.error("monitor: %s", _bind_failure(config, exc))
+            return 3
+        log.info("publishing the reports folder %s at %s", publisher.root, publisher.url)
+
     service = Service(config_path, config, every=every, out=out)
-    with service_lock, _handlers(service):
+    with service_lock, _handlers(service), _stopping(publisher):
         service.start()
         log.info(
             "partner-monitor %s serving %s: %s, runs %s; next run at %s",
