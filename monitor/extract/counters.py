@@ -25,12 +25,12 @@ clock or the database.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from monitor.extract import noise
+from monitor.models import Counter, CounterKind, CounterRule
 
 __all__ = [
     "Counter",
@@ -42,46 +42,6 @@ __all__ = [
     "parse_number",
     "read_named",
 ]
-
-
-class CounterKind(enum.StrEnum):
-    """What a counter counts. Found automatically, a counter's name is its kind."""
-
-    SIGNATURES = "signatures"
-    SUPPORTERS = "supporters"
-    PARTICIPANTS = "participants"  # "have taken action"
-    REMAINING = "remaining"  # "7,655 to go": goes down as the petition grows
-    PROGRESS = "progress"  # "62% of the goal", in per cent (goal 100)
-    NAMED = "named"  # a counter the watch names itself, of no known kind
-
-    @property
-    def grows(self) -> bool:
-        """True when the count is expected to go up (a fall is then news)."""
-        return self is not CounterKind.REMAINING
-
-
-@dataclass(frozen=True, slots=True)
-class CounterRule:
-    """A counter a watch names (``counters:``): a CSS ``selector`` or a regex ``pattern``
-    with one group (exactly one of them is set)."""
-
-    name: str
-    selector: str | None = None
-    pattern: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Counter:
-    """One counter as a page showed it: ``value`` read from ``text`` ("12,665 people have
-    signed"), ``label`` the words that say what it counts, ``goal`` when the page gives
-    one. ``name`` is the configured name, or the kind when found automatically."""
-
-    name: str
-    kind: CounterKind
-    label: str
-    value: int
-    goal: int | None
-    text: str
 
 
 # ------------------------------------------------------------------- numbers
