@@ -9,7 +9,7 @@ import dataclasses
 import functools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from monitor import compare, extract, media
 from monitor.config import Watch
@@ -28,7 +28,7 @@ from monitor.models import (
 )
 from monitor.pipeline.base import RunBase
 from monitor.pipeline.report import CounterReport, PageReport, change_to_json, iso
-from monitor.store import PageRecord, Version
+from monitor.store import CounterPoint, PageRecord, Version
 
 
 class Pages(RunBase):
@@ -40,9 +40,12 @@ class Pages(RunBase):
         recent = self.store.recent_versions(page_id, s.recent_versions) if watch.content else []
         rules = _rules(watch)
         headers: dict[str, str] = {}
+        # A page that showed counters is always read in full: a petition's count moves
+        # without its validators (Last-Modified is to the second, a cached ETag stays).
+        counted = self.store.last_counters(page_id, run_id) if watch.counter_rules else {}
         # Not after an edit of the text rules: a 304 then would keep the old text as the
         # baseline, and the next real change would be taken as the new one, unreported.
-        if recent and recent[0].rules == rules:
+        if recent and recent[0].rules == rules and not counted:
             if recent[0].etag:
                 headers["If-None-Match"] = recent[0].etag
             if recent[0].last_modified:
@@ -94,7 +97,7 @@ class Pages(RunBase):
             lines = compared_lines(parsed, watch)
             title = parsed.title
             report.notes.extend(parsed.notes)
-            self._counters(run_id, page_id, parsed.counters, report)
+            self._counters(counted, parsed.counters, report)
             rec = dataclasses.replace(rec, counters=parsed.counters)
             if watch.selector and not parsed.selector_matched:
                 if not parsed.notes:
@@ -187,13 +190,11 @@ class Pages(RunBase):
         report.links_found = len(links)
         return report, links
 
+    @staticmethod
     def _counters(
-        self, run_id: int, page_id: int, counters: Sequence[Counter], report: PageReport
+        before: Mapping[str, CounterPoint], counters: Sequence[Counter], report: PageReport
     ) -> None:
         """``report`` learns this run's counters, each with its last earlier value."""
-        if not counters:
-            return
-        before = self.store.last_counters(page_id, run_id)
         for c in counters:
             last = before.get(c.name)
             report.counters.append(
