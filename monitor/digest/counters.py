@@ -102,8 +102,9 @@ def card(
     stalled_days: int = 3,
 ) -> CounterCard | None:
     """The card of one counter: ``points`` its whole series (oldest first), ``checks``
-    the page's checks in the digest's window, ``after`` the previous digest's last run,
-    ``page`` (name, url, group). None when the window has nothing to say about it."""
+    the page's checks since its last value or the window (whichever is older), ``after``
+    the previous digest's last run, ``page`` (name, url, group). None when the window has
+    nothing to say about it."""
     if not points:
         return None
     name, url, group = page
@@ -213,10 +214,12 @@ def cards(
         group = clean(watch.group if watch else page["partner"] or page["name"])
         name = clean(watch.name if watch else page["name"])
         series = store.counter_series(url, upto=upto)
-        checks = store.page_checks(url=url, after=after, upto=upto)
         by_name: dict[str, list[CounterPoint]] = {}
         for p in series:
             by_name.setdefault(p.name, []).append(p)
+        # From the oldest last value on: whether a counter vanished in this window or before.
+        since = min([after, *(points[-1].run_id for points in by_name.values())])
+        checks = store.page_checks(url=url, after=since, upto=upto)
         for points in by_name.values():
             one = card(
                 points,
