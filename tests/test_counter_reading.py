@@ -187,6 +187,19 @@ def test_a_stated_goal_is_the_goal_not_a_counter() -> None:
     assert [(c.value, c.goal) for c in found] == [(12345, 20000)]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("12.444 handtekeningen – help ons naar 20.000!", id="nl-help-us-reach"),
+        pytest.param("12,444 signatures. Help us reach 20,000!", id="en-help-us-reach"),
+        pytest.param("12,444 signatures. Our goal is 20,000.", id="en-our-goal-is"),
+        pytest.param("Signatures: 12,444. Target: 20,000", id="en-target"),
+    ],
+)
+def test_a_goal_stated_beside_the_count(line: str) -> None:
+    assert [c.goal for c in find([line])] == [20000]
+
+
 def test_the_same_count_in_two_languages_is_one_counter() -> None:
     found = find(["12.345 mensen hebben getekend.", "In English: 12,345 people have signed."])
     assert [c.text for c in found] == ["12.345 mensen hebben getekend"]

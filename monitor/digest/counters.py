@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 CHART_DAYS = 30
 CHART_HEIGHT = 48  # px of the tallest bar
-_LOOKED = ("ok", "moved")  # a check that read the page
+# A check after which a counter not shown is gone: the page was read, or is gone itself
+# (a closed petition sent to the home page). A timeout or a 5xx is a gap.
+_LOOKED = ("ok", "moved", "soft_404", "broken")
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def card(
     for a, b in fell:
         news.append(wording.counter_fell(a.value, b.value, clock.when(b.checked_at)))
     rate_text = None
-    if grows and not fell:
+    if grows and not fell and not looked_since:
         week = [p for p in points if _at(latest.checked_at) - _at(p.checked_at) <= timedelta(7)]
         span = (_at(latest.checked_at) - _at(week[0].checked_at)).total_seconds() / 86400
         if span >= 1:

@@ -131,11 +131,12 @@ _COUNTED = re.compile(
 )
 _WE_ARE = re.compile(rf"(?P<label>нас\s+(?:уже\s+)?)(?P<n>{_N})", re.I)
 # A goal the page states ("Doel: 20.000 handtekeningen", "Our goal is 20,000", "target
-# of 50,000 signatures").
+# of 50,000 signatures", "help ons naar 20.000!").
 _GOAL_WORDS = r"goal|target|doel|ziel|objectif|objetivo|meta|цель|мета|мэта"
 _GOAL = re.compile(
-    rf"(?<!\w)(?:{_GOAL_WORDS})(?!\w)(?:\s+(?:is|of|van|von|de|ist|est|es))?\s*:?\s*"
-    rf"(?:of\s+)?(?P<n>{_N})",
+    rf"(?<!\w)(?:(?:{_GOAL_WORDS})(?!\w)(?:\s+(?:is|of|van|von|de|ist|est|es))?\s*:?\s*"
+    r"(?:of\s+)?|help\s+(?:us|ons|uns|nous)\s+(?:reach|get\s+to|naar|tot|bereiken|erreichen"
+    rf"|atteindre)\s+)(?P<n>{_N})",
     re.I,
 )
 _CURRENCY = frozenset("€$£¥₽")
