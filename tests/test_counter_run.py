@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pytest
 from test_run import PARTNER, Days, config, page_of
 
 from monitor import cli
-from monitor.models import ContentState
+from monitor.models import ContentState, Counter, CounterKind
+from monitor.pipeline.report import CounterReport
 from monitor.testing.web import Route, SimWeb
 
 BODY = """<html><head><title>Petitie</title></head><body><nav><a href="/">Home</a></nav>
@@ -125,3 +127,20 @@ def test_the_json_report_lists_counters_for_every_page(
     assert [(c["value"], c["previous"], c["previous_at"]) for c in page["counters"]] == [
         (12345, None, None)
     ]
+
+
+# -- the README's examples ------------------------------------------------------------------
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def test_the_readme_csv_example_has_the_command_s_columns() -> None:
+    block = re.search(r"\$ monitor counters \S+ --csv\n(.*?)```", README.read_text(), re.S)
+    assert block is not None and block.group(1).splitlines()[0] == ",".join(cli.COUNTER_COLUMNS)
+
+
+def test_the_readme_json_example_has_exactly_a_counter_s_keys() -> None:
+    text = README.read_text(encoding="utf-8")
+    shown = json.loads(re.findall(r"```json\n(.*?)```", text, flags=re.S)[0])
+    counter = Counter("signatures", CounterKind.SIGNATURES, "signed", 1, None, "1 signed")
+    assert shown["pages"][0]["counters"][0].keys() == CounterReport(counter).to_json().keys()
