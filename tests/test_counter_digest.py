@@ -179,3 +179,21 @@ def test_the_chart_in_the_e_mail_is_tables_with_words_and_no_svg(tmp_path: Path)
         and "12,665" in chart.group(1)
         and not re.search(r"<(svg|script|img)\b", html)
     )
+
+
+def test_a_counter_turned_off_in_the_watch_list_is_not_said_to_disappear(tmp_path: Path) -> None:
+    from monitor.config import loads
+
+    cfg = loads(f"watch:\n  - {{name: Petition, url: '{URL}', counters: false}}\n")
+    with Store(tmp_path / "m.db") as store:
+        page = store.page_id(URL, "Petition", "Amnesty")
+        for n, shown in ((1, (signatures(12000),)), (2, ())):
+            run = store.begin_run(day(n))
+            store.record_page(
+                run,
+                PageRecord(page, day(n), Status.OK, 200, URL, None, ContentState.UNCHANGED,
+                           counters=shown),
+            )  # fmt: skip
+            store.finish_run(run, day(n), pages=1, links=0, problems=0, changed=0)
+        d = digest.build(store, after_run=1, upto_run=2, config=cfg, now=CLOCK.now)
+    assert d.counters == ()

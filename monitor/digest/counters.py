@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from monitor import wording
 from monitor.digest.text import Clock, clean
+from monitor.models import CounterKind
 from monitor.store import CounterPoint, PageCheckRow
 
 if TYPE_CHECKING:
@@ -196,6 +197,15 @@ def card(
     )
 
 
+def _still_read(watch: Watch, name: str) -> bool:
+    """True when ``watch`` still reads the counter ``name`` (auto: the known kinds)."""
+    if watch.counters is False:
+        return False
+    if watch.counters == "auto":
+        return name in {str(k) for k in CounterKind if k is not CounterKind.NAMED}
+    return name in {c.name for c in watch.counters}
+
+
 def cards(
     store: Store,
     *,
@@ -222,7 +232,9 @@ def cards(
         # From the oldest last value on: whether a counter vanished in this window or before.
         since = min([after, *(points[-1].run_id for points in by_name.values())])
         checks = store.page_checks(url=url, after=since, upto=upto)
-        for points in by_name.values():
+        for counter, points in by_name.items():
+            if watch is not None and not _still_read(watch, counter):
+                continue  # turned off or renamed: not news that it "disappeared"
             one = card(
                 points,
                 checks,
