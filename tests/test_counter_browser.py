@@ -46,8 +46,7 @@ def test_the_counter_chart_shows_in_the_browser(browser: Any, tmp_path: Path, wi
     page.goto(path.resolve().as_uri())
     try:
         bars = page.locator(".pm-chart td div").evaluate_all(
-            "els => els.map(e => e.getBoundingClientRect())"
-            ".map(r => [r.width, r.height])"
+            "els => els.map(e => e.getBoundingClientRect()).map(r => [r.width, r.height])"
         )
         progress = page.locator(".pm-progress td").first.bounding_box()
         seen = (

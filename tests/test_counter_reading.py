@@ -6,6 +6,8 @@ is read here is what the diff never shows. The traps are numbers that are not co
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from monitor.extract.counters import (
@@ -60,6 +62,7 @@ def test_numbers_as_people_write_them(text: str, value: int) -> None:
         pytest.param("€12", id="price"),
         pytest.param("12,345.67", id="mixed-separators"),
         pytest.param("", id="empty"),
+        pytest.param("9" * 30, id="a-serial-number-not-a-count"),
     ],
 )
 def test_what_is_not_a_count(text: str) -> None:
@@ -215,6 +218,10 @@ def test_what_is_still_needed_gives_the_goal() -> None:
     assert found[0].goal == 20000
 
 
+def test_a_line_of_a_million_digits_is_no_counter() -> None:
+    assert (find(["9" * 1_000_000 + " signatures"]), first_count("1" * 1_000_000)) == ((), None)
+
+
 def test_first_count_skips_a_year() -> None:
     assert first_count("Since 2019: 12,345 signed") == (12345, 12, 18)
 
@@ -239,3 +246,39 @@ def test_named_counter_not_shown_is_none() -> None:
 def test_cut_takes_a_named_counter_out_of_compared_lines() -> None:
     counter = Counter("Letters", CounterKind.NAMED, "Letters", 1200, None, "1.2k letters sent")
     assert cut(["Free Ales", "1.2k letters sent"], [counter]) == ("Free Ales",)
+
+
+# Lines that would take minutes if a counter pattern searched from every digit (a million
+# digits before "signatures" once took over two minutes): the suite's timeout stops a
+# regression, and `pytest -m perf` measures the growth itself.
+HOSTILE_LINES = [
+    pytest.param("9" * 200_000 + " signatures", 0, id="digits-then-signed"),
+    pytest.param("9" * 200_000 + " to go", 0, id="digits-then-to-go"),
+    pytest.param("1 " * 100_000 + "signatures", 0, id="digits-and-spaces-then-signed"),
+    pytest.param("111," * 50_000 + "111 signatures", 0, id="groups-then-signed"),
+    pytest.param("12,345 signatures · " * 20_000, 1, id="many-counts"),
+    pytest.param("1 of " * 40_000 + "signatures", 0, id="counts-of-goals"),
+    pytest.param("goal 1 " * 40_000, 0, id="goal-words"),
+]
+
+
+@pytest.mark.parametrize(("text", "found"), HOSTILE_LINES)
+def test_a_hostile_line_is_read_in_time(text: str, found: int) -> None:
+    assert len(find([text])) == found
+
+
+def _seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        find([text])
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.perf
+@pytest.mark.parametrize(("text", "found"), HOSTILE_LINES)
+def test_a_hostile_line_costs_time_in_proportion_to_its_length(text: str, found: int) -> None:
+    # Four times the line: about four times the time when linear, sixteen when quadratic.
+    quarter = text[: len(text) // 4]
+    assert _seconds(text) < 8 * max(_seconds(quarter), 1e-4)

@@ -112,6 +112,17 @@ def test_monitor_counters_shows_a_gap_as_not_shown(
     assert "not shown" in capsys.readouterr().out
 
 
+def test_monitor_history_lists_the_counters(
+    web: SimWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d, url = days(web, tmp_path)
+    d.check()
+    capsys.readouterr()
+    assert cli.main(["history", "--config", str(d.cfg.path), url]) == 0
+    out = capsys.readouterr().out
+    assert "counters" in out and "12,345" in out
+
+
 def test_monitor_counters_of_an_unknown_page_is_a_usage_error(web: SimWeb, tmp_path: Path) -> None:
     d, _ = days(web, tmp_path)
     assert cli.main(["counters", "--config", str(d.cfg.path), "https://nowhere.example/"]) == 2

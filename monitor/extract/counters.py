@@ -61,6 +61,9 @@ _GROUPED = re.compile(
 _SCALED = re.compile(r"(?P<whole>\d{1,4})(?:[.,](?P<frac>\d{1,3}))?\s?(?P<mult>\S.*)")
 
 
+_LONGEST = 24  # characters of the longest count read ("999,999,999,999,999" and a word)
+
+
 def parse_number(text: str) -> int | None:
     """The count ``text`` writes ("12,345", "12 345", "1,2K", "12,3 тыс."), or None.
 
@@ -69,6 +72,8 @@ def parse_number(text: str) -> int | None:
     mixed separators, a price ("€12"), empty text.
     """
     text = " ".join(text.split())
+    if len(text) > _LONGEST:
+        return None  # no petition has a quadrillion signatures: a serial number, a hash
     plain = _GROUPED.fullmatch(text)
     if plain is not None:
         digits = plain.group("int")
@@ -115,17 +120,22 @@ def first_count(text: str) -> tuple[int, int, int] | None:
 # ------------------------------------------------------------------- counters on a page
 
 _N = noise._NUMBER
+# Only where a count can start (not inside a number): a search from every digit of a long
+# run of digits would be quadratic (noise's rule, and its hostile tests, apply here too).
+_START = noise._START
 _GOAL_SEP = r"\s*(?:/|of|van|sur|von|de|из|із)\s*"
 _PERCENT = re.compile(
     rf"(?<!\d)(?P<n>\d{{1,3}}(?:[.,]\d+)?)\s?%\s+(?P<label>{noise._OF_THE_GOAL})", re.I
 )
-_REMAINING = re.compile(rf"(?P<n>{_N})\s+(?P<label>(?:more\s+)?(?:{noise._TO_GO}))(?!\w)", re.I)
+_REMAINING = re.compile(
+    rf"{_START}(?P<n>{_N})\s+(?P<label>(?:more\s+)?(?:{noise._TO_GO}))(?!\w)", re.I
+)
 _LABELLED = re.compile(
     rf"(?P<label>(?:total\s+)?(?:{noise._LABELS}))\s*:\s*(?P<n>{_N})(?:{_GOAL_SEP}(?P<goal>{_N}))?",
     re.I,
 )
 _COUNTED = re.compile(
-    rf"(?P<n>{_N})(?:{_GOAL_SEP}(?P<goal>{_N}))?\s"
+    rf"{_START}(?P<n>{_N})(?:{_GOAL_SEP}(?P<goal>{_N}))?\s"
     rf"(?P<label>(?:(?:{noise._PEOPLE})\s+(?:who\s+)?)?(?:{noise._SIGNED}))(?!\w)",
     re.I,
 )
