@@ -216,6 +216,11 @@ def count(n: int) -> str:
     return f"{n:,}"
 
 
+def share(percent: int) -> str:
+    """A share of a goal as the digest writes it: '62%'."""
+    return f"{percent}%"
+
+
 def counter_since_digest(when: str) -> str:
     return f"since the last digest ({when})"
 

@@ -197,3 +197,9 @@ def test_a_counter_turned_off_in_the_watch_list_is_not_said_to_disappear(tmp_pat
             store.finish_run(run, day(n), pages=1, links=0, problems=0, changed=0)
         d = digest.build(store, after_run=1, upto_run=2, config=cfg, now=CLOCK.now)
     assert d.counters == ()
+
+
+def test_a_share_of_the_goal_is_shown_as_a_share() -> None:
+    share = CounterPoint(1, day(1), "progress", CounterKind.PROGRESS, 62, 100, "of the goal", "")
+    c = make([share], [1], after=0)
+    assert (c.shown, c.percent, c.goal_shown) == ("62%", 62, None)

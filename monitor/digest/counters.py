@@ -177,6 +177,7 @@ def card(
     )
     goal = latest.goal
     percent = min(100, latest.value * 100 // goal) if goal else None
+    share = latest.kind is CounterKind.PROGRESS  # "62% of the goal": itself a share
     return CounterCard(
         page_name=name,
         page_url=url,
@@ -184,11 +185,11 @@ def card(
         name=clean(latest.name),
         label=clean(latest.label),
         value=latest.value,
-        shown=wording.count(latest.value),
+        shown=wording.share(latest.value) if share else wording.count(latest.value),
         change=change_text,
         rate=rate_text,
         goal=goal,
-        goal_shown=wording.count(goal) if goal else None,
+        goal_shown=wording.count(goal) if goal and not share else None,
         percent=percent,
         bars=bars,
         chart_alt=alt,
