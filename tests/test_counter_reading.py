@@ -243,9 +243,17 @@ def test_named_counter_not_shown_is_none() -> None:
     assert read_named(CounterRule("Letters", pattern=r"(\d+) letters"), "closed") is None
 
 
-def test_cut_takes_a_named_counter_out_of_compared_lines() -> None:
+def test_cut_takes_a_named_counter_s_number_out_of_compared_lines() -> None:
     counter = Counter("Letters", CounterKind.NAMED, "Letters", 1200, None, "1.2k letters sent")
-    assert cut(["Free Ales", "1.2k letters sent"], [counter]) == ("Free Ales",)
+    assert cut(["Free Ales", "Already 1.2k letters sent!"], [counter]) == (
+        "Free Ales",
+        "Already letters sent!",
+    )
+
+
+def test_cut_drops_a_line_that_was_only_the_count() -> None:
+    counter = Counter("Letters", CounterKind.NAMED, "Letters", 1200, None, "1.2k")
+    assert cut(["Free Ales", "1.2k"], [counter]) == ("Free Ales",)
 
 
 # Lines that would take minutes if a counter pattern searched from every digit (a million
@@ -282,3 +290,8 @@ def test_a_hostile_line_costs_time_in_proportion_to_its_length(text: str, found:
     # Four times the line: about four times the time when linear, sixteen when quadratic.
     quarter = text[: len(text) // 4]
     assert _seconds(text) < 8 * max(_seconds(quarter), 1e-4)
+
+
+def test_a_selected_counter_is_the_line_with_its_count() -> None:
+    counter = read_named(CounterRule("Brieven", selector=".b"), "Brieven\n1,2K verstuurd\nDank!")
+    assert counter is not None and (counter.text, counter.value) == ("1,2K verstuurd", 1200)

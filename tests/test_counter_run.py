@@ -155,3 +155,24 @@ def test_the_readme_json_example_has_exactly_a_counter_s_keys() -> None:
     shown = json.loads(re.findall(r"```json\n(.*?)```", text, flags=re.S)[0])
     counter = Counter("signatures", CounterKind.SIGNATURES, "signed", 1, None, "1 signed")
     assert shown["pages"][0]["counters"][0].keys() == CounterReport(counter).to_json().keys()
+
+
+def test_a_selected_counter_in_a_paragraph_moving_is_not_a_change(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    def page(cards: str) -> Route:
+        return Route(
+            body="<html><body><main><article><h1>Kaarten voor Ales</h1><p>Stuur een kaart "
+            "naar Ales Bialiatski in de gevangenis. Hij zit al sinds 2021 vast en een kaart "
+            "laat hem weten dat hij niet vergeten is.</p><div class='kaarten'><p>Samen hebben "
+            f"we al heel wat kaarten gestuurd.</p><p>Teller: {cards} kaarten verstuurd naar "
+            "Ales en zijn collega's</p></div><p>Schrijf in eenvoudige woorden, in het Engels "
+            "of het Russisch.</p></article></main></body></html>"
+        )
+
+    url = web.route(PARTNER, "/kaarten", page("1,2K"))
+    rules = [{"name": "Kaarten", "selector": ".kaarten"}]
+    d = Days(config(tmp_path, {"name": "Kaarten", "url": url, "counters": rules}))
+    d.check()
+    web.route(PARTNER, "/kaarten", page("1,3K"))
+    assert page_of(d.check(), "Kaarten").content is ContentState.UNCHANGED

@@ -225,8 +225,8 @@ def find(lines: Iterable[str]) -> tuple[Counter, ...]:
 
 def read_named(rule: CounterRule, text: str) -> Counter | None:
     """The counter ``rule`` names, read from ``text``: for a ``pattern``, the page's whole
-    text (its first match; the group is the number); for a ``selector``, the text of the
-    elements it selects (their first count). None when the page does not show it."""
+    text (its first match; the group is the number); for a ``selector``, the lines of the
+    elements it selects (the first count in them). None when the page does not show it."""
     if rule.pattern is not None:
         m = re.search(rule.pattern, text)
         if m is None:
@@ -241,9 +241,14 @@ def read_named(rule: CounterRule, text: str) -> Counter | None:
         shown = " ".join(m.group().split())
         after = text[m.end(1) if m.re.groups else m.end() :]
     else:
-        shown = " ".join(text.split())
-        first = first_count(shown)
-        if first is None:
+        # The selected line with the first count: as a line of the page, it is what
+        # ``cut`` finds in the compared text (the whole selection may span several).
+        for line in text.splitlines():
+            shown = " ".join(line.split())
+            first = first_count(shown)
+            if first is not None:
+                break
+        else:
             return None
         value, _, end = first
         after = shown[end:]
@@ -257,16 +262,24 @@ def read_named(rule: CounterRule, text: str) -> Counter | None:
 
 
 def cut(lines: Sequence[str], counters: Iterable[Counter]) -> tuple[str, ...]:
-    """``lines`` without the text of ``counters`` (the ones a watch names: the noise
-    rules already cut the ones found automatically), and without lines left empty."""
-    texts = sorted({c.text for c in counters if c.text}, key=len, reverse=True)
-    if not texts:
+    """``lines`` without the numbers of ``counters`` (the ones a watch names: the noise
+    rules already cut the ones found automatically). Where a line shows a counter's
+    text, its count goes and the words beside it stay ("1,2K brieven verstuurd" is
+    compared as "brieven verstuurd"); a line left without words goes."""
+    swaps: dict[str, str] = {}
+    for c in counters:
+        if not c.text:
+            continue
+        first = first_count(c.text)
+        swaps[c.text] = c.text[: first[1]] + " " + c.text[first[2] :] if first else " "
+    if not swaps:
         return tuple(lines)
     out = []
     for line in lines:
-        for text in texts:
-            line = line.replace(text, " ")
+        for text in sorted(swaps, key=len, reverse=True):
+            if text in line:
+                line = line.replace(text, swaps[text])
         line = " ".join(line.split())
-        if line and line != "#" and re.search(r"\w", line):
+        if line and line != "#" and re.search(r"\w", line.removeprefix("# ")):
             out.append(line)
     return tuple(out)
