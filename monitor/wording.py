@@ -280,7 +280,13 @@ def counter_chart_alt(label: str, days: int, values: Sequence[tuple[str, int]]) 
     (first_day, first), (last_day, last) = values[0], values[-1]
     if len(values) == 1:
         return f"Chart of the last {days} days, {label}: {count(last)} on {last_day}."
+    low, high = min(v for _, v in values), max(v for _, v in values)
+    scale = (
+        f" The bars go from the lowest, {count(low)}, to the highest, {count(high)}."
+        if high > low
+        else ""
+    )
     return (
         f"Chart of the last {days} days, {label}: from {count(first)} on {first_day} to "
-        f"{count(last)} on {last_day} ({plural(len(values), 'day')} with a reading)."
+        f"{count(last)} on {last_day} ({plural(len(values), 'day')} with a reading).{scale}"
     )

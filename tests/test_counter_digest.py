@@ -203,3 +203,13 @@ def test_a_share_of_the_goal_is_shown_as_a_share() -> None:
     share = CounterPoint(1, day(1), "progress", CounterKind.PROGRESS, 62, 100, "of the goal", "")
     c = make([share], [1], after=0)
     assert (c.shown, c.percent, c.goal_shown) == ("62%", 62, None)
+
+
+def test_the_chart_spans_the_lowest_to_the_highest_value() -> None:
+    c = make([point(1, 12345), point(2, 12665)], [1, 2], after=0)
+    assert [b.height for b in c.bars[-2:]] == [6, 48]
+
+
+def test_the_text_chart_is_a_line_of_blocks_with_dots_for_gaps() -> None:
+    c = make([point(1, 50), point(3, 100)], [1, 2, 3], after=0)
+    assert c.spark[-3:] == "▁·█"

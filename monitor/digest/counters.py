@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 
 CHART_DAYS = 30
 CHART_HEIGHT = 48  # px of the tallest bar
+_FLOOR = 6  # px of the lowest one
 # A check after which a counter not shown is gone: the page was read, or is gone itself
 # (a closed petition sent to the home page). A timeout or a 5xx is a gap.
 _LOOKED = ("ok", "moved", "soft_404", "broken")
+_BLOCKS = "▁▂▃▄▅▆▇█"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,15 @@ class CounterCard:
     news: tuple[str, ...]  # milestones, a fall, a stall, a vanished counter: sentences
     gone: bool = False  # the counter disappeared: its value is the last one seen
 
+    @property
+    def spark(self) -> str:
+        """The chart in one line of text, for the plain-text digest: a block per day
+        from its height, "·" for a day without a reading."""
+        return "".join(
+            "·" if b.value is None else _BLOCKS[min(7, b.height * 8 // (CHART_HEIGHT + 1))]
+            for b in self.bars
+        )
+
 
 def _at(stamp: str) -> datetime:
     dt = datetime.fromisoformat(stamp)
@@ -79,18 +90,23 @@ def round_numbers(low: int, high: int) -> list[int]:
 
 
 def _chart(points: Sequence[CounterPoint], clock: Clock, last_day: date) -> tuple[Bar, ...]:
+    """One bar per day of the last ``CHART_DAYS`` (the day's last value). The bars span
+    the 30 days' lowest to highest value (the lowest a short bar, not none), so that 320
+    more on 12,345 shows; the caption says the numbers."""
     by_day: dict[date, int] = {}
     for p in points:
         by_day[_at(p.checked_at).astimezone(clock.tz).date()] = p.value
     days = [last_day - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
-    top = max((by_day[d] for d in days if d in by_day), default=0)
+    shown = [by_day[d] for d in days if d in by_day]
+    low, high = min(shown, default=0), max(shown, default=0)
+
+    def height(value: int) -> int:
+        if high == low:
+            return CHART_HEIGHT * 3 // 4
+        return _FLOOR + round((value - low) * (CHART_HEIGHT - _FLOOR) / (high - low))
+
     return tuple(
-        Bar(
-            clock.day(d),
-            by_day.get(d),
-            max(2, round(by_day[d] * CHART_HEIGHT / top)) if d in by_day and top else 0,
-        )
-        for d in days
+        Bar(clock.day(d), by_day.get(d), height(by_day[d]) if d in by_day else 0) for d in days
     )
 
 
