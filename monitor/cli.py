@@ -103,6 +103,16 @@ def _parser() -> argparse.ArgumentParser:
     h = sub.add_parser("history", parents=[common], help="statuses and content versions of one URL")
     h.add_argument("url")
 
+    k = sub.add_parser(
+        "counters",
+        parents=[common],
+        help="the series of a watched page's counters (signatures...)",
+        description="Every recorded value of the page's counters, one row per check and "
+        "counter; a check where the page did not show a counter has an empty value (a gap).",
+    )
+    k.add_argument("url")
+    k.add_argument("--csv", action="store_true", help="CSV on standard output, for a spreadsheet")
+
     f = sub.add_parser(
         "diff",
         parents=[common],
@@ -398,6 +408,20 @@ def cmd_history(args: argparse.Namespace) -> int:
                     f"no longer kept: version{'s' if len(gone) > 1 else ''} {_ranges(gone)} "
                     "(settings.keep_versions keeps the most recently seen ones)."
                 )
+            counted = counter_rows(store, args.url)
+            if counted:
+                k = Table(title="counters (`monitor counters URL --csv` for a spreadsheet)")
+                for col in ("checked", "counter", "value", "goal"):
+                    k.add_column(col, overflow="fold")
+                for row in counted:
+                    value = row["value"]
+                    k.add_row(
+                        at(row["checked_at"]),
+                        row["counter"],
+                        f"{value:,}" if value is not None else "— (not shown)",
+                        f"{row['goal']:,}" if row["goal"] else "",
+                    )
+                console.print(k)
         if link_rows:
             t = Table(title=f"link — {args.url}", caption=f"times in {cfg.settings.timezone}")
             for col in ("checked", "status", "http", "failing since", "detail"):
@@ -412,6 +436,86 @@ def cmd_history(args: argparse.Namespace) -> int:
                 )
             console.print(t)
     return EXIT_OK
+
+
+def counter_rows(store: Any, url: str) -> list[dict[str, Any]]:
+    """One row per check of the page and counter: its value, or None for a gap. Checks
+    before the counter was first read are left out."""
+    series = store.counter_series(url)
+    names = list(dict.fromkeys(p.name for p in series))
+    first = {n: min(p.run_id for p in series if p.name == n) for n in names}
+    by_run = {(p.run_id, p.name): p for p in series}
+    rows = []
+    for check in store.page_history(url):
+        for name in names:
+            if check.run_id < first[name]:
+                continue
+            p = by_run.get((check.run_id, name))
+            rows.append(
+                {
+                    "checked_at": check.checked_at,
+                    "run": check.run_id,
+                    "status": str(check.status),
+                    "counter": name,
+                    "value": p.value if p else None,
+                    "goal": p.goal if p else None,
+                    "label": p.label if p else "",
+                    "text": p.text if p else "",
+                }
+            )
+    return rows
+
+
+def cmd_counters(args: argparse.Namespace) -> int:
+    from monitor.wording import moment
+
+    cfg = load(args.config)
+    with _open_store(cfg) as store:
+        if not store.find_page(args.url):
+            print(f"nothing is recorded for {args.url} (is it a watched page?)", file=sys.stderr)
+            return EXIT_USAGE
+        rows = counter_rows(store, args.url)
+    if args.csv:
+        import csv
+
+        out = csv.DictWriter(sys.stdout, fieldnames=list(COUNTER_COLUMNS), lineterminator="\n")
+        out.writeheader()
+        for row in rows:
+            out.writerow({k: "" if v is None else v for k, v in row.items()})
+        return EXIT_OK
+    if not rows:
+        print(f"no counter was read on {args.url} (counters: auto finds signatures and the like)")
+        return EXIT_OK
+    from zoneinfo import ZoneInfo
+
+    from rich.table import Table
+
+    tz = ZoneInfo(cfg.settings.timezone)
+    t = Table(title=f"counters — {args.url}", caption=f"times in {cfg.settings.timezone}")
+    for col in ("checked", "counter", "value", "change", "goal", "as shown"):
+        t.add_column(col, overflow="fold")
+    last: dict[str, int] = {}
+    for row in rows:
+        value, name = row["value"], row["counter"]
+        change = ""
+        if value is not None and name in last:
+            delta = value - last[name]
+            change = f"{delta:+,}" if delta else "0"
+        if value is not None:
+            last[name] = value
+        t.add_row(
+            moment(row["checked_at"], tz),
+            name,
+            f"{value:,}" if value is not None else f"— (not shown; {row['status']})",
+            change,
+            f"{row['goal']:,}" if row["goal"] else "",
+            row["text"],
+        )
+    _console(sys.stdout).print(t)
+    return EXIT_OK
+
+
+COUNTER_COLUMNS = ("checked_at", "run", "status", "counter", "value", "goal", "label", "text")
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -487,6 +591,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "demo": cmd_demo,
     "history": cmd_history,
+    "counters": cmd_counters,
     "diff": cmd_diff,
 }
 

@@ -8,7 +8,7 @@ tests can build by hand.
 Flow of values through one run::
 
     fetch.Fetcher.get(url)   -> FetchResult   (what the network said, never raises)
-    extract.page(...)        -> Page          (title, text lines, links)
+    extract.page(...)        -> Page          (title, text lines, links, counters)
     classify.classify(...)      -> LinkVerdict   (Status + human reason + suggestion)
     compare.change(...)      -> Change        (baseline / unchanged / changed + diff)
 """
@@ -145,6 +145,46 @@ class Link:
     skip_reason: str | None = None  # e.g. "mailto: link" for non-http schemes
 
 
+class CounterKind(enum.StrEnum):
+    """What a counter counts. Found automatically, a counter's name is its kind."""
+
+    SIGNATURES = "signatures"
+    SUPPORTERS = "supporters"
+    PARTICIPANTS = "participants"  # "have taken action"
+    REMAINING = "remaining"  # "7,655 to go": goes down as the petition grows
+    PROGRESS = "progress"  # "62% of the goal", in per cent (goal 100)
+    NAMED = "named"  # a counter the watch names itself, of no known kind
+
+    @property
+    def grows(self) -> bool:
+        """True when the count is expected to go up (a fall is then news)."""
+        return self is not CounterKind.REMAINING
+
+
+@dataclass(frozen=True, slots=True)
+class CounterRule:
+    """A counter a watch names (``counters:``): a CSS ``selector`` or a regex ``pattern``
+    with one group (exactly one of them is set)."""
+
+    name: str
+    selector: str | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Counter:
+    """One counter as a page showed it: ``value`` read from ``text`` ("12,665 people have
+    signed"), ``label`` the words that say what it counts, ``goal`` when the page gives
+    one. ``name`` is the configured name, or the kind when found automatically."""
+
+    name: str
+    kind: CounterKind
+    label: str
+    value: int
+    goal: int | None
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """What ``extract.page`` makes of one HTML document.
@@ -160,6 +200,7 @@ class Page:
     links: tuple[Link, ...]
     notes: tuple[Note, ...] = ()  # e.g. the selector matched nothing, the page is empty
     selector_matched: bool = True
+    counters: tuple[Counter, ...] = ()  # read from the whole page (extract.counters)
 
 
 @dataclass(frozen=True, slots=True)

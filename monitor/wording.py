@@ -206,3 +206,87 @@ def note_text(note: Note) -> str:
 def notes_text(notes: Sequence[Note]) -> str | None:
     """A check's notes in words, newest first, joined by "; "; None for none."""
     return "; ".join(note_text(n) for n in reversed(notes)) or None
+
+
+# -- counters (issue 20): a page's signatures and the like, in the digest ------------------
+
+
+def count(n: int) -> str:
+    """A count as the digest writes it: '12,665'."""
+    return f"{n:,}"
+
+
+def share(percent: int) -> str:
+    """A share of a goal as the digest writes it: '62%'."""
+    return f"{percent}%"
+
+
+def counter_since_digest(when: str) -> str:
+    return f"since the last digest ({when})"
+
+
+def counter_since_first(when: str) -> str:
+    return f"since the first reading ({when})"
+
+
+def counter_change(delta: int, since: str) -> str:
+    """'+320 since the last digest (Tue 3 Dec 07:00)', '−5 …', 'no change …'."""
+    if delta == 0:
+        return f"no change {since}"
+    sign = "+" if delta > 0 else "−"
+    return f"{sign}{count(abs(delta))} {since}"
+
+
+def counter_rate(per_day: float) -> str:
+    """'about 300 a day this week' (rounded as people say it)."""
+    n = round(per_day)
+    if n >= 1000:
+        n = round(n, -2)
+    elif n >= 100:
+        n = round(n, -1)
+    return f"about {count(n)} a day this week" if n else "less than one a day this week"
+
+
+def counter_goal_reached(goal: int) -> str:
+    return f"Goal reached: {count(goal)}."
+
+
+def counter_milestone(mark: int) -> str:
+    return f"Passed {count(mark)}."
+
+
+def counter_fell(before: int, after: int, when: str) -> str:
+    return (
+        f"The counter went down, from {count(before)} to {count(after)} ({when}). Odd for a "
+        "petition: have a look at the page."
+    )
+
+
+def counter_stalled(days: int, since: str) -> str:
+    return f"No growth for {plural(days, 'day')} (the same number since {since})."
+
+
+def counter_gone(when: str) -> str:
+    return (
+        f"The counter disappeared ({when}): the petition may have closed. The last number "
+        "seen is shown."
+    )
+
+
+def counter_chart_alt(label: str, days: int, values: Sequence[tuple[str, int]]) -> str:
+    """The chart in words, for screen readers and mail clients that show no bars."""
+    if not values:
+        return f"Chart of the last {days} days: no values read."
+    (first_day, first), (last_day, last) = values[0], values[-1]
+    if len(values) == 1:
+        return f"Chart of the last {days} days, {label}: {count(last)} on {last_day}."
+    low, high = min(v for _, v in values), max(v for _, v in values)
+    scale = (
+        f" The bars go from the lowest, {count(low)}, to the highest, {count(high)}."
+        if high > low
+        else ""
+    )
+    return (
+        f"Chart of the last {days} days, {label}: from {count(first)} on {first_day} to "
+        f"{count(last)} on {last_day} ({plural(len(values), 'day')} with a reading).{scale}"
+    )

@@ -222,11 +222,39 @@ def test_no_digest_reports_the_rotating_banner_the_counters_or_the_timestamps(
 ) -> None:
     urls = demo.site
     for day, path in enumerate(digests(demo.out), 1):
-        text = " ".join(soup_of(path).get_text(" ").split())
+        soup = soup_of(path)
+        # The counters section shows the counts as numbers (issue 20): everywhere else,
+        # above all among the content changes, they must not appear.
+        for counters in soup.select('section[aria-label="Counters"]'):
+            counters.decompose()
+        text = " ".join(soup.get_text(" ").split())
         for noise in urls.expected(day).noise:
             assert noise not in text, f"day {day} digest mentions {noise!r}"
         for word in ("Last updated", "handtekeningen", "have signed"):
             assert word not in text, f"day {day} digest mentions {word!r}"
+
+
+def counters_text(path: Path) -> str:
+    found = soup_of(path).select_one('section[aria-label="Counters"]')
+    return " ".join(found.get_text(" ").split()) if found is not None else ""
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [
+        pytest.param(
+            1, "handtekeningen 12,444 Goal: 20,000 · 62% of the way", id="day-1-value-goal"
+        ),
+        pytest.param(2, "13,340 +896 since the last digest", id="day-2-growth"),
+        pytest.param(2, "Passed 13,000.", id="day-2-milestone"),
+        pytest.param(3, "13,340 (last seen)", id="day-3-last-value"),
+        pytest.param(3, "The counter disappeared", id="day-3-closed-petition"),
+    ],
+)
+def test_the_petition_counter_grows_passes_a_milestone_and_disappears(
+    demo: DemoRun, day: int, said: str
+) -> None:
+    assert said in counters_text(digests(demo.out)[day - 1])
 
 
 def test_an_archived_copy_is_offered_as_an_archived_copy(demo: DemoRun) -> None:

@@ -10,14 +10,25 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from monitor import PROJECT_URL, __version__
 from monitor.config.problems import ConfigError, Problem
+from monitor.models import CounterRule
 
 DEFAULT_PATH = Path("config/watchlist.yaml")
 
@@ -338,6 +349,66 @@ class Settings(_Strict):
         return value
 
 
+class CounterSpec(_Strict):
+    """A counter a watch names (an item of ``counters:``): a ``name`` and either a CSS
+    ``selector`` (its first number is the count) or a regex ``pattern`` with one group."""
+
+    name: str = Field(min_length=1)
+    selector: str | None = None
+    pattern: str | None = None
+
+    @field_validator("selector")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        return _check_selector(value)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            groups = re.compile(value).groups
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        if groups != 1:
+            raise ValueError(
+                f"must have exactly one group, (…), around the number; {value!r} has {groups}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_way(self) -> CounterSpec:
+        if (self.selector is None) == (self.pattern is None):
+            raise ValueError("give either a selector or a pattern (one of them)")
+        return self
+
+
+def _check_selector(value: str | None) -> str | None:
+    if value is None:
+        return None
+    import soupsieve
+
+    try:
+        soupsieve.compile(value)
+    except Exception as exc:  # soupsieve raises SelectorSyntaxError and others
+        first = str(exc).splitlines()[0]
+        raise ValueError(f"{value!r} is not a valid CSS selector: {first}") from None
+    return value
+
+
+def _counters_form(value: object) -> str:
+    return "rules" if isinstance(value, list) else "mode"
+
+
+# `counters:` is `auto`, `false` or a list of named counters; the discriminator keeps a
+# mistake in one named counter from being reported against `auto`/`false` as well.
+Counters = Annotated[
+    Annotated[Literal["auto", False], Tag("mode")] | Annotated[list[CounterSpec], Tag("rules")],
+    Discriminator(_counters_form),
+]
+
+
 class Watch(_Strict):
     """One watched page (an item of ``watch:``)."""
 
@@ -349,6 +420,10 @@ class Watch(_Strict):
     selector: str | None = None
     ignore: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    # Counters (issue 20): found automatically, named here, or off.
+    counters: Counters = "auto"
+    milestones: list[int] | None = None  # numbers whose passing is news
+    stalled_days: int = Field(3, ge=1, le=365)  # no growth this long is news
 
     @field_validator("url")
     @classmethod
@@ -363,16 +438,29 @@ class Watch(_Strict):
     @field_validator("selector")
     @classmethod
     def _selector(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        import soupsieve
+        return _check_selector(value)
 
-        try:
-            soupsieve.compile(value)
-        except Exception as exc:  # soupsieve raises SelectorSyntaxError and others
-            first = str(exc).splitlines()[0]
-            raise ValueError(f"{value!r} is not a valid CSS selector: {first}") from None
+    @field_validator("counters", mode="before")
+    @classmethod
+    def _counters(cls, value: object) -> object:
+        return "auto" if value is True else value
+
+    @field_validator("counters")
+    @classmethod
+    def _counter_names(cls, value: Counters) -> Counters:
+        if isinstance(value, list):
+            names = [c.name for c in value]
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                raise ValueError(f"each counter needs its own name; twice: {', '.join(twice)}")
         return value
+
+    @field_validator("milestones")
+    @classmethod
+    def _milestones(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and any(n <= 0 for n in value):
+            raise ValueError("milestones are counts above zero")
+        return sorted(set(value)) if value is not None else None
 
     @field_validator("keywords")
     @classmethod
@@ -381,6 +469,15 @@ class Watch(_Strict):
             if not word.strip():
                 raise ValueError("keywords must not be empty strings")
         return value
+
+    @property
+    def counter_rules(self) -> Literal["auto"] | tuple[CounterRule, ...] | None:
+        """What ``extract.page`` reads as counters: "auto", the named ones, or None (off)."""
+        if self.counters == "auto":
+            return "auto"
+        if self.counters is False:
+            return None
+        return tuple(CounterRule(c.name, c.selector, c.pattern) for c in self.counters)
 
     @property
     def group(self) -> str:

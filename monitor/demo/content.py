@@ -86,6 +86,7 @@ class WatchSpec:
     ignore: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     comment: str = ""
+    milestones: tuple[int, ...] = ()  # numbers whose passing is news (counters)
 
 
 _LAST_UPDATED = r"Last updated: .*"
@@ -122,6 +123,7 @@ WATCHES: tuple[WatchSpec, ...] = (
         ignore=(r"\d[\d.,]* (handtekeningen|signatures)",),
         keywords=("gesloten", "closed", "bedankt", "vrijgelaten", "released"),
         comment="a petition's own links are navigation, not ours",
+        milestones=(13_000, 15_000, 20_000),
     ),
     WatchSpec(
         "FIDH special page",

@@ -138,6 +138,9 @@ class DemoSite(Partners):
             if spec.keywords:
                 words = ", ".join(_yaml_str(w) for w in spec.keywords)
                 lines.append(note(f"    keywords: [{words}]", "flagged when they (dis)appear"))
+            if spec.milestones:
+                marks = ", ".join(str(m) for m in spec.milestones)
+                lines.append(note(f"    milestones: [{marks}]", "its signatures passing these"))
             lines.append("")
         return "\n".join(lines)
 

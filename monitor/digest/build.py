@@ -24,6 +24,7 @@ from monitor.digest.advice import (
     watch_badge,
 )
 from monitor.digest.changes import page_changes
+from monitor.digest.counters import cards
 from monitor.digest.model import Digest, Group, Item, PageChange, Place
 from monitor.digest.paths import history_path
 from monitor.digest.text import Clock, clean, is_http_url, without_paths
@@ -558,6 +559,7 @@ def build(
         problems=len(unique_problems),
         verdict=verdict,
         detail=wording.verdict_detail(verdict),
+        counters=cards(store, after=after_run, upto=upto_run, watches=b.watches, clock=clock),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor import wording
+from monitor.digest.counters import CounterCard
 from monitor.models import Status
 
 # -- the data of a digest -----------------------------------------------------------------
@@ -194,6 +195,7 @@ class Digest:
     problems: int = 0  # links and pages in a problem status now (new + still + watching)
     verdict: wording.Verdict = field(default_factory=wording.Verdict)
     detail: str | None = None  # a sentence under the headline (what could not be done, why)
+    counters: tuple[CounterCard, ...] = ()  # signatures and the like, per page (issue 20)
 
     @property
     def new_count(self) -> int:

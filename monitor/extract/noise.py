@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["drop_noise", "is_dateline", "line", "steady_title"]
+__all__ = ["drop_noise", "is_dateline", "line", "live_counts", "steady_title"]
 
 # ------------------------------------------------------------------- dates
 
@@ -250,29 +250,47 @@ _OF_GOAL = rf"(?:\s*(?:/|of|van|sur|von|de|из|із)\s*{_NUMBER})?"
 # Where a count may start: not inside a word or a number, nor at its second group (so a
 # line of "111 111 111 …" is tried once, not from every group to the end of the line).
 _START = r"(?<![\w.,])(?<!\d )(?<!\d\u00a0)(?<!\d\u202f)"
+# What petitions count, as the words around a live count say it: who is counted
+# (``_PEOPLE``), what they did (``_SIGNED``), the label before a count (``_LABELS``),
+# what is still needed (``_TO_GO``) and a share of the goal (``_OF_THE_GOAL``). These
+# lists are shared with ``counters`` (which reads the same counts as numbers): one
+# source of truth for what a counter looks like.
+_PEOPLE = (
+    r"people|supporters|mensen|personen|personnes|menschen|personas|человек|чалавек"
+    r"|людей|осіб"
+)
+_SIGNED = (
+    r"(?:have|has)\s+(?:already\s+)?signed|signed|signatures|signatories|supporters"
+    r"|signataires|unterzeichner\w*(?:\*innen)?|have taken action|took action"
+    r"|handtekeningen|hebben\s+(?:al\s+)?getekend|getekend|ondertekend|ont signé|signé"
+    r"|unterschriften|haben unterschrieben|unterschrieben|firmas|han firmado|podpisów"
+    r"|подписали|подписей|подписи|подписа\w*|падпісалі|подпис\w*|подпіс\w*|підпис\w*"
+)
+_LABELS = (
+    r"signatures|signed|handtekeningen|ondertekend|unterschriften"
+    r"|firmas|signataires|подписей|подписи|подпісаў|supporters"
+)
+_OF_THE_GOAL = (
+    r"of\s+(?:the\s+|our\s+)?goal|van\s+het\s+doel"
+    r"|de\s+l'objectif|des\s+ziels|del\s+objetivo|от\s+цели"
+)
+_TO_GO = r"to\s+go|needed|signatures\s+needed|te\s+gaan|nodig|restantes|manquantes|fehlen"
 # A number (not a bare year) followed by what petitions count: "48,211 have signed",
 # "12,345 of 50,000 signatures", "12 345 подписей". "In 2021 signatures were collected"
 # is not a counter.
 _COUNTER = re.compile(
     rf"{_START}(?!(?:19|20)\d\d(?![\d,.])){_NUMBER}{_OF_GOAL}\s"
-    r"(?:(?:people|supporters|mensen|personen|personnes|menschen|personas|человек|чалавек"
-    r"|людей|осіб)\s+(?:who\s+)?)?"
-    r"(?:(?:have|has)\s+(?:already\s+)?signed|signed|signatures|signatories|supporters"
-    r"|signataires|unterzeichner\w*(?:\*innen)?|have taken action|took action"
-    r"|handtekeningen|hebben\s+(?:al\s+)?getekend|getekend|ondertekend|ont signé|signé"
-    r"|unterschriften|haben unterschrieben|unterschrieben|firmas|han firmado|podpisów"
-    r"|подписали|подписей|подписи|подписа\w*|падпісалі|подпис\w*|подпіс\w*|підпис\w*)(?!\w)",
+    rf"(?:(?:{_PEOPLE})\s+(?:who\s+)?)?"
+    rf"(?:{_SIGNED})(?!\w)",
     re.I,
 )
 # Counts that are never news, wherever they stand: a labelled count ("Signatures:
 # 12,345"), a share of a goal, what is still needed, views and comments, "Нас уже 12 345".
 _ALWAYS_MOVING = re.compile(
-    rf"(?<!\w)(?:(?:total\s+)?(?:signatures|signed|handtekeningen|ondertekend|unterschriften"
-    rf"|firmas|signataires|подписей|подписи|подпісаў|supporters)\s*:\s*{_NUMBER}{_OF_GOAL}"
-    r"|(?<!\d)\d{1,3}(?:[.,]\d+)?\s?%\s+(?:of\s+(?:the\s+|our\s+)?goal|van\s+het\s+doel"
-    r"|de\s+l'objectif|des\s+ziels|del\s+objetivo|от\s+цели)"
+    rf"(?<!\w)(?:(?:total\s+)?(?:{_LABELS})\s*:\s*{_NUMBER}{_OF_GOAL}"
+    rf"|(?<!\d)\d{{1,3}}(?:[.,]\d+)?\s?%\s+(?:{_OF_THE_GOAL})"
     rf"|(?:only\s+|nog\s+|plus\s+que\s+|noch\s+|solo\s+)?{_START}{_NUMBER}\s+(?:more\s+)?"
-    r"(?:to\s+go|needed|signatures\s+needed|te\s+gaan|nodig|restantes|manquantes|fehlen)"
+    rf"(?:{_TO_GO})"
     rf"|{_START}{_NUMBER}\s+(?:views?|comments?|reactions?|shares?|likes?|reads?|keer\s+bekeken"
     r"|weergaven|reacties|vues|commentaires|aufrufe|kommentare|visitas|comentarios"
     r"|просмотр\w*|комментари\w*)"
@@ -356,6 +374,12 @@ def _moving_counts(text: str) -> list[tuple[int, int]]:
             if opening is not None and _SO_FAR.match(opening.group().strip()):
                 spans.append((opening.start(), count.end()))
     return sorted(spans)
+
+
+def live_counts(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` (one line) that :func:`line` cuts as live counts, in order: the
+    places ``counters`` reads numbers from, so what is read and what is cut agree."""
+    return _moving_counts(text) if _DIGIT.search(text) else []
 
 
 def _is_feed_entry(text: str) -> bool:

@@ -6,7 +6,7 @@ import functools
 import re
 from typing import Any
 
-from monitor.extract import noise
+from monitor.extract import noise as _noise
 from monitor.extract.blocks import _BANNER_HINT, _FURNITURE_ROLES, _html_lines, _skip_never_text
 from monitor.extract.parse import _parse
 from monitor.extract.prune import _is_widget
@@ -36,10 +36,11 @@ def compile_selector(selector: str) -> None:
         raise ValueError(f"invalid CSS selector {selector!r}: {reason}") from err
 
 
-def _selected_lines(text: str, selector: str) -> list[str] | None:
+def _selected_lines(text: str, selector: str, *, noise: bool = True) -> list[str] | None:
     """Block lines of every element matching ``selector``, in document order.
 
     Returns None when nothing matches.  Nested matches are counted once (the outer one).
+    ``noise=False``: the lines as written (a counter's selector), not as compared.
     """
     from bs4 import BeautifulSoup
 
@@ -60,7 +61,7 @@ def _selected_lines(text: str, selector: str) -> list[str] | None:
             lines.extend(_html_lines(part, skip))
     # The selected part is what is watched, but its bylines, "read also" captions and
     # live counters move as they do anywhere: without this, a selector made a page noisy.
-    return noise.drop_noise(lines)
+    return _noise.drop_noise(lines) if noise else lines
 
 
 # Share bars by their class or id tokens ("share-buttons", "social-links", "addthis").

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import lxml.etree as etree  # type: ignore[import-untyped, unused-ignore]
 
+from monitor.extract import counters as counting
 from monitor.extract import noise
 from monitor.extract.blocks import _html_lines, _skip_furniture, _skip_never_text, _text_len
 from monitor.extract.choose import _TF_MODES, _candidates, _choose
@@ -26,7 +28,7 @@ from monitor.extract.prune import (
     _with_heading,
 )
 from monitor.extract.selector import _selected_lines, compile_selector
-from monitor.models import Note, NoteKind, Page
+from monitor.models import Counter, CounterRule, Note, NoteKind, Page
 
 
 def page(
@@ -37,6 +39,7 @@ def page(
     selector: str | None = None,
     want_links: bool = True,
     want_text: bool = True,
+    counters: Literal["auto"] | Sequence[CounterRule] | None = None,
 ) -> Page:
     """Extract title, main-content lines and links from one fetched HTML document.
 
@@ -48,6 +51,10 @@ def page(
     ``notes`` say when the text came from a fallback, and ``selector_matched`` is False
     (with empty ``lines``) when the selector matches nothing.  Raises ``ValueError`` only
     for an invalid selector (validated at config load, so not expected at run time).
+
+    ``counters``: "auto" reads the page's live counts (``extract.counters.find``), rules
+    read the counters a watch names, None reads none. They are read from the whole page,
+    before the noise rules and main-content extraction, into ``Page.counters``.
     """
     text = decode(body, charset) if isinstance(body, bytes) else body
     if selector is not None:
@@ -58,8 +65,9 @@ def page(
         return empty if selector is None else replace(empty, selector_matched=False)
     title = _title(root)
     found = _links_from_root(root, url) if want_links else ()
+    read = _counters(root, text, counters) if counters is not None else ()
     if not want_text:
-        return Page(url=url, title=title, lines=(), links=found)
+        return Page(url=url, title=title, lines=(), links=found, counters=read)
     if selector is not None:
         selected = _selected_lines(text, selector)
         if selected is None:
@@ -70,12 +78,34 @@ def page(
                 links=found,
                 notes=(Note.of(NoteKind.SELECTOR_MATCHED_NOTHING, selector=selector),),
                 selector_matched=False,
+                counters=read,
             )
-        return Page(url=url, title=title, lines=tuple(selected), links=found)
+        return Page(url=url, title=title, lines=tuple(selected), links=found, counters=read)
 
     lines, note = _page_lines(root, url, too_deep)
     notes = (note,) if note is not None else ()
-    return Page(url=url, title=title, lines=tuple(lines), links=found, notes=notes)
+    return Page(url=url, title=title, lines=tuple(lines), links=found, notes=notes, counters=read)
+
+
+def _counters(
+    root: Any, text: str, spec: Literal["auto"] | Sequence[CounterRule]
+) -> tuple[Counter, ...]:
+    """The page's counters, from its whole visible text (before any pruning: ``root`` is
+    not changed) or, for a rule with a ``selector``, the selected elements as written."""
+    whole = _html_lines(root, _skip_never_text)
+    if spec == "auto":
+        return counting.find(whole)
+    out = []
+    for rule in spec:
+        if rule.selector is not None:
+            selected = _selected_lines(text, rule.selector, noise=False)
+            shown = "\n".join(selected) if selected else ""
+        else:
+            shown = "\n".join(whole)
+        counter = counting.read_named(rule, shown) if shown else None
+        if counter is not None:
+            out.append(counter)
+    return tuple(out)
 
 
 def _page_lines(root: Any, url: str, too_deep: bool) -> tuple[list[str], Note | None]:

@@ -9,16 +9,18 @@ import dataclasses
 import functools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 from monitor import compare, extract, media
 from monitor.config import Watch
 from monitor.extract import TEXT_RULES
+from monitor.extract import counters as counting
 from monitor.models import (
     Change,
     ContentState,
+    Counter,
     FetchResult,
     Link,
     Note,
@@ -27,8 +29,8 @@ from monitor.models import (
     Status,
 )
 from monitor.pipeline.base import RunBase
-from monitor.pipeline.report import PageReport, change_to_json, iso
-from monitor.store import PageRecord, Version
+from monitor.pipeline.report import CounterReport, PageReport, change_to_json, iso
+from monitor.store import CounterPoint, PageRecord, Version
 
 
 class Pages(RunBase):
@@ -40,9 +42,12 @@ class Pages(RunBase):
         recent = self.store.recent_versions(page_id, s.recent_versions) if watch.content else []
         rules = _rules(watch)
         headers: dict[str, str] = {}
+        # A page that showed counters is always read in full: a petition's count moves
+        # without its validators (Last-Modified is to the second, a cached ETag stays).
+        counted = self.store.last_counters(page_id, run_id) if watch.counter_rules else {}
         # Not after an edit of the text rules: a 304 then would keep the old text as the
         # baseline, and the next real change would be taken as the new one, unreported.
-        if recent and recent[0].rules == rules:
+        if recent and recent[0].rules == rules and not counted:
             if recent[0].etag:
                 headers["If-None-Match"] = recent[0].etag
             if recent[0].last_modified:
@@ -91,9 +96,11 @@ class Pages(RunBase):
         if _is_html(result):
             parsed = await self._extract(result, watch, want_links=watch.links)
             links = parsed.links if watch.links else ()
-            lines = compared_lines(parsed)
+            lines = compared_lines(parsed, watch)
             title = parsed.title
             report.notes.extend(parsed.notes)
+            self._counters(counted, parsed.counters, report)
+            rec = dataclasses.replace(rec, counters=parsed.counters)
             if watch.selector and not parsed.selector_matched:
                 if not parsed.notes:
                     report.notes.append(
@@ -187,6 +194,17 @@ class Pages(RunBase):
         report.links_found = len(links)
         return report, links
 
+    @staticmethod
+    def _counters(
+        before: Mapping[str, CounterPoint], counters: Sequence[Counter], report: PageReport
+    ) -> None:
+        """``report`` learns this run's counters, each with its last earlier value."""
+        for c in counters:
+            last = before.get(c.name)
+            report.counters.append(
+                CounterReport(c, last.value, last.checked_at) if last else CounterReport(c)
+            )
+
     def _record(self, run_id: int, rec: PageRecord, report: PageReport) -> None:
         """Write a watched page's check; ``report`` learns when its failing streak began."""
         self.store.record_page(run_id, rec, keep_versions=self.settings.keep_versions)
@@ -218,7 +236,7 @@ class Pages(RunBase):
             return change, first, False  # the second look failed; the first answer stands
         if _is_html(again):
             parsed = await self._extract(again, watch, want_links=False)
-            lines = compare.normalise(compared_lines(parsed), ignores)
+            lines = compare.normalise(compared_lines(parsed, watch), ignores)
         else:
             lines = first if _sha(again.body) in first[0] else ("(different bytes)",)
         if lines == first:
@@ -241,6 +259,7 @@ class Pages(RunBase):
                 selector=watch.selector,
                 want_links=want_links,
                 want_text=watch.content,
+                counters=watch.counter_rules,
             ),
         )
 
@@ -248,6 +267,11 @@ class Pages(RunBase):
         self, run_id: int, page_id: int, watch: Watch, result: FetchResult, seen: Version, at: str
     ) -> tuple[PageReport, tuple[Link, ...]]:
         occurrences = self.store.last_occurrences(page_id, run_id) if watch.links else ()
+        # The same page as last time shows the same counters: each one's last value again.
+        last = self.store.last_counters(page_id, run_id) if watch.counter_rules else {}
+        counters = tuple(
+            Counter(p.name, p.kind, p.label, p.value, p.goal, p.text) for p in last.values()
+        )
         self.store.record_page(
             run_id,
             PageRecord(
@@ -262,6 +286,7 @@ class Pages(RunBase):
                 prev_version_id=seen.id,
                 occurrences=occurrences,
                 notes=(Note.of(NoteKind.NOT_MODIFIED),),
+                counters=counters,
             ),
         )
         links = tuple(Link(u, t, tag) for u, t, tag in occurrences)
@@ -275,6 +300,10 @@ class Pages(RunBase):
             ContentState.UNCHANGED,
             notes=[Note.of(NoteKind.NOT_MODIFIED)],
             links_found=len(links),
+            counters=[
+                CounterReport(c, p.value, p.checked_at)
+                for c, p in zip(counters, last.values(), strict=True)
+            ],
         )
         return report, links
 
@@ -302,8 +331,12 @@ def lasting_last_modified(last_modified: str | None, date: str | None) -> str | 
 
 def _rules(watch: Watch) -> str:
     """Fingerprint of what turns ``watch``'s page into its compared text: the program's
-    rules (``TEXT_RULES``), the page's selector and its ignore rules."""
-    return _sha(json.dumps([TEXT_RULES, watch.selector, list(watch.ignore)]).encode())[:16]
+    rules (``TEXT_RULES``), the page's selector, its ignore rules and the counters it
+    names (cut from the text; only when it names some, so other fingerprints stay)."""
+    parts: list[object] = [TEXT_RULES, watch.selector, list(watch.ignore)]
+    if isinstance(watch.counters, list):
+        parts.append([c.model_dump() for c in watch.counters])
+    return _sha(json.dumps(parts).encode())[:16]
 
 
 def _is_html(result: FetchResult) -> bool:
@@ -321,12 +354,16 @@ def _page_body(result: FetchResult) -> bytes:
     return result.body[:cut] if cut > 0 else result.body
 
 
-def compared_lines(parsed: Page) -> tuple[str, ...]:
+def compared_lines(parsed: Page, watch: Watch | None = None) -> tuple[str, ...]:
     """A watched page's text as compared, from the first look and the confirming one
     alike: ``parsed``'s lines, the page's headline first when extraction put it there
     (``extract``). The ``<title>`` itself is not compared: "Headline | Site name" added
     the site's name above every page (issue 17), and a changed headline shows in the
-    ``<h1>``. The seam the benchmarks score through."""
+    ``<h1>``. The counters ``watch`` names are cut, as the noise rules cut the ones they
+    know: a counter moving is never a content change. The seam the benchmarks score
+    through."""
+    if watch is not None and isinstance(watch.counters, list) and parsed.counters:
+        return counting.cut(parsed.lines, parsed.counters)
     return parsed.lines
 
 

@@ -19,6 +19,7 @@ from monitor.counts import Counts, count
 from monitor.models import (
     Change,
     ContentState,
+    Counter,
     Note,
     Status,
 )
@@ -35,6 +36,29 @@ def utcnow() -> datetime:
 def iso(dt: datetime) -> str:
     """The report's timestamp form: ISO-8601 in UTC, to the second."""
     return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class CounterReport:
+    """The contract's ``pages[].counters[]`` item: a counter this run read, and its value
+    in the most recent earlier run that could look and showed it (None the first time)."""
+
+    counter: Counter
+    previous: int | None = None
+    previous_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.counter
+        return {
+            "name": c.name,
+            "label": c.label,
+            "value": c.value,
+            "previous": self.previous,
+            "previous_at": self.previous_at,
+            "goal": c.goal,
+            "text": c.text,
+            "kind": str(c.kind),
+        }
 
 
 @dataclass
@@ -54,6 +78,7 @@ class PageReport:
     first_failed_at: str | None = None
     links_found: int = 0
     watching: bool = False  # a transient problem seen for the first time (see counts)
+    counters: list[CounterReport] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         ch = self.change
@@ -75,6 +100,7 @@ class PageReport:
             "note": wording.notes_text(self.notes),
             "notes": [n.to_json() for n in self.notes],
             "links_found": self.links_found,
+            "counters": [c.to_json() for c in self.counters],
         }
 
 

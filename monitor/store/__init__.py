@@ -17,18 +17,20 @@ created, opened or written.
 
 The package: ``schema`` (tables, version, upgrades), ``rows`` (typed rows), ``base``
 (connection, transactions), and the queries by subject: ``runs``, ``pages``, ``links``,
-``history``. ``Store`` is all of them.
+``history``, ``counters``. ``Store`` is all of them.
 """
 
 from __future__ import annotations
 
 from monitor.store.base import StoreBase, StoreError
+from monitor.store.counters import Counters
 from monitor.store.history import History
 from monitor.store.links import Links
 from monitor.store.pages import Pages
 from monitor.store.rows import (
     PROBLEM_STATUSES,
     CheckRow,
+    CounterPoint,
     DigestRow,
     LinkRecord,
     Occurrence,
@@ -42,7 +44,7 @@ from monitor.store.runs import Runs
 from monitor.store.schema import SCHEMA_VERSION
 
 
-class Store(Runs, Pages, Links, History):
+class Store(Runs, Pages, Links, History, Counters):
     """An open history database. Use as a context manager, or call ``close``.
 
     Takes the database path; creates its directory and the schema as needed.
@@ -57,6 +59,7 @@ __all__ = [
     "PROBLEM_STATUSES",
     "SCHEMA_VERSION",
     "CheckRow",
+    "CounterPoint",
     "DigestRow",
     "LinkRecord",
     "Occurrence",

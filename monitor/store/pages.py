@@ -228,6 +228,20 @@ class Pages(StoreBase):
                     "VALUES (?,?,?,?,?)",
                     [(run_id, ids[u], rec.page_id, t, tag) for u, t, tag in rec.occurrences],
                 )
+            db.execute(
+                "DELETE FROM counter_values WHERE run_id=? AND page_id=?", (run_id, rec.page_id)
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO counter_values(run_id, page_id, name, kind, checked_at, "
+                "value, goal, label, text) VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        *(run_id, rec.page_id, c.name, str(c.kind), rec.checked_at),
+                        *(c.value, c.goal, c.label, c.text),
+                    )
+                    for c in rec.counters
+                ],
+            )
             self._prune_versions(db, rec.page_id, keep_versions)
             return version_id
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.models import ContentState, Note, Status
+from monitor.models import ContentState, Counter, CounterKind, Note, Status
 
 # The problem statuses as stored (models.Status.is_problem), for SQL filters.
 PROBLEM_STATUSES = tuple(str(s) for s in Status if s.is_problem)
@@ -66,6 +66,35 @@ class PageRecord:
     change: dict[str, Any] | None = None
     notes: tuple[Note, ...] = ()
     occurrences: tuple[tuple[str, str, str], ...] = ()  # (link url, anchor text, tag)
+    counters: tuple[Counter, ...] = ()  # what the page showed this run (a gap when absent)
+
+
+@dataclass(frozen=True)
+class CounterPoint:
+    """One value of one counter of a watched page, as one run recorded it."""
+
+    run_id: int
+    checked_at: str
+    name: str
+    kind: CounterKind
+    value: int
+    goal: int | None
+    label: str
+    text: str
+
+
+def counter_point(r: sqlite3.Row) -> CounterPoint:
+    kind = r["kind"] if r["kind"] in {k.value for k in CounterKind} else "named"
+    return CounterPoint(
+        int(r["run_id"]),
+        r["checked_at"],
+        r["name"],
+        CounterKind(kind),
+        int(r["value"]),
+        r["goal"],
+        r["label"],
+        r["text"],
+    )
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ class Runs(StoreBase):
         next run goes on as if this one had not happened. ``outage`` (JSON) says why.
         """
         with self._tx() as db:
-            for table in ("page_checks", "link_checks", "occurrences"):
+            for table in ("page_checks", "link_checks", "occurrences", "counter_values"):
                 db.execute(f"DELETE FROM {table} WHERE run_id=?", (run_id,))
             db.execute(
                 "DELETE FROM versions WHERE first_run=? AND id NOT IN (SELECT version_id FROM "

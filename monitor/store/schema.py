@@ -10,7 +10,7 @@ import json
 import re
 import sqlite3
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -94,6 +94,19 @@ CREATE TABLE IF NOT EXISTS digests (
     kind TEXT NOT NULL DEFAULT 'file',           -- file | mail
     error TEXT
 );
+CREATE TABLE IF NOT EXISTS counter_values (      -- a page's counters, one row per run shown (v6)
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    name TEXT NOT NULL,                          -- configured name, or the kind
+    kind TEXT NOT NULL,                          -- models.CounterKind
+    checked_at TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    goal INTEGER,
+    label TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, page_id, name)
+);
+CREATE INDEX IF NOT EXISTS counter_values_page ON counter_values (page_id, name, run_id);
 """
 
 
@@ -107,6 +120,8 @@ def upgrade(db: sqlite3.Connection, current: int) -> None:
         add_column(db, "runs", "outage TEXT")
     if current < 5:
         notes_as_data(db)
+    # 5 -> 6: the counter_values table (issue 20) is new, created by SCHEMA; a page's
+    # series starts with the first run after the upgrade (nothing earlier was read).
 
 
 def add_column(db: sqlite3.Connection, table: str, column: str) -> None:
