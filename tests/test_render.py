@@ -16,6 +16,10 @@ import ipaddress
 import itertools
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -216,9 +220,11 @@ def test_a_script_calling_a_private_address_is_refused_before_it_leaves(
 
 
 def test_a_script_calling_a_public_host_is_answered(web: SimWeb, tmp_path: Path) -> None:
-    api = web.route(PUBLIC, "/count", Route(body="12,665 people have signed"))
-    web.route(PUBLIC, "/count", Route(body="12,665 people have signed",
-                                      headers={"access-control-allow-origin": "*"}))  # fmt: skip
+    api = web.route(
+        PUBLIC,
+        "/count",
+        Route(body="12,665 people have signed", headers={"access-control-allow-origin": "*"}),
+    )
     url = web.route(PARTNER, "/petition", Route(body=PRIVATE_CALL.format(p=P1, secret=api)))
     page = Days(config(tmp_path, browser_watch(url))).check()
     assert web.hits(PUBLIC, "/count") == 1 and NoteKind.RENDER_REFUSED not in kinds(page)
@@ -256,12 +262,48 @@ def test_a_page_that_pulls_50_mb_is_capped(web: SimWeb, tmp_path: Path) -> None:
 
 def test_the_run_leaves_no_chromium_behind(web: SimWeb, tmp_path: Path) -> None:
     Days(config(tmp_path, browser_watch(shell(web, P1, P2)))).run()
-    mark = f"--partner-monitor-run={os.getpid()}-"
-    left = []
+    assert _chromium_of(os.getpid()) == []
+
+
+def _chromium_of(pid: int) -> list[str]:
+    """The processes started with the run tag of process ``pid`` (fetch.render)."""
+    mark = f"--partner-monitor-run={pid}-".encode()
+    found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if mark.encode() in cmdline.read_bytes():
-                left.append(cmdline.parent.name)
+            if mark in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
         except OSError:
             continue  # gone while we looked
-    assert left == []
+    return found
+
+
+def _until(condition: object, seconds: float) -> bool:
+    """Look at ``condition()`` until it holds, for at most ``seconds`` (a bound, not a wait)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_killed_run_leaves_no_chromium_behind(web: SimWeb, tmp_path: Path) -> None:
+    busy = (
+        "<!doctype html><title>Petition</title><main><p>" + P1 + "</p></main>"
+        "<script>setInterval(() => fetch('/tick?' + Math.random()), 100);</script>"
+    )
+    web.default(PARTNER, Route(body="tick", content_type="text/plain"))
+    url = web.route(PARTNER, "/petition", Route(body=busy))
+    cfg = config(tmp_path, browser_watch(url), browser={"time_limit_s": 120})
+    run = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "check", "-q", "--config", str(cfg.path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _until(lambda: _chromium_of(run.pid), 60), "the browser never started"
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    assert _until(lambda: not _chromium_of(run.pid), 30)
