@@ -44,6 +44,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from urllib.parse import urlsplit
 
+from monitor.demo import drawn
 from monitor.demo.content import (
     _ORGS,
     ADDRESSES,
@@ -91,8 +92,12 @@ class DemoSite(Partners):
         timeout_s: float = 2,
         retries: int = 1,
         confirm_delay_s: float = 0.2,
+        browser: bool = False,
     ) -> str:
-        """A complete, commented watch list for the demo web (valid for ``config.load``)."""
+        """A complete, commented watch list for the demo web (valid for ``config.load``).
+
+        ``browser``: also watch the page drawn by script (``drawn``), read in a browser.
+        """
 
         def note(line: str, comment: str) -> str:
             return f"{line:<34}  # {comment}"
@@ -139,6 +144,8 @@ class DemoSite(Partners):
                 words = ", ".join(_yaml_str(w) for w in spec.keywords)
                 lines.append(note(f"    keywords: [{words}]", "flagged when they (dis)appear"))
             lines.append("")
+        if browser:
+            lines += drawn.watch_yaml(drawn.serve(self))
         return "\n".join(lines)
 
     def day(self, n: int) -> Expected:
