@@ -230,12 +230,19 @@ def test_a_script_calling_a_public_host_is_answered(web: SimWeb, tmp_path: Path)
     assert web.hits(PUBLIC, "/count") == 1 and NoteKind.RENDER_REFUSED not in kinds(page)
 
 
+@pytest.mark.parametrize(
+    "script",
+    [
+        pytest.param("setInterval(() => fetch('/tick?' + Math.random()), 100);", id="polls"),
+        pytest.param("while (true) {}", id="busy-loop"),
+    ],
+)
 def test_a_page_that_never_settles_is_read_at_the_time_limit_with_a_note(
-    web: SimWeb, tmp_path: Path
+    web: SimWeb, tmp_path: Path, script: str
 ) -> None:
     busy = (
         "<!doctype html><title>Petition</title><main><h1>Free Ales</h1><p>" + P1 + "</p></main>"
-        "<script>setInterval(() => fetch('/tick?' + Math.random()), 100);</script>"
+        f"<script>{script}</script>"
     )
     web.default(PARTNER, Route(body="tick", content_type="text/plain"))
     url = web.route(PARTNER, "/petition", Route(body=busy))
@@ -244,6 +251,19 @@ def test_a_page_that_never_settles_is_read_at_the_time_limit_with_a_note(
     assert (page.content, NoteKind.RENDER_TIME_LIMIT in kinds(page)) == (
         ContentState.BASELINE,
         True,
+    )
+
+
+def test_the_watched_pages_own_redirect_is_followed_in_the_browser(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    target = shell(web, P1, P2)
+    old = web.route(PARTNER, "/old-petition", Route.redirect("/petition", status=302))
+    page = Days(config(tmp_path, browser_watch(old))).check()
+    assert (page.status, page.final_url, page.content) == (
+        Status.OK,
+        target,
+        ContentState.BASELINE,
     )
 
 

@@ -95,7 +95,7 @@ _DROP_REQUEST = frozenset(
 _DROP_ANSWER = frozenset(
     {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
 )
-_CONTENT_WAIT_S = 5.0  # to read the DOM after the time limit (a busy script may block it)
+_CONTENT_WAIT_S = 3.0  # to read the DOM after the time limit (a busy script may block it)
 _CLOSE_WAIT_S = 10.0
 
 
@@ -349,7 +349,15 @@ class Renderer:
             page = await context.new_page()
             try:
                 async with asyncio.timeout(self.time_limit_s):
-                    await page.goto(url, wait_until="load")
+                    try:
+                        await page.goto(url, wait_until="load")
+                    except TimeoutError:
+                        raise
+                    except Exception:
+                        # Interrupted by a navigation of its own (a challenge that sets a
+                        # cookie and reloads, a redirect by script): wait for where it went.
+                        if visit.last_doc is None:
+                            raise
                     if wait_for:
                         await page.wait_for_selector(wait_for, state="attached", timeout=0)
                     else:
@@ -364,23 +372,23 @@ class Renderer:
                 return self._rendering(visit.failure, visit, settled)
             try:
                 async with asyncio.timeout(_CONTENT_WAIT_S):
-                    html = await page.content()
+                    body = (await page.content()).encode("utf-8")
                     final_url = page.url
-            except (TimeoutError, Exception) as exc:
-                detail = f"the page's scripts kept the browser busy past {self.time_limit_s:g} s"
-                if not isinstance(exc, TimeoutError):
-                    detail = f"the rendered page could not be read: {exc}"[:300]
-                result = _failed(url, FetchError.TIMEOUT, detail)
-                return self._rendering(
-                    _with(result, timeout_s=self.time_limit_s), visit, settled=False
-                )
+                    content_type = "text/html; charset=utf-8"
+            except Exception:
+                # A script that never lets go of the page (a busy loop) keeps the DOM from
+                # being read at all: read what the server sent, as at the limit.
+                log.info("the DOM of %s could not be read; using the page as served", url)
+                doc = visit.last_doc
+                assert doc is not None
+                body, final_url, settled = doc.body, doc.url, False
+                content_type = doc.headers.get("content-type", "text/html")
         finally:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(_CLOSE_WAIT_S):
                     await context.close()
-        return self._rendering(
-            self._result(visit, html, final_url, loop.time() - started), visit, settled
-        )
+        result = self._result(visit, body, final_url, content_type, loop.time() - started)
+        return self._rendering(result, visit, settled)
 
     @staticmethod
     def _rendering(result: FetchResult, visit: _Visit, settled: bool) -> Rendering:
@@ -393,10 +401,11 @@ class Renderer:
             bytes=visit.pulled,
         )
 
-    def _result(self, visit: _Visit, html: str, final_url: str, elapsed: float) -> FetchResult:
+    def _result(
+        self, visit: _Visit, body: bytes, final_url: str, content_type: str, elapsed: float
+    ) -> FetchResult:
         doc = visit.last_doc
         assert doc is not None
-        body = html.encode("utf-8")
         truncated = visit.truncated
         if len(body) > self.max_page_bytes:
             body, truncated = body[: self.max_page_bytes], True
@@ -406,7 +415,7 @@ class Renderer:
             # Moved by script (history.pushState, a hash route) without a new document.
             hops.append(Hop(last or visit.url, 200, final_url.split("#")[0]))
         # Not the document's validators: they describe its bytes, not the rendered DOM.
-        headers = {"content-type": "text/html; charset=utf-8"}
+        headers = {"content-type": content_type}
         return FetchResult(
             url=visit.url,
             final_url=final_url.split("#")[0] if final_url.startswith("http") else doc.url,
