@@ -221,9 +221,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     cfg = _load(args)
     s = cfg.settings
     partners = {w.group for w in cfg.watch}
+    browser = sum(w.in_browser for w in cfg.watch)
+    in_browser = f" ({browser} read in a browser)" if browser else ""
     print(
         f"{cfg.path}: ok — {plural(len(cfg.watch), 'watched page')}, "
-        f"{plural(len(partners), 'partner')}; "
+        f"{plural(len(partners), 'partner')}{in_browser}; "
         f"database {s.database}, reports in {s.reports_dir}, schedule '{s.schedule}' {s.timezone}"
         + (f", e-mail to {', '.join(s.email.to)}" if s.email else "")
     )

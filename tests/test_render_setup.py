@@ -5,6 +5,7 @@ script that is read over HTTP. No browser is started here.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -78,15 +79,25 @@ def test_browser_keys_are_checked(entry: str, said: str) -> None:
 # -- no browser on this machine: refused, nothing fetched ------------------------------------
 
 
+@pytest.mark.parametrize("missing", ["chromium", "playwright"])
 @pytest.mark.parametrize("command", ["validate", "check", "run", "serve"])
 def test_a_browser_watch_without_chromium_is_refused_with_the_install_command(
     command: str,
+    missing: str,
     web: SimWeb,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv(render.CHROMIUM_ENV, str(tmp_path / "no-chromium"))
+    if missing == "chromium":
+        monkeypatch.setenv(render.CHROMIUM_ENV, str(tmp_path / "no-chromium"))
+    else:
+        real = importlib.util.find_spec
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a: None if name == "playwright" else real(name, *a),
+        )
     url = web.route(PARTNER, "/petition", Route(body=SHELL))
     path = write_config(tmp_path, {"name": "Petition", "url": url, "render": "browser"})
     code = cli.main([command, "--config", str(path)])
