@@ -211,6 +211,7 @@ class _Visit:
     hops: list[Hop] = field(default_factory=list)
     last_doc: FetchResult | None = None  # the main frame's newest document answer
     failure: FetchResult | None = None  # the first document failed: no page at all
+    moving_to: str | None = None  # where a redirect handed back to the browser leads
     capped: bool = False
     truncated: bool = False
     refused: list[str] = field(default_factory=list)
@@ -468,6 +469,13 @@ class Renderer:
         method: str = request.method
         cap = min(visit.doc_cap, visit.budget) if kind == "document" else visit.budget
         timeout = min(self.fetcher.timeout_s, left)
+        if main:
+            if url == visit.moving_to:
+                visit.moving_to = None  # the browser follows a redirect handed back to it
+            elif visit.last_doc is not None and url != visit.last_doc.url:
+                # A new document after a page was shown: moved by script (location.href,
+                # a form, a meta refresh of the page itself).
+                visit.hops.append(Hop(visit.last_doc.url, 200, url))
         hops = 0
         while True:
             guard = visit.guard and _origin(url) not in visit.allowed
@@ -495,6 +503,7 @@ class Renderer:
                     # request for it comes here again, and page.url follows the move.
                     if main:
                         visit.hops.append(Hop(url, status, target))
+                        visit.moving_to = target
                         if visit.last_doc is None:
                             # The watched page's own redirects, as `get` follows them.
                             visit.allowed.add(_origin(target))
@@ -517,7 +526,7 @@ class Renderer:
                 continue
             break
         if answer.truncated:
-            if kind != "document":
+            if not main:
                 visit.capped = True
                 await route.abort("blockedbyclient")
                 return
@@ -526,11 +535,6 @@ class Renderer:
             else:
                 visit.truncated = True
         if main:
-            previous = visit.last_doc
-            if previous is not None and previous.url != url:
-                # A new document in the main frame after a page was shown: moved by
-                # script (location.href, a meta refresh of the page itself).
-                visit.hops.append(Hop(previous.url, 200, url))
             visit.last_doc = answer
         answer_headers = {k: v for k, v in answer.headers.items() if k not in _DROP_ANSWER}
         await route.fulfill(status=status, headers=answer_headers, body=answer.body)
