@@ -219,6 +219,63 @@ def test_a_script_calling_a_private_address_is_refused_before_it_leaves(
     assert (web.stats(OTHER).requests, NoteKind.RENDER_REFUSED in kinds(page)) == (0, True)
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        pytest.param('<iframe src="{secret}"></iframe>', id="frame"),
+        pytest.param(
+            "<script>new WebSocket('{secret}'.replace('http', 'ws'));</script>", id="websocket"
+        ),
+        pytest.param('<script src="{secret}"></script>', id="script"),
+        pytest.param("<script>location.href = '{secret}';</script>", id="navigation-by-script"),
+    ],
+)
+def test_every_kind_of_request_to_a_private_address_is_refused(
+    web: SimWeb, tmp_path: Path, markup: str
+) -> None:
+    secret = web.route(OTHER, "/secret", Route(body="router admin"))
+    page_html = (
+        "<!doctype html><title>Petition</title><main><h1>Free Ales</h1><p>"
+        + P1
+        + "</p></main>"
+        + markup.format(secret=secret)
+    )
+    url = web.route(PARTNER, "/petition", Route(body=page_html))
+    page = Days(config(tmp_path, browser_watch(url))).check()
+    assert (web.stats(OTHER).requests, NoteKind.RENDER_REFUSED in kinds(page)) == (0, True)
+
+
+def test_a_refused_navigation_by_script_keeps_the_page_it_left(web: SimWeb, tmp_path: Path) -> None:
+    secret = web.route(OTHER, "/secret", Route(body="router admin"))
+    page_html = (
+        "<!doctype html><title>Petition</title><main><h1>Free Ales</h1><p>" + P1 + "</p></main>"
+        f"<script>location.href = '{secret}';</script>"
+    )
+    url = web.route(PARTNER, "/petition", Route(body=page_html))
+    cfg = config(tmp_path, browser_watch(url))
+    Days(cfg).check()
+    with Store(cfg.settings.database) as store:
+        [version] = store.recent_versions(store.page_id(url, "Petition", None), 1)
+    assert version.lines == ("# Free Ales", P1)
+
+
+@pytest.mark.parametrize(
+    ("load_media", "fetched"),
+    [pytest.param(False, 0, id="not-by-default"), pytest.param(True, 1, id="load-media")],
+)
+def test_images_are_fetched_only_when_the_watch_asks(
+    web: SimWeb, tmp_path: Path, load_media: bool, fetched: int
+) -> None:
+    web.route(PARTNER, "/photo.png", Route(body=b"\x89PNG", content_type="image/png"))
+    page_html = (
+        "<!doctype html><title>Petition</title><main><h1>Free Ales</h1><p>" + P1 + "</p>"
+        '<img src="/photo.png" alt="Ales"></main>'
+    )
+    url = web.route(PARTNER, "/petition", Route(body=page_html))
+    Days(config(tmp_path, browser_watch(url, load_media=load_media))).check()
+    assert web.hits(PARTNER, "/photo.png") == fetched
+
+
 def test_a_script_calling_a_public_host_is_answered(web: SimWeb, tmp_path: Path) -> None:
     api = web.route(
         PUBLIC,

@@ -95,6 +95,7 @@ _DROP_REQUEST = frozenset(
 _DROP_ANSWER = frozenset(
     {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
 )
+QUIET_S = 0.5  # a page is settled once loaded and its network quiet this long
 _CONTENT_WAIT_S = 3.0  # to read the DOM after the time limit (a busy script may block it)
 _CLOSE_WAIT_S = 10.0
 
@@ -212,6 +213,8 @@ class _Visit:
     last_doc: FetchResult | None = None  # the main frame's newest document answer
     failure: FetchResult | None = None  # the first document failed: no page at all
     moving_to: str | None = None  # where a redirect handed back to the browser leads
+    in_flight: int = 0  # requests being answered now
+    last_activity: float = 0.0  # loop time the last request was answered
     capped: bool = False
     truncated: bool = False
     refused: list[str] = field(default_factory=list)
@@ -351,7 +354,7 @@ class Renderer:
             try:
                 async with asyncio.timeout(self.time_limit_s):
                     try:
-                        await page.goto(url, wait_until="load")
+                        await page.goto(url, wait_until="commit")
                     except TimeoutError:
                         raise
                     except Exception:
@@ -362,7 +365,7 @@ class Renderer:
                     if wait_for:
                         await page.wait_for_selector(wait_for, state="attached", timeout=0)
                     else:
-                        await page.wait_for_load_state("networkidle", timeout=0)
+                        await _settled(page, visit)
             except TimeoutError:
                 settled = False
             except Exception as exc:  # a failed navigation: the page's own request failed
@@ -432,12 +435,17 @@ class Renderer:
 
     async def _route(self, route: Any, visit: _Visit) -> None:
         """Answer one request of the page through our client, or refuse it."""
+        loop = asyncio.get_running_loop()
+        visit.in_flight += 1
         try:
             await self._answer(route, visit)
         except Exception:  # the page's request, never the run: refuse it
             log.debug("browser request %s failed", route.request.url, exc_info=True)
             with contextlib.suppress(Exception):
                 await route.abort("failed")
+        finally:
+            visit.in_flight -= 1
+            visit.last_activity = loop.time()
 
     async def _answer(self, route: Any, visit: _Visit) -> None:
         request = route.request
@@ -451,13 +459,22 @@ class Renderer:
             await route.abort("blockedbyclient")
             return
         main = kind == "document" and _is_main_frame(request)
+
+        async def refuse(reason: str) -> None:
+            if main and visit.last_doc is not None:
+                # A page is shown: "204 No Content" keeps it there, where an aborted
+                # navigation would put Chromium's error page in its place.
+                await route.fulfill(status=204, body=b"")
+            else:
+                await route.abort(reason)
+
         if visit.budget <= 0:
             visit.capped = True
-            await route.abort("blockedbyclient")
+            await refuse("blockedbyclient")
             return
         left = visit.deadline - asyncio.get_running_loop().time()
         if left <= 0:
-            await route.abort("timedout")
+            await refuse("timedout")
             return
         headers = {
             k: v
@@ -469,13 +486,14 @@ class Renderer:
         method: str = request.method
         cap = min(visit.doc_cap, visit.budget) if kind == "document" else visit.budget
         timeout = min(self.fetcher.timeout_s, left)
+        moved: Hop | None = None
         if main:
             if url == visit.moving_to:
                 visit.moving_to = None  # the browser follows a redirect handed back to it
             elif visit.last_doc is not None and url != visit.last_doc.url:
                 # A new document after a page was shown: moved by script (location.href,
-                # a form, a meta refresh of the page itself).
-                visit.hops.append(Hop(visit.last_doc.url, 200, url))
+                # a form, a meta refresh of the page itself); a hop once it is answered.
+                moved = Hop(visit.last_doc.url, 200, url)
         hops = 0
         while True:
             guard = visit.guard and _origin(url) not in visit.allowed
@@ -489,8 +507,11 @@ class Renderer:
                     visit.refused.append(urlsplit(url).hostname or url)
                 if main and visit.last_doc is None and visit.failure is None:
                     visit.failure = _with(answer, url=visit.url)
-                await route.abort("blockedbyclient" if guard else "failed")
+                await refuse("blockedbyclient" if guard else "failed")
                 return
+            if moved is not None:
+                visit.hops.append(moved)
+                moved = None
             status = answer.status_code or 0
             location = answer.headers.get("location")
             if status in REDIRECTS and location:
@@ -528,7 +549,7 @@ class Renderer:
         if answer.truncated:
             if not main:
                 visit.capped = True
-                await route.abort("blockedbyclient")
+                await refuse("blockedbyclient")
                 return
             if visit.budget <= 0:
                 visit.capped = True
@@ -549,6 +570,25 @@ class Renderer:
             await ws.close()
             return
         ws.connect_to_server()
+
+
+async def _settled(page: Any, visit: _Visit) -> None:
+    """Return once the page is loaded and its network has been quiet for ``QUIET_S``.
+
+    Counted on our own route (every request of the page passes it), not Playwright's load
+    states: those wait for ever on a navigation we answered with 204 to keep the page.
+    """
+    loop = asyncio.get_running_loop()
+    while True:
+        quiet = visit.in_flight == 0 and loop.time() - visit.last_activity >= QUIET_S
+        if quiet and visit.last_doc is not None:
+            try:
+                ready = await page.evaluate("document.readyState")
+            except Exception:  # a navigation replaced the document meanwhile: look again
+                ready = None
+            if ready == "complete" and visit.in_flight == 0:
+                return
+        await asyncio.sleep(0.05)
 
 
 def _is_main_frame(request: Any) -> bool:
