@@ -128,6 +128,15 @@ def _run(
             "read": ok}  # fmt: skip
 
 
+def _chromium_version() -> str:
+    import subprocess
+
+    shown = subprocess.run(
+        [render.chromium_path(), "--version"], capture_output=True, text=True, check=False
+    ).stdout
+    return " ".join(shown.split()[:2]) or "chromium"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=20)
@@ -153,8 +162,8 @@ def main() -> int:
         f"settings.browser.concurrency {args.concurrency}",
         "",
         f"{datetime.now(UTC):%Y-%m-%d}, `python bench/render_cost.py --pages {args.pages} "
-        f"--concurrency {args.concurrency}`, Chromium {render.playwright_chromium()} "
-        "(Playwright's) driving Debian's chromium, one loopback SimWeb.",
+        f"--concurrency {args.concurrency}`, {_chromium_version()} driven by Playwright "
+        f"(built for Chromium {render.playwright_chromium()}), one loopback SimWeb.",
         "",
         "| watch | article read | run | per page | browser peak PSS (all processes) |",
         "| --- | --- | --- | --- | --- |",
