@@ -162,6 +162,18 @@ def test_a_rotating_block_drawn_by_script_is_not_a_change(web: SimWeb, tmp_path:
     assert days.check().content is ContentState.UNCHANGED
 
 
+def test_a_watch_moving_to_the_browser_takes_a_quiet_new_baseline(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    shown = "<!doctype html><title>Petition</title><main><p>" + P2 + "</p></main>"
+    script = f"<script>document.getElementById('x').textContent = {P1!r};</script>"
+    drawn = shown.replace("</main>", "<p id='x'></p></main>" + script)
+    url = web.route(PARTNER, "/petition", Route(body=drawn))
+    Days(config(tmp_path, {"name": "Petition", "url": url, "links": False})).check()
+    page = Days(config(tmp_path, browser_watch(url))).check()
+    assert (page.content, NoteKind.RULES_CHANGED in kinds(page)) == (ContentState.BASELINE, True)
+
+
 def test_links_on_a_rendered_page_are_checked_over_http(web: SimWeb, tmp_path: Path) -> None:
     url = shell(web, P1, P2)
     web.route(PARTNER, "/report", Route.page("Report", "The full report."))

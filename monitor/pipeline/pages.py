@@ -312,8 +312,13 @@ class Pages(RunBase):
 
 def _rules(watch: Watch) -> str:
     """Fingerprint of what turns ``watch``'s page into its compared text: the program's
-    rules (``TEXT_RULES``), the page's selector and its ignore rules."""
-    return _sha(json.dumps([TEXT_RULES, watch.selector, list(watch.ignore)]).encode())[:16]
+    rules (``TEXT_RULES``), the page's selector and its ignore rules, and for a page read
+    in a browser, that (what the scripts draw is other text: a quiet new baseline, not a
+    change, when a watch starts or stops using the browser)."""
+    made_by: list[object] = [TEXT_RULES, watch.selector, list(watch.ignore)]
+    if watch.in_browser:
+        made_by.append("render: browser")  # only then: every other page keeps its print
+    return _sha(json.dumps(made_by).encode())[:16]
 
 
 def _is_html(result: FetchResult) -> bool:
