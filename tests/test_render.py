@@ -23,13 +23,15 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from monitor import pipeline
 from monitor.config import Config, load
-from monitor.fetch import guard
+from monitor.fetch import guard, render
 from monitor.models import ContentState, NoteKind, Status
+from monitor.pipeline import run as run_module
 from monitor.store import Store
 from monitor.testing.web import Request, Route, SimWeb
 
@@ -347,6 +349,28 @@ def test_a_page_that_pulls_50_mb_is_capped(web: SimWeb, tmp_path: Path) -> None:
     cfg = config(tmp_path, browser_watch(url), browser={"max_total_mb": 1})
     page = Days(cfg).check()
     assert (page.content, NoteKind.RENDER_CAPPED in kinds(page)) == (ContentState.BASELINE, True)
+
+
+def test_one_browser_serves_the_run_a_few_pages_at_a_time(
+    web: SimWeb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[render.Renderer] = []
+
+    class Spy(render.Renderer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(run_module, "Renderer", Spy)
+    shell(web, P1, P2)
+    watches = [
+        {**browser_watch(web.url(PARTNER, f"/petition?{n}")), "name": f"Petition {n}"}
+        for n in range(4)
+    ]
+    web.default(PARTNER, Route(body=SHELL))
+    Days(config(tmp_path, *watches, browser={"concurrency": 2})).run()
+    [renderer] = made
+    assert (renderer.started, renderer.max_open_pages) == (1, 2)
 
 
 def test_the_run_leaves_no_chromium_behind(web: SimWeb, tmp_path: Path) -> None:

@@ -254,6 +254,8 @@ class Renderer:
         self._playwright: Any = None
         self._browser: Any = None
         self.started = 0  # browsers launched (one per run)
+        self.open_pages = 0  # pages open now
+        self.max_open_pages = 0  # the most pages open at once
 
     async def __aenter__(self) -> Self:
         return self
@@ -313,7 +315,12 @@ class Renderer:
                 return Rendering(
                     _failed(url, FetchError.OTHER, f"the browser did not start: {exc}")
                 )
-            return await self._render(browser, url, wait_for=wait_for, load_media=load_media)
+            self.open_pages += 1
+            self.max_open_pages = max(self.max_open_pages, self.open_pages)
+            try:
+                return await self._render(browser, url, wait_for=wait_for, load_media=load_media)
+            finally:
+                self.open_pages -= 1
 
     async def _render(
         self, browser: Any, url: str, *, wait_for: str | None, load_media: bool
