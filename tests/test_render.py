@@ -214,6 +214,17 @@ def test_a_script_redirect_to_the_home_page_is_a_soft_404(web: SimWeb, tmp_path:
     assert days.check().status is Status.SOFT_404
 
 
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [pytest.param(404, Status.BROKEN, id="404"), pytest.param(503, Status.SERVER_ERROR, id="503")],
+)
+def test_the_documents_http_status_is_judged_as_over_http(
+    web: SimWeb, tmp_path: Path, status: int, expected: Status
+) -> None:
+    url = web.route(PARTNER, "/petition", Route(status=status, body=SHELL))
+    assert Days(config(tmp_path, browser_watch(url))).check().status is expected
+
+
 # -- the same guards as the HTTP path -----------------------------------------------------
 
 
