@@ -319,6 +319,10 @@ class Renderer:
             self.max_open_pages = max(self.max_open_pages, self.open_pages)
             try:
                 return await self._render(browser, url, wait_for=wait_for, load_media=load_media)
+            except Exception as exc:  # the browser itself failed (crashed, closed): this page
+                log.warning("reading %s in the browser failed", url, exc_info=True)
+                detail = f"the browser failed: {type(exc).__name__}: {exc}"[:300]
+                return Rendering(_failed(url, FetchError.OTHER, detail))
             finally:
                 self.open_pages -= 1
 
@@ -345,6 +349,7 @@ class Renderer:
         )
         settled = True
         try:
+            context.set_default_timeout(0)  # no Playwright timeouts: time_limit_s bounds all
             await context.add_init_script(_NO_WEBRTC)
 
             async def on_request(route: Any) -> None:
