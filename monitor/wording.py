@@ -204,6 +204,11 @@ def note_text(note: Note) -> str:
                 "this page's text is drawn by JavaScript: add `render: browser` to its watch "
                 "list entry"
             )
+        case NoteKind.RENDER_TIME_LIMIT if note.get("wait_for"):
+            return (
+                f"{note.get('wait_for')!r} did not appear in the browser; read as the page was "
+                f"after {note.get('s')} s (settings.browser.time_limit_s)"
+            )
         case NoteKind.RENDER_TIME_LIMIT:
             return (
                 f"the page never settled in the browser; read as it was after {note.get('s')} s "

@@ -336,6 +336,15 @@ def test_a_page_that_never_settles_is_read_at_the_time_limit_with_a_note(
     )
 
 
+def test_a_wait_for_selector_that_never_appears_is_named_in_the_note(
+    web: SimWeb, tmp_path: Path
+) -> None:
+    url = shell(web, P1, P2)
+    cfg = config(tmp_path, browser_watch(url, wait_for=".never"), browser={"time_limit_s": 2})
+    [note] = [n for n in Days(cfg).check().notes if n.kind is NoteKind.RENDER_TIME_LIMIT]
+    assert note.get("wait_for") == ".never"
+
+
 def test_the_watched_pages_own_redirect_is_followed_in_the_browser(
     web: SimWeb, tmp_path: Path
 ) -> None:

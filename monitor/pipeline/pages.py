@@ -248,7 +248,11 @@ class Pages(RunBase):
         )
         notes: list[Note] = []
         if not seen.settled and seen.result.error is None:
-            notes.append(Note.of(NoteKind.RENDER_TIME_LIMIT, s=f"{self.renderer.time_limit_s:g}"))
+            limit = f"{self.renderer.time_limit_s:g}"
+            if watch.wait_for:  # what it waited for is what did not come
+                notes.append(Note.of(NoteKind.RENDER_TIME_LIMIT, s=limit, wait_for=watch.wait_for))
+            else:
+                notes.append(Note.of(NoteKind.RENDER_TIME_LIMIT, s=limit))
         if seen.capped:
             notes.append(
                 Note.of(NoteKind.RENDER_CAPPED, mb=f"{self.settings.browser.max_total_mb:g}")
