@@ -211,19 +211,31 @@ def _load(args: argparse.Namespace) -> Config:
     cfg = load(args.config)
     if getattr(args, "only", None):
         cfg = cfg.only(args.only)
+    _browser_ready(cfg)
     return cfg
+
+
+def _browser_ready(cfg: Config) -> None:
+    """Raise ``BrowserUnavailable`` (exit 2, nothing fetched) when a watch asks for
+    ``render: browser`` and Playwright or a fitting Chromium is missing."""
+    if any(w.in_browser for w in cfg.watch):
+        from monitor.fetch import render
+
+        render.require()
 
 
 # -- commands -----------------------------------------------------------------------------
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    cfg = load(args.config)
+    cfg = _load(args)
     s = cfg.settings
     partners = {w.group for w in cfg.watch}
+    browser = sum(w.in_browser for w in cfg.watch)
+    in_browser = f" ({browser} read in a browser)" if browser else ""
     print(
         f"{cfg.path}: ok — {plural(len(cfg.watch), 'watched page')}, "
-        f"{plural(len(partners), 'partner')}; "
+        f"{plural(len(partners), 'partner')}{in_browser}; "
         f"database {s.database}, reports in {s.reports_dir}, schedule '{s.schedule}' {s.timezone}"
         + (f", e-mail to {', '.join(s.email.to)}" if s.email else "")
         + (f", chat alerts to {plural(len(s.notify), 'notify URL')}" if s.notify else "")
@@ -293,7 +305,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    cfg = load(args.config)
+    cfg = _load(args)
     from monitor.service import jobs
 
     outcome = jobs.run_once(cfg, out=args.out, text=args.text, progress=not args.quiet)
@@ -309,7 +321,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from monitor.service import serve
 
-    load(args.config)  # a broken watch list stops the start, not a later run
+    _load(args)  # a broken watch list (or a browser it needs, missing) stops the start
     return serve.serve(args.config, every=args.every, out=args.out)
 
 

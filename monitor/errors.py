@@ -7,6 +7,7 @@ each into one line and the contract's exit code (``MonitorError.exit_code``)::
     MonitorError                    exit code
     ├── ConfigError                 2   the watch list has mistakes; nothing fetched or written
     │                                   (config; ``problems`` holds each, file:line:key)
+    ├── BrowserUnavailable          2   `render: browser` asked, Playwright or Chromium missing
     └── RunFailed                   3   the run itself failed; the message says what to do
         ├── StoreError                  the database cannot be opened or written (store)
         ├── DigestError                 the digest files cannot be written (digest)
@@ -34,3 +35,11 @@ class RunFailed(MonitorError):
 
 class CommandFailed(RunFailed):
     """A command could not do what was asked (a report's path not writable, say)."""
+
+
+class BrowserUnavailable(MonitorError):
+    """A watch asks for ``render: browser`` and Playwright or Chromium is missing or does
+    not fit (exit 2, as a watch list this machine cannot serve; nothing fetched). The
+    message names the command that installs what is missing (``fetch.render``)."""
+
+    exit_code = 2

@@ -236,6 +236,11 @@ class NoteKind(enum.StrEnum):
     WHOLE_PAGE = "whole_page"  # main content not found, the whole page compared; params: why
     CONTENT_OFF = "content_off"  # `content: false` in the watch list
     BLOCKED = "blocked"  # params: by (a BlockKind)
+    # Pages drawn by script (issue 21):
+    DRAWN_BY_SCRIPT = "drawn_by_script"  # read over HTTP, (almost) no text, but scripts
+    RENDER_TIME_LIMIT = "render_time_limit"  # never settled: read at the limit; s, [wait_for]
+    RENDER_CAPPED = "render_capped"  # the page pulled over max_total_mb; params: mb
+    RENDER_REFUSED = "render_refused"  # its script asked private addresses; params: count, host
     OTHER = "other"  # params: text (a note from before notes had kinds)
 
 

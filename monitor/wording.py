@@ -199,6 +199,31 @@ def note_text(note: Note) -> str:
         case NoteKind.BLOCKED:
             by = note.get("by") or ""
             return f"blocked: {_BLOCKED_BY.get(by, by)}"
+        case NoteKind.DRAWN_BY_SCRIPT:
+            return (
+                "this page's text is drawn by JavaScript: add `render: browser` to its watch "
+                "list entry"
+            )
+        case NoteKind.RENDER_TIME_LIMIT if note.get("wait_for"):
+            return (
+                f"{note.get('wait_for')!r} did not appear in the browser; read as the page was "
+                f"after {note.get('s')} s (settings.browser.time_limit_s)"
+            )
+        case NoteKind.RENDER_TIME_LIMIT:
+            return (
+                f"the page never settled in the browser; read as it was after {note.get('s')} s "
+                "(settings.browser.time_limit_s)"
+            )
+        case NoteKind.RENDER_CAPPED:
+            return (
+                f"the page pulled more than {note.get('mb')} MB in the browser; the rest was "
+                "not loaded (settings.browser.max_total_mb)"
+            )
+        case NoteKind.RENDER_REFUSED:
+            return (
+                f"the page's scripts asked for {note.get('count')} private or local "
+                f"address(es) ({note.get('host')}); refused"
+            )
         case NoteKind.OTHER:
             return note.get("text") or ""
 

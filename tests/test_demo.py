@@ -24,7 +24,9 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from monitor.demo import scenario, site
+from monitor import cli
+from monitor.demo import drawn, scenario, site
+from monitor.fetch import render
 
 pytestmark = pytest.mark.slow
 
@@ -328,7 +330,9 @@ def test_the_watch_list_the_demo_leaves_is_valid_and_its_history_can_be_read(
         timeout=60,
     )
     assert validate.returncode == 0, validate.stderr
-    assert "5 watched pages" in validate.stdout
+    # the page drawn by script is watched when this machine has a browser (demo.drawn)
+    pages = len(site.WATCHES) + (render.problem() is None)
+    assert f"{pages} watched pages" in validate.stdout
     # The command the demo suggests at the end works on what it recorded.
     suggested = f"monitor history {demo.site.instructions_pdf} --config {watchlist}"
     assert suggested in demo.stdout
@@ -361,3 +365,33 @@ def test_the_monitor_demo_command_runs_again_into_its_own_folder_and_prints_the_
     for name in ("latest.html", "index.html", *(f.name for f in files)):
         assert f"reports/{name}" in proc.stdout
     assert (out / "watchlist.yaml").read_text() != (demo.out / "watchlist.yaml").read_text()
+
+
+def test_the_page_drawn_by_script_is_read_in_the_browser_when_there_is_one(
+    demo: DemoRun,
+) -> None:
+    if render.problem() is not None:
+        pytest.skip(f"no browser here: {render.problem()}")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        cli_code = cli.main(
+            ["history", "--config", str(demo.out / "watchlist.yaml"),
+             demo.site.url(drawn.HOST, drawn.PATH)]
+        )  # fmt: skip
+    assert (cli_code, len(re.findall(r"│ ok\s+│ 200", out.getvalue()))) == (0, site.DAYS)
+
+
+@pytest.mark.slow
+def test_without_a_browser_the_demo_leaves_that_page_out_and_says_how_to_add_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render, "problem", lambda: "Chromium is not installed")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = scenario.main(tmp_path)
+    watchlist = (tmp_path / "watchlist.yaml").read_text(encoding="utf-8")
+    assert (code, render.INSTALL in printed.getvalue(), "render: browser" in watchlist) == (
+        0,
+        True,
+        False,
+    )

@@ -207,6 +207,15 @@ def _notify_url(value: str) -> str:
 NotifyUrl = Annotated[str, AfterValidator(_notify_url)]
 
 
+class BrowserSettings(_Strict):
+    """Limits of the pages read in a browser (``settings.browser``; watches with
+    ``render: browser``)."""
+
+    concurrency: int = Field(2, ge=1, le=16)  # pages open at once in the run's one browser
+    time_limit_s: float = Field(30, gt=0, le=600)  # a whole page, every request included
+    max_total_mb: float = Field(20, gt=0, le=500)  # bytes one page may pull, all requests
+
+
 class Settings(_Strict):
     """The ``settings:`` block; every key optional, defaults as in the contract."""
 
@@ -242,6 +251,7 @@ class Settings(_Strict):
     # against it: {PLACEHOLDER} → the NAME of the environment variable holding the secret.
     notify_env: dict[str, str] = Field(default_factory=dict)
     notify: list[NotifyUrl] = Field(default_factory=list)
+    browser: BrowserSettings = Field(default_factory=lambda: BrowserSettings())
 
     @field_validator("schedule")
     @classmethod
@@ -424,6 +434,10 @@ class Watch(_Strict):
     counters: Counters = "auto"
     milestones: list[int] | None = None  # numbers whose passing is news
     stalled_days: int = Field(3, ge=1, le=365)  # no growth this long is news
+    # Pages drawn by script: read in headless Chromium (monitor/fetch/render.py).
+    render: Literal["http", "browser"] = "http"
+    wait_for: str | None = None  # with render: browser, a CSS selector to wait for
+    load_media: bool = False  # with render: browser, fetch images, media and fonts too
 
     @field_validator("url")
     @classmethod
@@ -435,7 +449,16 @@ class Watch(_Strict):
     def _regexes(cls, value: list[str]) -> list[str]:
         return _check_regexes(value)
 
-    @field_validator("selector")
+    @model_validator(mode="after")
+    def _browser_only(self) -> Watch:
+        if self.render != "browser":
+            if self.wait_for is not None:
+                raise ValueError("wait_for needs `render: browser` (it waits in the browser)")
+            if self.load_media:
+                raise ValueError("load_media needs `render: browser` (it is a browser setting)")
+        return self
+
+    @field_validator("selector", "wait_for")
     @classmethod
     def _selector(cls, value: str | None) -> str | None:
         return _check_selector(value)
@@ -483,6 +506,11 @@ class Watch(_Strict):
     def group(self) -> str:
         """The digest group of this page: its partner, or its name when none is given."""
         return self.partner or self.name
+
+    @property
+    def in_browser(self) -> bool:
+        """True when this page is read in a browser (``render: browser``)."""
+        return self.render == "browser"
 
 
 class _File(_Strict):

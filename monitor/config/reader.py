@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from monitor.config.model import (
     DEFAULT_PATH,
+    BrowserSettings,
     Config,
     EmailSettings,
     Settings,
@@ -99,6 +100,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         return Settings
     if loc == ("settings", "email"):
         return EmailSettings
+    if loc == ("settings", "browser"):
+        return BrowserSettings
     if len(loc) == 2 and loc[0] == "watch" and isinstance(loc[1], int):
         return Watch
     return None

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from monitor import config as config_module
 from monitor import digest, pipeline, wording
-from monitor.demo import site
+from monitor.demo import drawn, site
+from monitor.fetch import render
 from monitor.store import Store
 from monitor.testing.web import SimWeb
 
@@ -124,16 +125,20 @@ def play(
     *,
     days: Sequence[int] = tuple(range(1, site.DAYS + 1)),
     on_day: Callable[[DayResult], None] | None = None,
+    browser: bool = False,
 ) -> list[DayResult]:
     """Run the real pipeline over the simulated days and write a digest for each.
 
     ``demo`` is a built ``site.DemoSite`` on a running ``SimWeb``; ``out`` a prepared
     folder (see ``prepare``) that receives ``watchlist.yaml``, ``monitor.db`` and the
-    digests. ``on_day`` is called after each day. Returns one ``DayResult`` per day.
+    digests. ``on_day`` is called after each day. ``browser``: also watch the page drawn
+    by script (``demo.drawn``), in a browser. Returns one ``DayResult`` per day.
     """
     watchlist = out / "watchlist.yaml"
     watchlist.write_text(
-        demo.watchlist_yaml(database=str(out / "monitor.db"), reports_dir=str(out)),
+        demo.watchlist_yaml(
+            database=str(out / "monitor.db"), reports_dir=str(out), browser=browser
+        ),
         encoding="utf-8",
     )
     # Read back through the real loader: the file a user finds is the one that ran.
@@ -201,14 +206,25 @@ def main(out: Path, *, quiet: bool = False) -> int:
             file=sys.stderr,
         )
         return 3
+    # The page drawn by script is read in a browser when this machine has one; else it
+    # is left out of the watch list, and the demo says how to add it.
+    no_browser = render.problem()
     try:
         demo = site.build(web)
         if not quiet:
             print(
                 f"partner-monitor demo: a simulated partner web on {len(site.ADDRESSES)} "
-                f"loopback addresses, {site.DAYS} simulated days, the real pipeline.\n"
+                f"loopback addresses, {site.DAYS} simulated days, the real pipeline."
             )
-        results = play(demo, out, on_day=None if quiet else _print_day)
+            if no_browser is None:
+                print(f"  with “{drawn.NAME}”, read in headless Chromium (render: browser)")
+            else:
+                print(
+                    f"  without “{drawn.NAME}” (render: browser): no browser here. To add "
+                    f"it: {render.INSTALL}"
+                )
+            print()
+        results = play(demo, out, on_day=None if quiet else _print_day, browser=no_browser is None)
     finally:
         web.stop()
     last = results[-1].digest

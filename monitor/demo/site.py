@@ -44,6 +44,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from urllib.parse import urlsplit
 
+from monitor.demo import drawn
 from monitor.demo.content import (
     _ORGS,
     ADDRESSES,
@@ -91,8 +92,12 @@ class DemoSite(Partners):
         timeout_s: float = 2,
         retries: int = 1,
         confirm_delay_s: float = 0.2,
+        browser: bool = False,
     ) -> str:
-        """A complete, commented watch list for the demo web (valid for ``config.load``)."""
+        """A complete, commented watch list for the demo web (valid for ``config.load``).
+
+        ``browser``: also watch the page drawn by script (``drawn``), read in a browser.
+        """
 
         def note(line: str, comment: str) -> str:
             return f"{line:<34}  # {comment}"
@@ -142,6 +147,8 @@ class DemoSite(Partners):
                 marks = ", ".join(str(m) for m in spec.milestones)
                 lines.append(note(f"    milestones: [{marks}]", "its signatures passing these"))
             lines.append("")
+        if browser:
+            lines += drawn.watch_yaml(drawn.serve(self))
         return "\n".join(lines)
 
     def day(self, n: int) -> Expected:

@@ -110,6 +110,11 @@ class _NoteRule:
 
 # In the order they are said (gravest first).
 _NOTE_RULES: dict[NoteKind, _NoteRule] = {
+    NoteKind.DRAWN_BY_SCRIPT: _NoteRule(
+        "Not compared",
+        "This page's text is drawn by JavaScript: add `render: browser` to its watch list "
+        "entry in {watchlist}.",
+    ),
     NoteKind.SELECTOR_MATCHED_NOTHING: _NoteRule(
         "Not compared",
         "The selector {selector!r} matched nothing, so this page's content is not watched: "
@@ -136,6 +141,21 @@ _NOTE_RULES: dict[NoteKind, _NoteRule] = {
         "links further down are not checked: ask the maintainer to raise "
         "settings.max_page_mb in {watchlist}.",
     ),
+    NoteKind.RENDER_TIME_LIMIT: _NoteRule(
+        "Partly read",
+        "The page never finished loading in the browser and was read as it was after {s} s: "
+        "if its text is missing, ask the maintainer to give it a `wait_for` selector or to "
+        "raise settings.browser.time_limit_s in {watchlist}.",
+        repeated=True,
+    ),
+    NoteKind.RENDER_CAPPED: _NoteRule(
+        "Partly read",
+        "The page pulls more than {mb} MB in the browser and the rest was not loaded: ask "
+        "the maintainer to raise settings.browser.max_total_mb in {watchlist} if text is "
+        "missing.",
+        repeated=True,
+    ),
+    NoteKind.RENDER_REFUSED: _NoteRule("", None),  # safety at work; the JSON report says it
     # The page is still compared, on its whole text: nothing goes unwatched. Navigation
     # that changes shows up in the diff itself, and the note would repeat every day.
     NoteKind.WHOLE_PAGE: _NoteRule("", None),

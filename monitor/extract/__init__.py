@@ -33,13 +33,14 @@ Nothing here touches the network, the clock or the database.
 
 Modules: ``text`` (``page``, the entry point), ``decode``, ``parse``, ``hrefs`` (links),
 ``blocks`` (trees as lines), ``prune`` (furniture, widgets, the headline), ``choose``
-(main content by agreement), ``selector``, ``noise`` (what moves in a line), and
-``version`` (``TEXT_RULES``, beside the rules it versions).
+(main content by agreement), ``selector``, ``noise`` (what moves in a line), ``scripts``
+(a page its scripts draw), and ``version`` (``TEXT_RULES``, beside the rules it versions).
 """
 
 from monitor.extract import noise
 from monitor.extract.decode import decode
 from monitor.extract.hrefs import links, normalise_url, resolve
+from monitor.extract.scripts import drawn_by_script
 from monitor.extract.selector import compile_selector
 from monitor.extract.text import page
 from monitor.extract.version import TEXT_RULES
@@ -48,6 +49,7 @@ __all__ = [
     "TEXT_RULES",
     "compile_selector",
     "decode",
+    "drawn_by_script",
     "links",
     "noise",
     "normalise_url",

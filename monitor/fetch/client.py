@@ -166,6 +166,73 @@ class Fetcher(Requests):
             )
         )
 
+    async def relay(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        content: bytes | None = None,
+        cap: int,
+        guard: bool,
+        timeout_s: float | None = None,
+    ) -> FetchResult:
+        """One request a browser page makes (``render``), sent by this client instead.
+
+        No redirect is followed (the caller hands a redirect back to the browser, whose
+        next request comes here again), no retry, no cookie of the run's jar (the page
+        sends its own in ``headers``); at most ``cap`` body bytes; with ``guard`` the
+        private-address guard of links, before the request leaves and after name
+        resolution. Never raises: failures are data, as for ``get``.
+        """
+        url = _strip_fragment(url)
+        started = asyncio.get_running_loop().time()
+
+        def failed(failure: Failure) -> FetchResult:
+            return FetchResult(
+                url, url, None, method=method, error=failure.kind, error_detail=failure.detail
+            )
+
+        try:
+            invalid = invalid_url(url)
+            if invalid is not None:
+                return self._counted(failed(invalid))
+            if guard:
+                blocked = await self._private_reason(url)
+                if blocked is not None:
+                    return self._counted(failed(blocked))
+            outcome = await self._attempt(
+                method,
+                url,
+                headers,
+                cap=cap,
+                link=False,
+                timeout_s=timeout_s,
+                lane=Lane.FIRST,
+                content=content,
+                jar=False,
+            )
+        except Exception as exc:  # by contract: one request of a page, never the run
+            log.warning("unexpected error relaying %s", url, exc_info=True)
+            return failed(Failure(FetchError.OTHER, f"unexpected error: {exc!r}"[:300]))
+        if isinstance(outcome, Failure):
+            return self._counted(failed(outcome))
+        return FetchResult(
+            url,
+            url,
+            outcome.status,
+            headers=outcome.headers,
+            body=outcome.body,
+            truncated=outcome.truncated,
+            method=method,
+            elapsed_s=asyncio.get_running_loop().time() - started,
+        )
+
+    async def is_public(self, url: str) -> bool:
+        """True when the private-address guard lets ``url`` through (its host is, and
+        resolves to, public addresses only); False for a private one or a DNS failure."""
+        return await self._private_reason(url) is None
+
     async def archive_lookup(self, api: str, url: str, *, timeout_s: float = 5.0) -> str | None:
         """An archived copy of ``url`` from a Wayback-style availability API (``archive``),
         or None when there is none or anything at all goes wrong (one attempt,

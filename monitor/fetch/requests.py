@@ -465,15 +465,23 @@ class Requests:
         timeout_s: float | None = None,
         lane: Lane = Lane.NORMAL,
         rank: str = "",
+        content: bytes | None = None,
+        jar: bool = True,
     ) -> _Answer | Failure:
-        """Send one request and read its body within the timeout; never raises."""
+        """Send one request and read its body within the timeout; never raises.
+
+        ``content``: a request body (a browser's POST); ``jar=False``: neither send nor keep
+        the run's cookies (a browser page keeps its own).
+        """
         if self._send is None:
             raise RuntimeError("use the Fetcher as `async with Fetcher(...) as fetcher`")
         limit = self.timeout_s if timeout_s is None else timeout_s
         async with self._slot(host_key(url), lane=lane, rank=rank):
             try:
                 async with asyncio.timeout(limit):
-                    return await self._exchange(self._send, method, url, headers, cap, link)
+                    return await self._exchange(
+                        self._send, method, url, headers, cap, link, content=content, jar=jar
+                    )
             except Exception as exc:  # failures are data; failure_from logs surprises
                 return failure_from(exc, limit)
 
@@ -485,6 +493,9 @@ class Requests:
         headers: Mapping[str, str] | None,
         cap: int,
         link: bool,
+        *,
+        content: bytes | None = None,
+        jar: bool = True,
     ) -> _Answer:
         """One request and its answer, straight through the transport.
 
@@ -500,16 +511,21 @@ class Requests:
         if headers:
             sent = self._headers.copy()
             sent.update(headers)
-        request = httpx.Request(method, url, headers=sent, extensions={"timeout": self._timeouts})
-        if self._cookies.jar:
+        request = httpx.Request(
+            method, url, headers=sent, content=content, extensions={"timeout": self._timeouts}
+        )
+        if jar and self._cookies.jar:
             self._cookies.set_cookie_header(request)
         self._requests += 1
         response = await transport.handle_async_request(request)
         response.request = request
         try:
-            if "set-cookie" in response.headers:
+            if jar and "set-cookie" in response.headers:
                 self._cookies.extract_cookies(response)
             answer_headers = {k.lower(): v for k, v in response.headers.items()}
+            cookies = response.headers.get_list("set-cookie")
+            if len(cookies) > 1:  # one per line, not comma-joined: dates hold commas
+                answer_headers["set-cookie"] = "\n".join(cookies)
             status = response.status_code
             wanted = (
                 method != "HEAD"

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from monitor import classify, media
 from monitor.config import Config
 from monitor.fetch import Fetcher
+from monitor.fetch.render import Renderer
 from monitor.models import FetchResult, HostProfile, LinkVerdict, host_key
 from monitor.outage import HostTally, Outage
 from monitor.pipeline.queue import LINKS_PER_HOST_SLOT, LINKS_PER_SLOT, LinkQueue
@@ -37,6 +38,7 @@ class RunBase:
         self.tally = HostTally()  # how each host answered, for the self-check
         self.queued: set[str] = set()  # link URLs handed to the queue
         self.outage: Outage | None = None  # set by run() when the run was ours to fail
+        self.renderer: Renderer | None = None  # the run's browser, when a watch needs one
         s = self.settings
         self.queue = LinkQueue(
             self.link,

@@ -53,7 +53,7 @@ class Pages(RunBase):
             if recent[0].last_modified:
                 headers["If-Modified-Since"] = recent[0].last_modified
 
-        result = await self.fetcher.get(watch.url, headers=headers or None)
+        result, looked = await self._look(watch, headers)
         checked_at = iso(self.now())
         if result.not_modified and recent:
             return self._not_modified(run_id, page_id, watch, result, recent[0], checked_at)
@@ -93,6 +93,7 @@ class Pages(RunBase):
             self._record(run_id, rec, report)
             return report, ()
 
+        report.notes.extend(looked)
         if _is_html(result):
             parsed = await self._extract(result, watch, want_links=watch.links)
             links = parsed.links if watch.links else ()
@@ -138,10 +139,20 @@ class Pages(RunBase):
         if watch.content:
             ignores = compare.compile_ignores(watch.ignore)
             normal = compare.normalise(lines, ignores)
+            if (
+                not watch.in_browser
+                and _is_html(result)
+                and extract.drawn_by_script(_page_body(result), normal)
+            ):
+                # Advice instead of silence: the text is the scripts' to draw (not "no
+                # text: check the selector", which would send the maintainer astray).
+                report.notes[:] = [n for n in report.notes if n.kind is not NoteKind.NO_TEXT]
+                report.notes.append(Note.of(NoteKind.DRAWN_BY_SCRIPT))
             if not normal:
                 # An empty answer is an outage of the page, not "everything was removed":
                 # the last good version stays the baseline.
-                if not any(n.kind is NoteKind.NO_TEXT for n in report.notes):
+                said = (NoteKind.NO_TEXT, NoteKind.DRAWN_BY_SCRIPT)
+                if not any(n.kind in said for n in report.notes):
                     report.notes.append(Note.of(NoteKind.NO_TEXT))
                 rec = dataclasses.replace(
                     rec, notes=tuple(report.notes), occurrences=occurrences_of(links)
@@ -227,7 +238,7 @@ class Pages(RunBase):
         Returns the change to report, the text to store, and whether the two looks differed.
         """
         await asyncio.sleep(self.settings.confirm_delay_s)
-        again = await self.fetcher.get(watch.url)
+        again, _ = await self._look(watch, {})
         if (
             again.error is not None
             or again.status_code is None
@@ -245,6 +256,34 @@ class Pages(RunBase):
         # counter or a page in mid-edit. Nothing is reported this run (the stored version
         # stays current); a real edit is seen again, and confirmed, by the next run.
         return Change(ContentState.UNCHANGED, matched_recent=0), recent[0].lines, True
+
+    async def _look(
+        self, watch: Watch, headers: dict[str, str]
+    ) -> tuple[FetchResult, tuple[Note, ...]]:
+        """The watched page's answer: fetched (``headers``: its validators), or read in the
+        run's browser for ``render: browser`` (no validators: a 304 says nothing of what
+        the scripts draw), with what the browser noted."""
+        if not watch.in_browser or self.renderer is None:
+            return await self.fetcher.get(watch.url, headers=headers or None), ()
+        seen = await self.renderer.render(
+            watch.url, wait_for=watch.wait_for, load_media=watch.load_media
+        )
+        notes: list[Note] = []
+        if not seen.settled and seen.result.error is None:
+            limit = f"{self.renderer.time_limit_s:g}"
+            if watch.wait_for:  # what it waited for is what did not come
+                notes.append(Note.of(NoteKind.RENDER_TIME_LIMIT, s=limit, wait_for=watch.wait_for))
+            else:
+                notes.append(Note.of(NoteKind.RENDER_TIME_LIMIT, s=limit))
+        if seen.capped:
+            notes.append(
+                Note.of(NoteKind.RENDER_CAPPED, mb=f"{self.settings.browser.max_total_mb:g}")
+            )
+        if seen.refused:
+            notes.append(
+                Note.of(NoteKind.RENDER_REFUSED, count=len(seen.refused), host=seen.refused[0])
+            )
+        return seen.result, tuple(notes)
 
     async def _extract(self, result: FetchResult, watch: Watch, *, want_links: bool) -> Page:
         """``extract.page`` of a watched page's answer, on the parser thread (a big page
@@ -331,12 +370,16 @@ def lasting_last_modified(last_modified: str | None, date: str | None) -> str | 
 
 def _rules(watch: Watch) -> str:
     """Fingerprint of what turns ``watch``'s page into its compared text: the program's
-    rules (``TEXT_RULES``), the page's selector, its ignore rules and the counters it
-    names (cut from the text; only when it names some, so other fingerprints stay)."""
-    parts: list[object] = [TEXT_RULES, watch.selector, list(watch.ignore)]
+    rules (``TEXT_RULES``), the page's selector, its ignore rules, the counters it names
+    (cut from the text) and, for a page read in a browser, that (what the scripts draw is
+    other text: a quiet new baseline, not a change, when a watch starts or stops using the
+    browser). The last two only when set, so every other page keeps its fingerprint."""
+    made_by: list[object] = [TEXT_RULES, watch.selector, list(watch.ignore)]
     if isinstance(watch.counters, list):
-        parts.append([c.model_dump() for c in watch.counters])
-    return _sha(json.dumps(parts).encode())[:16]
+        made_by.append([c.model_dump() for c in watch.counters])
+    if watch.in_browser:
+        made_by.append("render: browser")
+    return _sha(json.dumps(made_by).encode())[:16]
 
 
 def _is_html(result: FetchResult) -> bool:

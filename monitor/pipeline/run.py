@@ -23,6 +23,7 @@ import contextlib
 
 from monitor.config import Config, Watch
 from monitor.fetch import Fetcher
+from monitor.fetch.render import Renderer
 from monitor.models import (
     Link,
 )
@@ -117,11 +118,24 @@ async def check_async(
             max_page_bytes=int(s.max_page_mb * 1_000_000),
         )
     the_run = _Run(config, store, fetcher, now, progress)
+    if any(w.in_browser for w in config.watch):
+        # One browser for the run, started by the first page that needs it, closed below
+        # whatever happens (a failure, a cancellation).
+        the_run.renderer = Renderer(
+            fetcher,
+            user_agent=s.user_agent,
+            concurrency=s.browser.concurrency,
+            time_limit_s=s.browser.time_limit_s,
+            max_total_bytes=int(s.browser.max_total_mb * 1_000_000),
+            max_page_bytes=int(s.max_page_mb * 1_000_000),
+            allow_private_links=s.allow_private_links,
+        )
     try:
-        if own:
-            async with fetcher:
-                pages, links = await the_run.run(run_id)
-        else:
+        async with contextlib.AsyncExitStack() as stack:
+            if own:
+                await stack.enter_async_context(fetcher)
+            if the_run.renderer is not None:
+                await stack.enter_async_context(the_run.renderer)
             pages, links = await the_run.run(run_id)
     except BaseException as exc:
         # Record why the run stopped when the database still takes writes; a kill
