@@ -381,6 +381,16 @@ def test_the_page_drawn_by_script_is_read_in_the_browser_when_there_is_one(
     assert (cli_code, len(re.findall(r"│ ok\s+│ 200", out.getvalue()))) == (0, site.DAYS)
 
 
+def test_the_counter_of_the_page_drawn_by_script_is_in_the_digests_counters(
+    demo: DemoRun,
+) -> None:
+    if render.problem() is not None:
+        pytest.skip(f"no browser here: {render.problem()}")
+    assert "Solidarity wall (drawn by script) · people have signed 4,356 +412" in " ".join(
+        counters_text(demo.out / "latest.html").split()
+    )
+
+
 @pytest.mark.slow
 def test_without_a_browser_the_demo_leaves_that_page_out_and_says_how_to_add_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
