@@ -171,7 +171,10 @@ def card(
         if marks:
             news.append(wording.counter_milestone(max(marks)))
     if gone:
-        news.append(wording.counter_gone(clock.when(looked_since[0].checked_at)))
+        first = looked_since[0]
+        news.append(
+            wording.counter_gone(clock.when(first.checked_at), with_page=first.status.is_problem)
+        )
     elif grows:
         steady_from = latest
         for p in reversed(points):
