@@ -296,8 +296,8 @@ def counter_gone(when: str, *, with_page: bool = False) -> str:
     problems), so its counter went with it."""
     if with_page:
         return (
-            f"The counter disappeared ({when}) with the page itself, which is gone (see the "
-            "problems below): the petition may have closed or moved. The last number seen "
+            f"The counter disappeared ({when}) with the page itself, which is gone (listed "
+            "with the problems): the petition may have closed or moved. The last number seen "
             "is shown."
         )
     return (
