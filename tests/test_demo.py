@@ -259,6 +259,16 @@ def test_the_petition_counter_grows_passes_a_milestone_and_disappears(
     assert said in counters_text(digests(demo.out)[day - 1])
 
 
+def test_the_petition_s_counter_card_links_its_history_page_with_every_reading(
+    demo: DemoRun,
+) -> None:
+    latest = soup_of(demo.out / "latest.html")
+    (card,) = [c for c in latest.select(".pm-counter") if "handtekeningen" in c.get_text()]
+    (link,) = card.find_all("a", string="History")
+    page = " ".join(soup_of(demo.out / str(link["href"])).get_text(" ").split())
+    assert re.search(r"handtekeningen Checked Value \w+ [^,]+? 13,340 \w+ [^,]+? 12,444", page)
+
+
 def test_an_archived_copy_is_offered_as_an_archived_copy(demo: DemoRun) -> None:
     urls = demo.site
     new = section(soup_of(digests(demo.out)[1]), "New problems")
