@@ -251,6 +251,11 @@ def counters_text(path: Path) -> str:
         pytest.param(2, "Passed 13,000.", id="day-2-milestone"),
         pytest.param(3, "13,340 (last seen)", id="day-3-last-value"),
         pytest.param(3, "The counter disappeared", id="day-3-closed-petition"),
+        pytest.param(
+            3,
+            "Campaign page · people have signed 13,340 no change since the last digest",
+            id="day-3-the-campaign-page-keeps-the-closed-petition-s-last-count",
+        ),
     ],
 )
 def test_the_petition_counter_grows_passes_a_milestone_and_disappears(
