@@ -336,6 +336,16 @@ def test_the_secret_never_appears_in_logs_output_errors_the_database_or_the_dige
             id="unknown-service",
         ),
         pytest.param(
+            "  notify:\n    - 'json://user:hunter2@hooks.example/x'\n",
+            "w.yaml:5: settings.notify (1st item): this json:// URL holds a secret",
+            id="a-password-written-in-the-url",
+        ),
+        pytest.param(
+            "  notify:\n    - 'slack://TokenA/TokenB/TokenC'\n",
+            "w.yaml:5: settings.notify (1st item): this slack:// URL holds a secret",
+            id="a-token-written-in-the-url",
+        ),
+        pytest.param(
             "  notify:\n    - 'hooks.example/x'\n",
             "w.yaml:5: settings.notify (1st item): is not an Apprise URL",
             id="not-a-url",
