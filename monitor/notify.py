@@ -4,7 +4,8 @@ sent through Apprise to Slack, Teams, Matrix, Telegram, e-mail... (no code per s
 It owns three things, mirroring ``monitor/mail.py``:
 
 * ``message`` — the alert's words, from the typed ``Digest`` (pure): the headline, the
-  new problems and the keywords that appeared (a few of each), and where the digest is.
+  new problems, the keywords that appeared and the counters' news (a milestone passed,
+  the goal reached, a counter gone; a few of each), and where the digest is.
 * ``send`` — fills each URL's ``{PLACEHOLDER}`` from the environment variable that
   ``settings.notify_env`` names, at send time only, and hands the message to Apprise.
   The filled URLs are secrets: while a send runs, every log record made anywhere in the
@@ -102,6 +103,14 @@ def message(d: digest.Digest, link: str) -> Message:
             lines.append(f'- "{flag.word}" on {change.name} ({change.url})')
         if len(appeared) > MAX_ITEMS:
             lines.append(f"- and {len(appeared) - MAX_ITEMS} more")
+    # Milestones, a goal reached, a fall, a stall, a counter gone: the digest's counter news.
+    counter_news = [(c, news) for c in d.counters for news in c.news]
+    if counter_news:
+        lines.append("Counters:")
+        for c, news in counter_news[:MAX_ITEMS]:
+            lines.append(f"- {c.page_name} ({c.label or c.name}): {news}")
+        if len(counter_news) > MAX_ITEMS:
+            lines.append(f"- and {len(counter_news) - MAX_ITEMS} more")
     if d.notices:
         lines.append(f"{wording.plural(len(d.notices), 'notice')} at the top of the digest.")
     lines.append(f"The digest: {link}")

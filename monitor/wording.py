@@ -291,7 +291,15 @@ def counter_stalled(days: int, since: str) -> str:
     return f"No growth for {plural(days, 'day')} (the same number since {since})."
 
 
-def counter_gone(when: str) -> str:
+def counter_gone(when: str, *, with_page: bool = False) -> str:
+    """A counter no longer shown; ``with_page``: the page itself is gone (listed with the
+    problems), so its counter went with it."""
+    if with_page:
+        return (
+            f"The counter disappeared ({when}) with the page itself, which is gone (listed "
+            "with the problems): the petition may have closed or moved. The last number seen "
+            "is shown."
+        )
     return (
         f"The counter disappeared ({when}): the petition may have closed. The last number "
         "seen is shown."

@@ -211,6 +211,17 @@ def test_defaults_are_the_contracts() -> None:
             "w.yaml:1: watch: List should have at least 1 item",
             id="empty-watch-list",
         ),
+        pytest.param(
+            GOOD + "    counters:\n      - name: Signatures\n",
+            'w.yaml:5: watch "Campaign page" (1st entry).counters (1st item): give either a '
+            "selector or a pattern",
+            id="named-counter-without-selector-or-pattern",
+        ),
+        pytest.param(
+            GOOD + "    counters: manual\n",
+            'w.yaml:4: watch "Campaign page" (1st entry).counters: Input should be',
+            id="counters-neither-auto-false-nor-a-list",
+        ),
         pytest.param("settings: {}\n", "w.yaml:1: watch: is required", id="no-watch-key"),
         pytest.param("watch: [\n  - name: A\n", "w.yaml:2: not valid YAML", id="yaml-syntax-error"),
         pytest.param("", "w.yaml: the file is empty", id="empty-file"),

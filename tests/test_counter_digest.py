@@ -109,6 +109,26 @@ def test_a_counter_that_disappeared_is_news_with_its_last_value() -> None:
     assert (c.gone, c.value, any("disappeared" in n for n in c.news)) == (True, 12300, True)
 
 
+@pytest.mark.parametrize(
+    ("status", "with_page"),
+    [
+        pytest.param("ok", False, id="page-read-counter-missing"),
+        pytest.param("soft_404", True, id="page-sent-to-the-home-page"),
+        pytest.param("broken", True, id="page-not-found"),
+    ],
+)
+def test_a_counter_gone_with_its_page_says_the_page_is_gone(status: str, with_page: bool) -> None:
+    out = card(
+        [point(1, 12000), point(2, 12300)],
+        [looked(1), looked(2), looked(3, status)],
+        after=2,
+        page=("Petition", URL, "Amnesty"),
+        clock=CLOCK,
+    )
+    assert out is not None
+    assert any("with the page itself" in n for n in out.news) is with_page
+
+
 def test_a_counter_gone_before_the_window_is_not_repeated() -> None:
     out = card(
         [point(1, 12000)],

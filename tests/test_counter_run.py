@@ -140,6 +140,26 @@ def test_the_json_report_lists_counters_for_every_page(
     ]
 
 
+CONTRACT_COUNTER_KEYS = {"name", "label", "value", "previous", "previous_at", "goal", "text"}
+
+
+def test_a_counter_in_the_json_report_has_every_key_of_the_contract(
+    web: SimWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d, _ = days(web, tmp_path)
+    d.check()
+    web.route(PARTNER, "/petitie", petition(12665))
+    capsys.readouterr()
+    cli.main(["check", "--config", str(d.cfg.path), "--json", "-", "-q"])
+    (counter,) = json.loads(capsys.readouterr().out)["pages"][0]["counters"]
+    assert (
+        counter.keys() >= CONTRACT_COUNTER_KEYS,
+        counter["label"],
+        counter["previous"],
+        isinstance(counter["previous_at"], str) and counter["previous_at"][:4].isdigit(),
+    ) == (True, "mensen hebben getekend", 12345, True)
+
+
 # -- the README's examples ------------------------------------------------------------------
 
 README = Path(__file__).parent.parent / "README.md"

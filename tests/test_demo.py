@@ -251,12 +251,27 @@ def counters_text(path: Path) -> str:
         pytest.param(2, "Passed 13,000.", id="day-2-milestone"),
         pytest.param(3, "13,340 (last seen)", id="day-3-last-value"),
         pytest.param(3, "The counter disappeared", id="day-3-closed-petition"),
+        pytest.param(
+            3,
+            "Campaign page · people have signed 13,340 no change since the last digest",
+            id="day-3-the-campaign-page-keeps-the-closed-petition-s-last-count",
+        ),
     ],
 )
 def test_the_petition_counter_grows_passes_a_milestone_and_disappears(
     demo: DemoRun, day: int, said: str
 ) -> None:
     assert said in counters_text(digests(demo.out)[day - 1])
+
+
+def test_the_petition_s_counter_card_links_its_history_page_with_every_reading(
+    demo: DemoRun,
+) -> None:
+    latest = soup_of(demo.out / "latest.html")
+    (card,) = [c for c in latest.select(".pm-counter") if "handtekeningen" in c.get_text()]
+    (link,) = card.find_all("a", string="History")
+    page = " ".join(soup_of(demo.out / str(link["href"])).get_text(" ").split())
+    assert re.search(r"handtekeningen Checked Value \w+ [^,]+? 13,340 \w+ [^,]+? 12,444", page)
 
 
 def test_an_archived_copy_is_offered_as_an_archived_copy(demo: DemoRun) -> None:

@@ -21,7 +21,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -30,6 +30,7 @@ from support.history import ARTICLE, CONFIG, LINK, PETITION, World, load_change
 
 from monitor import cli, notify
 from monitor.config import ConfigError, loads
+from monitor.digest.counters import CounterCard
 from monitor.service import jobs
 from monitor.testing.web import Route, SimWeb
 
@@ -158,6 +159,18 @@ def test_an_alert_names_a_few_new_problems_and_counts_the_rest(
     lines = sent["message"].splitlines()
     assert sum(line.startswith("- Broken: ") for line in lines) == notify.MAX_ITEMS
     assert "- and 3 more" in lines
+
+
+def test_an_alert_names_the_counters_milestones(world: World) -> None:
+    world.run({LINK: "ok"})
+    passed = CounterCard(
+        page_name="Petition", page_url=PETITION, group="Amnesty", name="signatures",
+        label="people have signed", value=10150, shown="10,150", change=None, rate=None,
+        goal=None, goal_shown=None, percent=None, bars=(), chart_alt="",
+        news=("Passed 10,000.",),
+    )  # fmt: skip
+    msg = notify.message(replace(world.digest(), counters=(passed,)), "digest.html")
+    assert "Counters:\n- Petition (people have signed): Passed 10,000.\n" in msg.body
 
 
 def test_a_form_target_gets_the_same_alert(world: World, receiver: Receiver) -> None:
@@ -321,6 +334,16 @@ def test_the_secret_never_appears_in_logs_output_errors_the_database_or_the_dige
             "  notify:\n    - 'json://127.0.0.1/x'\n    - 'slak://T/B/C'\n",
             "w.yaml:6: settings.notify (2nd item): Apprise knows no service 'slak://'",
             id="unknown-service",
+        ),
+        pytest.param(
+            "  notify:\n    - 'json://user:hunter2@hooks.example/x'\n",
+            "w.yaml:5: settings.notify (1st item): this json:// URL holds a secret",
+            id="a-password-written-in-the-url",
+        ),
+        pytest.param(
+            "  notify:\n    - 'slack://TokenA/TokenB/TokenC'\n",
+            "w.yaml:5: settings.notify (1st item): this slack:// URL holds a secret",
+            id="a-token-written-in-the-url",
         ),
         pytest.param(
             "  notify:\n    - 'hooks.example/x'\n",

@@ -197,9 +197,18 @@ def _notify_url(value: str) -> str:
     if not NOTIFY_PLACEHOLDER.search(url):
         import apprise
 
-        if apprise.Apprise.instantiate(url) is None:
+        service = apprise.Apprise.instantiate(url)
+        if service is None:
             raise ValueError(
                 f"Apprise cannot read this {scheme}:// URL: check it against its documentation"
+            )
+        if service.url(privacy=True) != service.url():  # type: ignore[no-untyped-call]
+            # Apprise masks a URL's secret parts (tokens, passwords) when asked for privacy:
+            # a difference is a secret written in the watch list itself.
+            raise ValueError(
+                f"this {scheme}:// URL holds a secret (a token or password): write "
+                "{NAME} in its place and give settings.notify_env the environment "
+                "variable to fill it from (NAME: VARIABLE)"
             )
     return url
 

@@ -277,6 +277,22 @@ def _yaml_problems(exc: yaml.YAMLError, text: str, file: str) -> list[Problem]:
     return [Problem(file, line, "", f"not valid YAML: {problem}")]
 
 
+# The tags of ``counters:``'s two forms (config.model.Counters): pydantic puts them in an
+# error's location, where the watch list has no such key.
+_FORM_TAGS = ("mode", "rules")
+
+
+def _as_written(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An error's location as the keys of the file: ``counters.rules (1st item)`` is
+    ``counters (1st item)``, as written."""
+    out: list[Any] = []
+    for i, part in enumerate(loc):
+        if part in _FORM_TAGS and i > 0 and loc[i - 1] == "counters":
+            continue
+        out.append(part)
+    return tuple(out)
+
+
 def _problems(
     exc: ValidationError,
     file: str,
@@ -287,7 +303,7 @@ def _problems(
 ) -> Iterator[Problem]:
     text_lines = _text_lines(text)
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        loc = _as_written(tuple(err["loc"]))
         kind = err["type"]
         line = _line_of(lines, loc)
         hint: Hint | None = None

@@ -610,5 +610,15 @@ def _signatures_nl(n: int) -> str:
     return f"{12_431 + 857 * (n - 1) + 13 * n * n:,}".replace(",", ".") + " handtekeningen"
 
 
+# The petition closes on day 3 (its address then goes to the home page): the campaign
+# page's teaser keeps the last count it showed rather than growing on without it.
+PETITION_CLOSES = 3
+
+
+def _petition_day(n: int) -> int:
+    """The day whose count the campaign page's petition teaser shows on day ``n``."""
+    return min(n, PETITION_CLOSES - 1)
+
+
 def _signatures_en(n: int) -> str:
     return f"{12_431 + 857 * (n - 1) + 13 * n * n:,} people"

@@ -27,12 +27,14 @@ from monitor.demo.content import (
     ARCHIVE_API_PATH,
     DAYS,
     HOSTS,
+    PETITION_CLOSES,
     SNAPSHOT_STAMP,
     WATCHES,
     _Day,
     _e,
     _Entry,
     _not_found_page,
+    _petition_day,
     _section_page,
     _signatures_en,
     _signatures_nl,
@@ -185,7 +187,7 @@ class Partners(Addresses):
         )
         return f"""    <section class="teaser petition-teaser">
       <h2>Petition</h2>
-      <p class="counter">{_e(_signatures_en(n))} have signed</p>
+      <p class="counter">{_e(_signatures_en(_petition_day(n)))} have signed</p>
       <p><a class="button" href="{_e(self.petition)}">Sign now</a></p>
     </section>
     <section class="teaser related">
@@ -258,7 +260,7 @@ class Partners(Addresses):
     <ul><li><a href="/kom-in-actie">Alle acties</a></li></ul>
 """,
         )
-        if n >= 3:
+        if n >= PETITION_CLOSES:
             # The petition closed; the CMS now sends its address to the home page.
             d.serve("amnesty", WATCHES[2].path, _Entry(Route.redirect("/", 302), Status.SOFT_404))
             d.serve(

@@ -56,6 +56,7 @@ from monitor.demo.content import (
     Expected,
     WatchSpec,
     _Entry,
+    _petition_day,
     _signatures_en,
     _signatures_nl,
     anchors,
@@ -250,7 +251,8 @@ class DemoSite(Partners):
     def _noise(self, n: int, pages: Sequence[str]) -> tuple[str, ...]:
         """Texts on day ``n``'s ``pages`` that change daily and must never be reported."""
         out = [org.banners[(n - 1) % len(org.banners)] for org in _ORGS.values() if org.banners]
-        out += [self._updated(n, 42), self._updated(n, 15), _signatures_nl(n), _signatures_en(n)]
+        out += [self._updated(n, 42), self._updated(n, 15), _signatures_nl(n)]
+        out.append(_signatures_en(_petition_day(n)))  # the campaign page's petition teaser
         # Only what is really served that day (the closed petition shows no counter).
         return tuple(text for text in out if any(html.escape(text) in page for page in pages))
 

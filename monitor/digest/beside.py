@@ -178,6 +178,7 @@ def write_pages(
             places=item.places if item is not None else (),
             suggestion=item.suggestion if item is not None else None,
             suggestion_label=item.suggestion_label if item is not None else None,
+            counters=store.counter_series(url, upto=d.upto_run),
         )
         atomic.atomic_write(out_dir / view_h.path, render_history(view_h))
     for url, (places, group) in wanted.links.items():

@@ -9,11 +9,12 @@ counter's series and the page's checks in, a ``CounterCard`` out. Milestones are
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor import wording
+from monitor.digest.paths import history_path
 from monitor.digest.text import Clock, clean
 from monitor.models import CounterKind
 from monitor.store import CounterPoint, PageCheckRow
@@ -60,6 +61,7 @@ class CounterCard:
     chart_alt: str
     news: tuple[str, ...]  # milestones, a fall, a stall, a vanished counter: sentences
     gone: bool = False  # the counter disappeared: its value is the last one seen
+    history: str | None = None  # the page's history page (its readings), in the reports folder
 
     @property
     def spark(self) -> str:
@@ -171,7 +173,10 @@ def card(
         if marks:
             news.append(wording.counter_milestone(max(marks)))
     if gone:
-        news.append(wording.counter_gone(clock.when(looked_since[0].checked_at)))
+        first = looked_since[0]
+        news.append(
+            wording.counter_gone(clock.when(first.checked_at), with_page=first.status.is_problem)
+        )
     elif grows:
         steady_from = latest
         for p in reversed(points):
@@ -262,5 +267,5 @@ def cards(
                 stalled_days=watch.stalled_days if watch else 3,
             )
             if one is not None:
-                out.append(one)
+                out.append(replace(one, history=history_path(url)))
     return tuple(sorted(out, key=lambda c: (c.group.lower(), c.page_name.lower())))

@@ -237,6 +237,24 @@ class VersionEntry:
 
 
 @dataclass(frozen=True)
+class CounterReading:
+    """One value of a counter in a history page: when it was read and as people write it."""
+
+    when: str
+    shown: str
+
+
+@dataclass(frozen=True)
+class CounterHistory:
+    """A watched page's counter in its history page: its readings, newest first (a run
+    that did not show it has no reading)."""
+
+    name: str
+    label: str
+    readings: tuple[CounterReading, ...]
+
+
+@dataclass(frozen=True)
 class ChangeEntry:
     """A recorded change in a history page, linked to its change page."""
 
@@ -297,6 +315,7 @@ class HistoryView:
     suggestion_label: str | None = None
     generated: str = ""
     timezone: str = "UTC"
+    counters: tuple[CounterHistory, ...] = ()
 
     @property
     def title(self) -> str:

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from monitor import wording
 from monitor.digest.advice import BADGES, plain_words, suggestion_label
 from monitor.digest.diffs import diff_blocks, file_change
 from monitor.digest.model import (
     ChangeEntry,
     ChangeView,
+    CounterHistory,
+    CounterReading,
     HistoryView,
     KeywordFlag,
     Place,
@@ -20,8 +23,8 @@ from monitor.digest.model import (
 )
 from monitor.digest.paths import change_path, history_path
 from monitor.digest.text import Clock, clean, is_http_url
-from monitor.models import ContentState, Status
-from monitor.store import CheckRow, PageCheckRow, Version
+from monitor.models import ContentState, CounterKind, Status
+from monitor.store import CheckRow, CounterPoint, PageCheckRow, Version
 
 # A timeline says what a status is, not what changed ("Fixed" is the digest's word).
 _TIMELINE_BADGES = {**BADGES, "ok": ("✔", "OK")}
@@ -163,6 +166,28 @@ def _change_entry(
     )
 
 
+def counter_histories(points: Sequence[CounterPoint], clock: Clock) -> tuple[CounterHistory, ...]:
+    """Each counter of a page with its readings, newest first, from its series (oldest
+    first, as the store gives it)."""
+    by_name: dict[str, list[CounterPoint]] = {}
+    for p in points:
+        by_name.setdefault(p.name, []).append(p)
+    out = []
+    for name, series in by_name.items():
+        latest = series[-1]
+        readings = tuple(
+            CounterReading(
+                clock.when(p.checked_at),
+                wording.share(p.value)
+                if p.kind is CounterKind.PROGRESS
+                else wording.count(p.value),
+            )
+            for p in reversed(series)
+        )
+        out.append(CounterHistory(clean(name), clean(latest.label or name), readings))
+    return tuple(out)
+
+
 def page_history(
     url: str,
     rows: Sequence[PageCheckRow],
@@ -178,9 +203,11 @@ def page_history(
     places: tuple[Place, ...] = (),
     suggestion: str | None = None,
     suggestion_label: str | None = None,
+    counters: Sequence[CounterPoint] = (),
 ) -> HistoryView:
     """The history page of a watched page: its statuses as a timeline, its stored versions
-    with their dates, and every recorded change linked to its change page.
+    with their dates, every recorded change linked to its change page, and its counters'
+    readings (``counters``: their series, oldest first).
 
     Takes the page's checks in run order, its stored versions (number order), the highest
     number ever given, the change page of each change by run id, and the page's name,
@@ -218,6 +245,7 @@ def page_history(
         suggestion_label=suggestion_label,
         generated=clock.when(clock.now.isoformat()),
         timezone=timezone,
+        counters=counter_histories(counters, clock),
     )
 
 
