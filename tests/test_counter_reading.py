@@ -151,6 +151,44 @@ def test_what_is_not_a_count(text: str) -> None:
         pytest.param("Nog 7.655 nodig", "remaining", 7655, "nodig", id="nl-still-needed"),
         pytest.param("62% of the goal", "progress", 62, "of the goal", id="en-share-of-goal"),
         pytest.param("24% van het doel", "progress", 24, "van het doel", id="nl-share-of-goal"),
+        # found automatically in every form a number is written, as the noise rules cut it
+        pytest.param(
+            "1.2k people have signed", "signatures", 1200, "people have signed", id="en-k"
+        ),
+        pytest.param("Signatures: 1,2K", "signatures", 1200, "Signatures", id="en-labelled-k"),
+        pytest.param("12'345 signatures", "signatures", 12345, "signatures", id="apostrophe"),
+        pytest.param("1.5M signatures", "signatures", 1500000, "signatures", id="en-million"),
+        pytest.param("7.6k to go", "remaining", 7600, "to go", id="en-k-to-go"),
+        pytest.param("12 тыс. подписей", "signatures", 12000, "подписей", id="ru-thousand-abbr"),
+        pytest.param(
+            "Уже 12,3 тыс. подписей", "signatures", 12300, "подписей", id="ru-thousand-decimal"
+        ),
+        pytest.param(
+            "12 тысяч человек подписали",
+            "signatures",
+            12000,
+            "человек подписали",
+            id="ru-thousand-word",
+        ),
+        pytest.param("Вже 12 тис. підписів", "signatures", 12000, "підписів", id="uk-thousand"),
+        pytest.param(
+            "12 duizend handtekeningen",
+            "signatures",
+            12000,
+            "handtekeningen",
+            id="nl-thousand-word",
+        ),
+        pytest.param(
+            "Déjà 12 mille signataires", "signatures", 12000, "signataires", id="fr-mille"
+        ),
+        pytest.param("12 mil firmas", "signatures", 12000, "firmas", id="es-mil"),
+        pytest.param(
+            "12 Tausend Unterschriften",
+            "signatures",
+            12000,
+            "Unterschriften",
+            id="de-tausend",
+        ),
     ],
 )
 def test_counter_phrases(line: str, kind: str, value: int, label: str) -> None:
@@ -174,6 +212,12 @@ def test_counter_phrases(line: str, kind: str, value: int, label: str) -> None:
             id="history-not-live",
         ),
         pytest.param("© 2024 Amnesty International", id="copyright-year"),
+        pytest.param("2.5k views · 12 comments", id="views-in-k"),
+        pytest.param("Only 5m to go before the finish line", id="metres-not-millions"),
+        pytest.param("Собрано 12 тыс. руб.", id="a-sum-in-thousands-of-roubles"),
+        pytest.param("€1.2k signatures bonus", id="price-in-k"),
+        pytest.param("Signed on 12.03.2024, 1.2k km from home", id="date-and-distance"),
+        pytest.param("We delivered 12k signatures to the Parliament on Monday.", id="history-k"),
     ],
 )
 def test_what_is_never_a_counter(line: str) -> None:
@@ -211,6 +255,11 @@ def test_the_same_count_in_two_languages_is_one_counter() -> None:
 def test_two_counters_on_a_line_are_kept_by_kind() -> None:
     found = find(["12,345 signatures · 7,655 to go"])
     assert [(c.name, c.value) for c in found] == [("signatures", 12345), ("remaining", 7655)]
+
+
+def test_count_of_goal_in_k_gives_the_goal() -> None:
+    (counter,) = find(["1.2k of 5k signatures"])
+    assert (counter.value, counter.goal) == (1200, 5000)
 
 
 def test_what_is_still_needed_gives_the_goal() -> None:

@@ -32,6 +32,22 @@ from monitor.extract import noise
         pytest.param("Firmas: 12.345", id="spanish-labelled-count"),
         pytest.param("Нас уже 12 345", id="russian-we-are-already"),
         pytest.param("Подписей: 12 345", id="russian-labelled-count"),
+        # live counts written as people write them, not only in groups of digits
+        pytest.param("1.2k people have signed", id="k-with-dot"),
+        pytest.param("Signatures: 1,2K", id="labelled-k-with-comma"),
+        pytest.param("12'345 signatures", id="apostrophe-groups"),
+        pytest.param("12\u2009345 signatures", id="thin-space-groups"),
+        pytest.param("12 тыс. подписей", id="russian-thousand-abbreviated"),
+        pytest.param("Уже 12,3 тыс. подписей", id="russian-thousand-with-decimal"),
+        pytest.param("12 тысяч человек подписали", id="russian-thousand-word"),
+        pytest.param("Вже 12 тис. підписів", id="ukrainian-thousand-abbreviated"),
+        pytest.param("12 duizend handtekeningen", id="dutch-thousand-word"),
+        pytest.param("Déjà 12 mille signataires", id="french-thousand-word"),
+        pytest.param("12 mil firmas", id="spanish-thousand-word"),
+        pytest.param("12 Tausend Unterschriften", id="german-thousand-word"),
+        pytest.param("1.5M signatures", id="million-suffix"),
+        pytest.param("7.6k to go", id="k-to-go"),
+        pytest.param("2.5k views · 12 comments", id="k-views"),
         # feeds of signers
         pytest.param("Anna aus Köln hat vor 3 Minuten unterschrieben", id="german-feed"),
         pytest.param("Anna (Utrecht) · 3 min", id="feed-with-a-bare-age"),
@@ -100,6 +116,12 @@ def test_a_line_that_only_moves_goes(text: str) -> None:
         pytest.param("# Lukashenko signed the decree today", "# Lukashenko signed the decree",
                      id="a-heading-is-never-a-feed-entry"),
         pytest.param("Goal: 50,000 — 12,345 signed", "Goal: 50,000", id="goal-and-count"),
+        pytest.param("Goal: 50k — 1.2k signed", "Goal: 50k", id="goal-and-count-in-k"),
+        # numbers in the new forms that are not live counts
+        pytest.param("Only 5m to go before the finish line", None, id="metres-to-go"),
+        pytest.param("Собрано 12 тыс. руб.", None, id="a-sum-in-thousands-of-roubles"),
+        pytest.param("We delivered 12k signatures to the European Parliament on Monday.",
+                     None, id="history-in-k"),
     ],
 )  # fmt: skip
 def test_the_news_in_a_line_stays(text: str, kept: str | None) -> None:
@@ -163,6 +185,9 @@ HOSTILE_LINES = [
     pytest.param("1° " * 30_000, True, id="degrees-without-a-unit-are-no-temperature"),
     pytest.param("© 2024 " * 20_000, False, id="copyright-years"),
     pytest.param("1 views " * 20_000, False, id="view-counts"),
+    pytest.param("1.2k " * 30_000 + "x", True, id="scaled-numbers"),
+    pytest.param("1'1" * 30_000 + " signatures", True, id="digits-and-apostrophes"),
+    pytest.param("12 тыс. " * 20_000 + "x", True, id="thousands-words"),
 ]
 
 

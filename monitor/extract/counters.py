@@ -46,12 +46,10 @@ __all__ = [
 
 # ------------------------------------------------------------------- numbers
 
-# Words and abbreviations for a thousand and a million, in the languages noise knows.
-_THOUSAND = r"k|thousand|duizend|mille|mil|tausend|tsd\.?|тыс\.?|тысяч[аи]?|тис\.?|тисяч[аі]?"
-_MILLION = (
-    r"m|mln\.?|million|millions|miljoen|mio\.?|millones|millón|млн\.?|миллион\w*"
-    r"|мільйон\w*|мільён\w*"
-)
+# Words and abbreviations for a thousand and a million: the noise rules' (one source of
+# truth), and "k"/"m" with a space too in a number read on its own ("12 k").
+_THOUSAND = rf"k|{noise.THOUSANDS}"
+_MILLION = rf"m|{noise.MILLIONS}"
 _MULTIPLIER = re.compile(rf"(?:(?P<k>{_THOUSAND})|(?P<m>{_MILLION}))", re.I)
 # Digits grouped by threes with one separator throughout ("12,345", "1 234 567", "12'345"),
 # or plain digits.
@@ -95,10 +93,7 @@ def parse_number(text: str) -> int | None:
 # A number as a token in running text: grouped digits, or a scaled one ("1.2k"), never
 # inside a word, another number, a price or a phone number ("+31", "€12").
 _TOKEN = re.compile(
-    r"(?<![\w.,'’+\-€$£¥₽#/])"
-    r"(?:\d{1,4}(?:[.,]\d{1,3})?\s?(?:" + _THOUSAND + "|" + _MILLION + r")(?!\w)"
-    r"|\d{1,3}(?:[,.\u00a0\u202f\u2009 '’]\d{3})+|\d+)"
-    r"(?![\w%€$£¥₽]|[.,/:]\d)",
+    rf"(?<![\w.,'’+\-€$£¥₽#/]){noise.NUMBER}(?![\w%€$£¥₽]|[.,/:]\d)",
     re.I,
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -119,7 +114,7 @@ def first_count(text: str) -> tuple[int, int, int] | None:
 
 # ------------------------------------------------------------------- counters on a page
 
-_N = noise._NUMBER
+_N = noise.NUMBER
 # Only where a count can start (not inside a number): a search from every digit of a long
 # run of digits would be quadratic (noise's rule, and its hostile tests, apply here too).
 _START = noise._START

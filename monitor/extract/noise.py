@@ -7,7 +7,8 @@ is compared (``extract`` calls :func:`drop_noise`; ``run`` calls :func:`steady_t
   FIDH"), "Read also" captions, entries of live feeds ("Tomas K. signed 3 minutes ago",
   "Alena · 2 days ago");
 * parts of lines that move: a live signature count ("12,345 people have signed",
-  "Signatures: 12,345", "24% of our goal", "37,655 to go"), a trailing relative time
+  "Signatures: 12,345", "24% of our goal", "37,655 to go", in any form a number is
+  written: "1.2k", "12'345", "12 тыс.", "12 duizend"), a trailing relative time
   ("…, announced 2 hours ago"), view and comment counts, a copyright year, a
   temperature, "page generated in 0.2 s".
 
@@ -242,14 +243,27 @@ _JUST_SIGNED = re.compile(
     r"getekend|hat\s+gerade\s+unterschrieben|acaba\s+de\s+firmar)",
     re.I,
 )
-# A count: digits, or groups of three after a separator ("12,345", "12.345", "12 345").
-# Not "a digit, then digits, dots and spaces": on a line of "1 1 1 1 ..." that backtracked
-# from every digit to the end of the line (quadratic; tests/test_noise.py keeps it out).
-_NUMBER = r"(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+|\d+)"
+# Words and abbreviations for a thousand and a million in the languages these rules know
+# ("12 тыс.", "12,3 тыс.", "12 duizend", "12 mille", "12 mil", "12 Tausend", "1,2 miljoen").
+THOUSANDS = r"thousand|duizend|mille|mil|tausend|tsd\.?|тыс\.?|тысяч[аи]?|тис\.?|тисяч[аі]?"
+MILLIONS = (
+    r"million|millions|miljoen|mio\.?|mln\.?|millones|millón|млн\.?|миллион\w*"
+    r"|мільйон\w*|мільён\w*"
+)
+# A scaled count: "1.2k", "1,2K", "12k", "1.5M" (a letter right after the number; a
+# lower-case "m" is metres, "5m to go" no count), or a number and a word ("12 тыс.").
+SCALED = rf"\d{{1,4}}(?:[.,]\d{{1,3}})?(?:(?-i:[kKM])|\s?(?:{THOUSANDS}|{MILLIONS}))(?!\w)"
+# A count as people write it: scaled (first: "Signatures: 1,2K" is not "Signatures: 1"),
+# groups of three after one kind of separator ("12,345", "12.345", "12 345" with any
+# space, "12'345"), or digits. Not "a digit, then digits, dots and spaces": on a line of
+# "1 1 1 1 ..." that backtracked from every digit to the end of the line (quadratic;
+# tests/test_noise.py keeps it out).
+NUMBER = rf"(?:{SCALED}|\d{{1,3}}(?:[,.\u00a0\u202f\u2009 '’]\d{{3}})+|\d+)"
+_NUMBER = NUMBER
 _OF_GOAL = rf"(?:\s*(?:/|of|van|sur|von|de|из|із)\s*{_NUMBER})?"
 # Where a count may start: not inside a word or a number, nor at its second group (so a
 # line of "111 111 111 …" is tried once, not from every group to the end of the line).
-_START = r"(?<![\w.,])(?<!\d )(?<!\d\u00a0)(?<!\d\u202f)"
+_START = r"(?<![\w.,])(?<!\d )(?<!\d\u00a0)(?<!\d\u202f)(?<!\d\u2009)(?<!\d')(?<!\d’)"
 # What petitions count, as the words around a live count say it: who is counted
 # (``_PEOPLE``), what they did (``_SIGNED``), the label before a count (``_LABELS``),
 # what is still needed (``_TO_GO``) and a share of the goal (``_OF_THE_GOAL``). These

@@ -14,5 +14,7 @@ from __future__ import annotations
 # the h1 first unless it is the site's name; no "Title:" line; fewer noise rules
 # cutting real text.
 # 4 (4 Dec 2026): on a long page, an h1 outside main/article is not put first; the
-# text on both sides of an empty block element stays on two lines.
+# text on both sides of an empty block element stays on two lines. Live counts written
+# "1.2k", "1,2K", "12'345", "12 тыс.", "12,3 тыс.", "12 duizend", "12 mille" are cut like
+# those in digits.
 TEXT_RULES = 4
