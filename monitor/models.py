@@ -153,12 +153,18 @@ class CounterKind(enum.StrEnum):
     PARTICIPANTS = "participants"  # "have taken action"
     REMAINING = "remaining"  # "7,655 to go": goes down as the petition grows
     PROGRESS = "progress"  # "62% of the goal", in per cent (goal 100)
+    COUNTRIES = "countries"  # "12,345 signatures · 37 countries": where signers come from
     NAMED = "named"  # a counter the watch names itself, of no known kind
 
     @property
     def grows(self) -> bool:
         """True when the count is expected to go up (a fall is then news)."""
         return self is not CounterKind.REMAINING
+
+    @property
+    def stalls(self) -> bool:
+        """True when no growth for days is news (not for countries: they seldom move)."""
+        return self.grows and self is not CounterKind.COUNTRIES
 
 
 @dataclass(frozen=True, slots=True)

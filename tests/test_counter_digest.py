@@ -104,6 +104,14 @@ def test_no_growth_for_stalled_days_is_news() -> None:
     assert any(n.startswith("No growth for 4 days") for n in c.news)
 
 
+def test_countries_that_stay_the_same_are_not_news() -> None:
+    countries = [
+        CounterPoint(n, day(n), "countries", CounterKind.COUNTRIES, 37, None, "countries", "37")
+        for n in range(1, 6)
+    ]
+    assert make(countries, range(1, 6), after=4).news == ()
+
+
 def test_a_counter_that_disappeared_is_news_with_its_last_value() -> None:
     c = make([point(1, 12000), point(2, 12300)], [1, 2, 3], after=2)
     assert (c.gone, c.value, any("disappeared" in n for n in c.news)) == (True, 12300, True)

@@ -257,6 +257,41 @@ def test_two_counters_on_a_line_are_kept_by_kind() -> None:
     assert [(c.name, c.value) for c in found] == [("signatures", 12345), ("remaining", 7655)]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("12,345 signatures · 37 countries", id="en-beside"),
+        pytest.param("12,345 people from 37 countries have signed", id="en-people-from"),
+        pytest.param("Signatures: 12,345 · Countries: 37", id="en-labelled"),
+        pytest.param("12.345 handtekeningen uit 37 landen", id="nl"),
+        pytest.param("Déjà 12 345 signataires dans 37 pays", id="fr"),
+        pytest.param("12.345 Unterschriften aus 37 Ländern", id="de"),
+        pytest.param("12.345 firmas de 37 países", id="es"),
+        pytest.param("12 345 подписей из 37 стран", id="ru"),
+        pytest.param("12 345 подпісаў з 37 краін", id="be"),
+        pytest.param("12 345 підписів з 37 країн", id="uk"),
+    ],
+)
+def test_countries_beside_the_signatures_are_a_second_counter(line: str) -> None:
+    assert [(c.name, c.value) for c in find([line])] == [("signatures", 12345), ("countries", 37)]
+
+
+def test_countries_alone_are_no_counter() -> None:
+    assert find(["Amnesty works in 150 countries."]) == ()
+
+
+def test_the_page_s_goal_is_not_a_goal_for_countries() -> None:
+    found = find(["12,345 signatures · 37 countries. Our goal is 20,000."])
+    assert [(c.name, c.goal) for c in found] == [("signatures", 20000), ("countries", None)]
+
+
+def test_two_values_of_one_kind_the_first_wins() -> None:
+    found = find(
+        ["12,345 signatures · 37 countries", "Yesterday: 12,001 signatures · 36 countries"]
+    )
+    assert [(c.name, c.value) for c in found] == [("signatures", 12345), ("countries", 37)]
+
+
 def test_count_of_goal_in_k_gives_the_goal() -> None:
     (counter,) = find(["1.2k of 5k signatures"])
     assert (counter.value, counter.goal) == (1200, 5000)

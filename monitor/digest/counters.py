@@ -177,7 +177,7 @@ def card(
         news.append(
             wording.counter_gone(clock.when(first.checked_at), with_page=first.status.is_problem)
         )
-    elif grows:
+    elif grows and latest.kind.stalls:
         steady_from = latest
         for p in reversed(points):
             if p.value != latest.value:

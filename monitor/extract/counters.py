@@ -131,9 +131,14 @@ _LABELLED = re.compile(
 )
 _COUNTED = re.compile(
     rf"{_START}(?P<n>{_N})(?:{_GOAL_SEP}(?P<goal>{_N}))?\s"
-    rf"(?P<label>(?:(?:{noise._PEOPLE})\s+(?:who\s+)?)?(?:{noise._SIGNED}))(?!\w)",
+    rf"(?P<label>(?:(?:{noise._PEOPLE})\s+(?:{noise.IN_COUNTRIES}\s+)?(?:who\s+)?)?"
+    rf"(?:{noise._SIGNED}))(?!\w)",
     re.I,
 )
+# Countries, beside the signatures or labelled ("· 37 countries", "Countries: 37").
+_COUNTRIES = re.compile(rf"{_START}(?P<n>{_N})\s+(?P<label>{noise.COUNTRIES})(?!\w)", re.I)
+_COUNTRIES_LABELLED = re.compile(rf"(?P<label>{noise.COUNTRIES})\s*:\s*(?P<n>{_N})", re.I)
+_IN_COUNTRIES = re.compile(rf"\s+{noise.IN_COUNTRIES}", re.I)
 _WE_ARE = re.compile(rf"(?P<label>нас\s+(?:уже\s+)?)(?P<n>{_N})", re.I)
 # A goal the page states ("Doel: 20.000 handtekeningen", "Our goal is 20,000", "target
 # of 50,000 signatures", "help ons naar 20.000!").
@@ -147,6 +152,13 @@ _GOAL = re.compile(
 _CURRENCY = frozenset("€$£¥₽")
 _PARTICIPATING = re.compile(r"action", re.I)
 _SUPPORTING = re.compile(r"supporter|нас", re.I)
+
+
+# The kinds the goal a page states is a goal of (not a share, what is still needed, or
+# countries).
+_HAS_PAGE_GOAL = frozenset(
+    (CounterKind.SIGNATURES, CounterKind.SUPPORTERS, CounterKind.PARTICIPANTS)
+)
 
 
 def _kind(label: str) -> CounterKind:
@@ -180,10 +192,26 @@ def _in_span(line: str, start: int, end: int) -> Counter | None:
             return None
         goal_text = m.groupdict().get("goal")
         goal = parse_number(goal_text) if goal_text else None
-        label = " ".join(m.group("label").split()).rstrip(":")
+        # "people from 37 countries have signed": the countries are a counter of their own
+        label = " ".join(_IN_COUNTRIES.sub("", m.group("label")).split()).rstrip(":")
         kind = CounterKind.REMAINING if pattern is _REMAINING else _kind(label)
         return Counter(str(kind), kind, label, value, goal, " ".join(m.group().split()))
     return None
+
+
+def _countries(line: str, start: int, end: int) -> Counter | None:
+    """The count of countries in the live span ``line[start:end]``, or None."""
+    m = _COUNTRIES.search(line, start, end)
+    if m is None and line.find(":", start, end) >= 0:  # "Countries: 37"
+        m = _COUNTRIES_LABELLED.search(line, start, end)
+    if m is None:
+        return None
+    value = parse_number(m.group("n"))
+    if value is None:
+        return None
+    label = m.group("label")
+    kind = CounterKind.COUNTRIES
+    return Counter(str(kind), kind, label, value, None, " ".join(m.group().split()))
 
 
 def find(lines: Iterable[str]) -> tuple[Counter, ...]:
@@ -202,14 +230,15 @@ def find(lines: Iterable[str]) -> tuple[Counter, ...]:
         for start, end in noise.live_counts(line):
             if any(s <= start < e or start <= s < end for s, e, _ in stated):
                 continue  # "Doel: 20.000 handtekeningen": the goal, not a count
-            counter = _in_span(line, start, end)
-            if counter is not None and counter.kind not in found:
-                found[counter.kind] = counter
+            for counter in (_in_span(line, start, end), _countries(line, start, end)):
+                # Two different values of one kind on a page: the first one wins.
+                if counter is not None and counter.kind not in found:
+                    found[counter.kind] = counter
     goal = max(goals) if goals else None
     remaining = found.get(CounterKind.REMAINING)
     out = []
     for counter in found.values():
-        if counter.goal is None and counter.kind.grows and counter.kind is not CounterKind.PROGRESS:
+        if counter.goal is None and counter.kind in _HAS_PAGE_GOAL:
             if goal is not None:
                 counter = replace(counter, goal=goal)
             elif remaining is not None:

@@ -288,13 +288,28 @@ _OF_THE_GOAL = (
     r"of\s+(?:the\s+|our\s+)?goal|van\s+het\s+doel"
     r"|de\s+l'objectif|des\s+ziels|del\s+objetivo|от\s+цели"
 )
+# A second kind of count beside the signatures: the countries they come from ("12,345
+# signatures · 37 countries", "12.345 handtekeningen uit 37 landen", "Countries: 37").
+# Alone in a sentence, countries are a fact ("Amnesty works in 150 countries."): a bare
+# count of countries is live only on a line with another live count, or labelled.
+COUNTRIES = (
+    r"countries|landen|pays|ländern|länder|países|paises|стран|страны|странах|краін|краіны"
+    r"|краінах|країн|країни|країнах"
+)
+_FROM = r"from|in|across|uit|aus|dans|de|en|из|в|з|із|у"
+IN_COUNTRIES = rf"(?:(?:{_FROM})\s+)?{_START}{NUMBER}\s+(?:{COUNTRIES})(?!\w)"
+# Searched from a digit (a search trying every preposition at every character of a long
+# line costs five times as much); the preposition before it is looked for after.
+_COUNTRIES_BESIDE = re.compile(rf"{_START}{NUMBER}\s+(?:{COUNTRIES})(?!\w)", re.I)
+_FROM_BEFORE = re.compile(rf"(?<!\w)(?:{_FROM})\s+$", re.I)
+COUNTRIES_LABELLED = rf"(?<!\w)(?:{COUNTRIES})\s*:\s*{NUMBER}(?!\w)"
 _TO_GO = r"to\s+go|needed|signatures\s+needed|te\s+gaan|nodig|restantes|manquantes|fehlen"
 # A number (not a bare year) followed by what petitions count: "48,211 have signed",
 # "12,345 of 50,000 signatures", "12 345 подписей". "In 2021 signatures were collected"
 # is not a counter.
 _COUNTER = re.compile(
     rf"{_START}(?!(?:19|20)\d\d(?![\d,.])){_NUMBER}{_OF_GOAL}\s"
-    rf"(?:(?:{_PEOPLE})\s+(?:who\s+)?)?"
+    rf"(?:(?:{_PEOPLE})\s+(?:{IN_COUNTRIES}\s+)?(?:who\s+)?)?"
     rf"(?:{_SIGNED})(?!\w)",
     re.I,
 )
@@ -308,7 +323,7 @@ _ALWAYS_MOVING = re.compile(
     rf"|{_START}{_NUMBER}\s+(?:views?|comments?|reactions?|shares?|likes?|reads?|keer\s+bekeken"
     r"|weergaven|reacties|vues|commentaires|aufrufe|kommentare|visitas|comentarios"
     r"|просмотр\w*|комментари\w*)"
-    rf"|viewed\s+{_NUMBER}\s+times|нас\s+(?:уже\s+)?{_NUMBER}"
+    rf"|viewed\s+{_NUMBER}\s+times|нас\s+(?:уже\s+)?{_NUMBER}|{COUNTRIES_LABELLED}"
     r"|©\s*(?:\d{4}\s*[-–]\s*)?\d{4}|(?:page\s+)?generated\s+in\s+\d+(?:[.,]\d+)?\s*(?:ms|s"
     r"|seconds?))(?!\w)",
     re.I,
@@ -329,8 +344,8 @@ _LIVE_LEAD = re.compile(
 # "12,345 signatures · 37,655 to go"); "1,200 signatures were handed to the Minister on
 # Monday." is what happened to them.
 _COUNT_END = re.compile(
-    r"(?P<tail>(?:\s+(?:so far|collected|gathered|and counting|verzameld|gesammelt"
-    r"|recogidas|recueillies|собрано))?)\s*(?:[.!?…]|[·•|–—]|-\s|$)",
+    rf"(?P<tail>(?:\s+{IN_COUNTRIES})?(?:\s+(?:so far|collected|gathered|and counting"
+    r"|verzameld|gesammelt|recogidas|recueillies|собрано))?)\s*(?:[.!?…]|[·•|–—]|-\s|$)",
     re.I,
 )
 _SENTENCE_END = re.compile(r"[\s.!?…)]*(?:$|(?<=[.!?…])\s)")
@@ -387,6 +402,12 @@ def _moving_counts(text: str) -> list[tuple[int, int]]:
             opening = _SENTENCE_OPENING.search(text, max(0, count.start() - 60), count.start())
             if opening is not None and _SO_FAR.match(opening.group().strip()):
                 spans.append((opening.start(), count.end()))
+    if spans:
+        # Countries beside a live count: "12,345 signatures · 37 countries".
+        for m in _COUNTRIES_BESIDE.finditer(text):
+            if not any(s <= m.start() < e or m.start() <= s < m.end() for s, e in spans):
+                before = _FROM_BEFORE.search(text, max(0, m.start() - 12), m.start())
+                spans.append((before.start() if before else m.start(), m.end()))
     return sorted(spans)
 
 

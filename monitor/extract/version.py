@@ -16,5 +16,6 @@ from __future__ import annotations
 # 4 (4 Dec 2026): on a long page, an h1 outside main/article is not put first; the
 # text on both sides of an empty block element stays on two lines. Live counts written
 # "1.2k", "1,2K", "12'345", "12 тыс.", "12,3 тыс.", "12 duizend", "12 mille" are cut like
-# those in digits.
+# those in digits, and so are the countries beside them ("12,345 signatures · 37
+# countries", "Countries: 37").
 TEXT_RULES = 4
