@@ -225,6 +225,47 @@ def test_the_documents_http_status_is_judged_as_over_http(
     assert Days(config(tmp_path, browser_watch(url))).check().status is expected
 
 
+# -- counters on a rendered page (issue 20) ---------------------------------------------
+
+COUNTED_SHELL = (
+    """<!doctype html><html><head><title>Petition</title></head><body>
+<main><article><h1>Free Ales Bialiatski</h1><p>PARAGRAPH</p>
+<p class="count" id="count"></p></article></main>
+<script>
+fetch('/count.json').then(r => r.json()).then(c => {
+  document.getElementById('count').textContent =
+    c.signed.toLocaleString('en-US') + ' people have signed';
+});
+</script></body></html>"""
+).replace("PARAGRAPH", P1)
+
+
+def count(signed: int) -> Route:
+    return Route(body=json.dumps({"signed": signed}), content_type="application/json")
+
+
+def counted_shell(web: SimWeb, signed: int) -> str:
+    web.route(PARTNER, "/count.json", count(signed))
+    return web.route(PARTNER, "/petition", Route(body=COUNTED_SHELL))
+
+
+def test_a_counter_drawn_from_json_is_read_and_reported(web: SimWeb, tmp_path: Path) -> None:
+    days = Days(config(tmp_path, browser_watch(counted_shell(web, 12345))))
+    days.check()
+    web.route(PARTNER, "/count.json", count(12665))
+    reported = days.check().to_json()["counters"]
+    assert [(c["name"], c["value"], c["previous"], c["text"]) for c in reported] == [
+        ("signatures", 12665, 12345, "12,665 people have signed")
+    ]
+
+
+def test_a_counter_drawn_from_json_moving_is_no_content_change(web: SimWeb, tmp_path: Path) -> None:
+    days = Days(config(tmp_path, browser_watch(counted_shell(web, 12345))))
+    days.check()
+    web.route(PARTNER, "/count.json", count(12665))
+    assert days.check().content is ContentState.UNCHANGED
+
+
 # -- the same guards as the HTTP path -----------------------------------------------------
 
 
