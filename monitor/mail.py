@@ -244,18 +244,6 @@ def subject_for(email: EmailSettings, d: digest.Digest) -> str:
     return _one_line(email.subject.replace("{summary}", d.headline).replace("{date}", d.date))
 
 
-def _mail_window_start(store: Store) -> int:
-    """The run after which the next e-mail starts: the last one mailed, or, for the first
-    e-mail since e-mail was turned on, where the newest file digest started (so it covers
-    what that digest covers, not every run since the database was made)."""
-    last = store.last_digest("mail")
-    if last is not None:
-        return last.last_run
-    # Never sent: from the first try that failed, else from the newest file digest.
-    first = next(iter(store.digest_failures("mail")), None) or store.last_digest("file")
-    if first is None:
-        return 0
-    return first.first_run - 1 if first.first_run is not None else first.last_run
 
 
 def deliver(
@@ -280,7 +268,7 @@ def deliver(
     email = config.settings.email
     if email is None:
         return MailOutcome(False, "no e-mail is configured (settings.email)", ())
-    after, upto = store.window(_mail_window_start(store))
+    after, upto = store.window(store.delivery_start('mail'))
     d = digest.build(store, after_run=after, upto_run=upto, config=config, notices=notices, now=now)
     recipients = tuple(email.to)
     where = "mail:" + ",".join(recipients)

@@ -313,16 +313,6 @@ def _send_one(apprise: Any, url: str, msg: Message) -> bool:
 # -- the window -------------------------------------------------------------------------------
 
 
-def _window_start(store: Store) -> int:
-    """The run after which the next alert starts: the last one sent, or, for the first
-    alert, where the newest file digest started (as the first e-mail does)."""
-    last = store.last_digest("notify")
-    if last is not None:
-        return last.last_run
-    first = next(iter(store.digest_failures("notify")), None) or store.last_digest("file")
-    if first is None:
-        return 0
-    return first.first_run - 1 if first.first_run is not None else first.last_run
 
 
 def deliver(
@@ -347,7 +337,7 @@ def deliver(
     targets = len(settings.notify)
     if not targets:
         return NotifyOutcome(False, "no chat alerts are configured (settings.notify)", 0)
-    after, upto = store.window(_window_start(store))
+    after, upto = store.window(store.delivery_start('notify'))
     d = digest.build(store, after_run=after, upto_run=upto, config=config, notices=notices, now=now)
     where = "notify:" + ",".join(describe(url) for url in settings.notify)
     try:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from support.history import ARTICLE, LINK, NEWS, PETITION, World
 
-from monitor import digest, mail, wording
+from monitor import digest, wording
 from monitor.counts import count
 from monitor.demo import scenario, site
 from monitor.models import Status
@@ -145,7 +145,7 @@ def test_the_first_e_mail_covers_what_the_file_digest_written_with_it_covers(
     world.run()
     world.run()
     written = world.write()  # e-mail is turned on now; this digest covers runs 2-3
-    assert mail._mail_window_start(world.store) == (written.digest.first_run or 0) - 1
+    assert world.store.delivery_start("mail") == (written.digest.first_run or 0) - 1
 
 
 # -- dates ----------------------------------------------------------------------------------

@@ -120,6 +120,19 @@ class Runs(StoreBase):
         row = self._db.execute("PRAGMA integrity_check").fetchone()
         return bool(row and row[0] == "ok")
 
+    def delivery_start(self, kind: str) -> int:
+        """The run after which the next delivery of ``kind`` ('mail', 'notify') starts: the
+        last one delivered, or, for the first since it was turned on, where its first
+        failed try started, else where the newest file digest started (so it covers what
+        that digest covers, not every run since the database was made)."""
+        last = self.last_digest(kind)
+        if last is not None:
+            return last.last_run
+        first = next(iter(self.digest_failures(kind)), None) or self.last_digest("file")
+        if first is None:
+            return 0
+        return first.first_run - 1 if first.first_run is not None else first.last_run
+
     def digest_failures(self, kind: str = "mail") -> list[DigestRow]:
         """Failed attempts of a digest kind since its last success, oldest first."""
         rows = self._db.execute(
