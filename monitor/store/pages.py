@@ -94,24 +94,7 @@ class Pages(StoreBase):
             " FROM versions WHERE page_id=? ORDER BY number",
             (page_id,),
         ).fetchall()
-        return [
-            Version(
-                id=r["id"],
-                page_id=r["page_id"],
-                number=r["number"],
-                hash=r["hash"],
-                lines=unpack(r["text"]) if r["text"] is not None else (),
-                title=r["title"],
-                content_type=r["content_type"],
-                size=r["size"],
-                first_seen=r["first_seen"],
-                last_seen=r["last_seen"],
-                etag=r["etag"],
-                last_modified=r["last_modified"],
-                rules=r["rules"],
-            )
-            for r in rows
-        ]
+        return [self._version(r) for r in rows]
 
     def last_version_number(self, page_id: int) -> int:
         """The highest version number ever given on a page (0: none yet), kept or not."""
@@ -131,7 +114,7 @@ class Pages(StoreBase):
             page_id=r["page_id"],
             number=r["number"],
             hash=r["hash"],
-            lines=unpack(r["text"]),
+            lines=unpack(r["text"]) if r["text"] is not None else (),
             title=r["title"],
             content_type=r["content_type"],
             size=r["size"],
